@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dslite: every kernel-version difference in one place. Supported: the
+ * Debian 6.1 and 6.12 kernels (and anything between).
+ */
+#ifndef _DSLITE_COMPAT_H
+#define _DSLITE_COMPAT_H
+
+#include <linux/version.h>
+#include <net/genetlink.h>
+
+/*
+ * Dump attributes: 6.2 moved the parsed attributes of a dump request into
+ * a struct genl_info embedded in struct genl_dumpit_info.
+ */
+static inline struct nlattr **dslite_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * Listening to the events group needs CAP_NET_ADMIN. The flag exists from
+ * 6.6 and was backported to Debian's 6.1; without it the group is open.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define DSLITE_MCGRP_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#else
+#define DSLITE_MCGRP_FLAGS	0
+#endif
+
+#endif /* _DSLITE_COMPAT_H */

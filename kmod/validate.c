@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: pure validation of configuration values.
+ *
+ * Nothing here touches kernel state, so the same file is compiled into the
+ * host unit tests (selftests/unit), and exercised by KUnit.
+ */
+#include "validate.h"
+
+static bool dslite_name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/*
+ * An instance name names a network device later, so it follows the
+ * device-name rules, a little stricter: 1..maxlen characters from
+ * [A-Za-z0-9_.-], not "." or "..".
+ */
+int dslite_name_check(const char *name, size_t maxlen)
+{
+	size_t i;
+
+	if (!name[0])
+		return DSLITE_NAME_EMPTY;
+	for (i = 0; name[i]; i++) {
+		if (i >= maxlen)
+			return DSLITE_NAME_TOO_LONG;
+		if (!dslite_name_char_ok(name[i]))
+			return DSLITE_NAME_BAD_CHAR;
+	}
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return DSLITE_NAME_RESERVED;
+	return DSLITE_NAME_OK;
+}
+
+const char *dslite_name_error(int code)
+{
+	switch (code) {
+	case DSLITE_NAME_OK:
+		return "ok";
+	case DSLITE_NAME_EMPTY:
+		return "instance name is empty";
+	case DSLITE_NAME_TOO_LONG:
+		return "instance name longer than 15 characters";
+	case DSLITE_NAME_BAD_CHAR:
+		return "instance name may only use A-Z a-z 0-9 _ - .";
+	case DSLITE_NAME_RESERVED:
+		return "instance name \".\" and \"..\" are reserved";
+	}
+	return "invalid instance name";
+}
+
+/* The AFTR address must be a unicast address B4s can reach. */
+int dslite_aftr_check(const u8 a[16])
+{
+	static const u8 zero[16];
+	static const u8 loop[16] = { [15] = 1 };
+	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(a, zero, 16))
+		return DSLITE_AFTR_UNSPEC;
+	if (a[0] == 0xff)
+		return DSLITE_AFTR_MULTICAST;
+	if (!memcmp(a, loop, 16))
+		return DSLITE_AFTR_LOOPBACK;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return DSLITE_AFTR_LINKLOCAL;
+	if (!memcmp(a, v4mapped, 12))
+		return DSLITE_AFTR_V4MAPPED;
+	return DSLITE_AFTR_OK;
+}
+
+const char *dslite_aftr_error(int code)
+{
+	switch (code) {
+	case DSLITE_AFTR_OK:
+		return "ok";
+	case DSLITE_AFTR_UNSPEC:
+		return "AFTR address must not be the unspecified address";
+	case DSLITE_AFTR_MULTICAST:
+		return "AFTR address must not be multicast";
+	case DSLITE_AFTR_LOOPBACK:
+		return "AFTR address must not be loopback";
+	case DSLITE_AFTR_LINKLOCAL:
+		return "AFTR address must not be link-local";
+	case DSLITE_AFTR_V4MAPPED:
+		return "AFTR address must not be IPv4-mapped";
+	}
+	return "invalid AFTR address";
+}

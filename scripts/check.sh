@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test. Installs what is missing, builds, runs the host
+# unit tests, then the selftests inside a VM on Debian's kernel. Ends with
+# one line "N passed, N failed, N skipped" counting every test point, and
+# exits non-zero if anything failed, including a kernel oops/WARN in the VM
+# (the VM runner fails on those even when the tests passed).
+#
+# Environment: KVER=<version> picks the kernel (default: newest installed);
+# SELFTESTS="a.sh b.sh" runs a subset.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+LOGDIR=${LOGDIR:-$REPO/build/check}
+mkdir -p "$LOGDIR"
+PASS=0 FAIL=0 SKIP=0
+FAILED_NAMES=()
+
+bash scripts/deps.sh || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+make -s all || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# count the kselftest "# Totals:" lines of a log; $2 names the run
+count() {
+	local log=$1 name=$2 rc=$3 p f s line
+	local got=0
+	while read -r line; do
+		p=$(sed -n 's/.*pass:\([0-9]*\).*/\1/p' <<<"$line")
+		f=$(sed -n 's/.*fail:\([0-9]*\).*/\1/p' <<<"$line")
+		s=$(sed -n 's/.*skip:\([0-9]*\).*/\1/p' <<<"$line")
+		PASS=$((PASS + ${p:-0})) FAIL=$((FAIL + ${f:-0})) SKIP=$((SKIP + ${s:-0}))
+		got=$((got + ${f:-0}))
+	done < <(grep -E '^(# )*# Totals: pass:' "$log")
+	# a run that failed without a counted failure (crash, timeout, a
+	# script that died) is still one failure
+	if [[ $rc -ne 0 && $got -eq 0 ]]; then
+		FAIL=$((FAIL + 1))
+		FAILED_NAMES+=("$name (exit $rc)")
+	elif [[ $got -gt 0 ]]; then
+		FAILED_NAMES+=("$name")
+	fi
+}
+
+echo "== host unit tests"
+make -s -C selftests/unit all >/dev/null || { FAIL=$((FAIL + 1)); FAILED_NAMES+=("unit build"); }
+for t in selftests/unit/test_validate selftests/unit/test_parse selftests/unit/cli.sh; do
+	log="$LOGDIR/unit-$(basename "$t").log"
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	count "$log" "unit/$(basename "$t")" "$rc"
+done
+
+echo "== selftests in a VM (kernel ${KVER:-newest})"
+log="$LOGDIR/selftests.log"
+kargs=()
+[[ -n "${KVER:-}" ]] && kargs=(--kernel "$KVER")
+selftests/vm/run "${kargs[@]}" --log "$LOGDIR/kernel.log" --timeout 1500 -- \
+	"$REPO/selftests/run_tests.sh" ${SELFTESTS:-} 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+count "$log" "selftests" "$rc"
+# the kernel log verdict is a test of its own
+if grep -q "^VM-RUNNER: kernel log clean" "$log" 2>/dev/null || [[ $rc -eq 0 ]]; then
+	PASS=$((PASS + 1))
+else
+	FAIL=$((FAIL + 1))
+	FAILED_NAMES+=("kernel log (see $LOGDIR/kernel.log)")
+fi
+
+echo
+if [[ ${#FAILED_NAMES[@]} -gt 0 ]]; then
+	echo "FAILED: ${FAILED_NAMES[*]}"
+fi
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[[ $FAIL -eq 0 ]]

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# instance add/show/del through dslitectl and the genl family: round trip
+# checked in JSON, every refusal gives a clear message and exit 2 (kernel)
+# or 1 (usage), and a refused request changes nothing.
+source "$(dirname "$0")/lib.sh"
+require_root
+require_module
+trap cleanup_ns EXIT
+
+NS=$(ns_add inst) || { fail "create netns"; ksft_finish; }
+D() { dslitectl -n "$NS" "$@"; }
+
+# --- round trip -------------------------------------------------------
+check "add dsl0 id 1 with aftr" D instance add dsl0 id 1 aftr 2001:db8::1
+check "add dsl1 id 7 without aftr" D instance add dsl1 id 7
+check "add 15-char name" D instance add abcdefghij12345 id 65535 aftr 2001:db8::2
+
+state=$(D -j instance show)
+assert_eq "show -j lists three instances" "$(json 'len(j)' <<<"$state")" 3
+assert_eq "show -j is in id order" "$(json '[i["id"] for i in j]' <<<"$state")" "[1, 7, 65535]"
+assert_eq "show -j dsl0 fields" \
+	"$(json '[i for i in j if i["id"]==1][0]' <<<"$state")" \
+	'{"aftr": "2001:db8::1", "id": 1, "name": "dsl0"}'
+assert_eq "instance without aftr has no aftr key" \
+	"$(json '"aftr" in [i for i in j if i["id"]==7][0]' <<<"$state")" False
+assert_eq "show NAME" "$(D instance show dsl0)" "instance dsl0 id 1 aftr 2001:db8::1"
+assert_eq "show id ID" "$(D instance show id 7)" "instance dsl1 id 7"
+assert_eq "show -j NAME" "$(D -j instance show dsl1 | json 'j[0]["name"]')" dsl1
+check "-p pretty JSON parses" bash -c "'$DSLITECTL' -n '$NS' -j -p instance show | python3 -m json.tool >/dev/null"
+assert_eq "text show lists three lines" "$(D instance show | wc -l)" 3
+
+# --- refusals: clear message, exit 2, nothing changed -------------------
+check_err "duplicate name refused" 2 "Error: an instance with this name exists" \
+	D instance add dsl0 id 2
+check_err "duplicate id refused" 2 "Error: an instance with this id exists" \
+	D instance add other id 1
+check_err "id 0 refused" 2 "Error: .*range.*\"id\"|Error: instance id must be" \
+	D instance add zero id 0
+check_err "id 65536 refused" 2 "Error: .*range.*\"id\"|Error: instance id must be" \
+	D instance add big id 65536
+check_err "16-char name refused" 2 "Error: instance name longer than 15 characters" \
+	D instance add abcdefghij123456 id 3
+check_err "name with a slash refused" 2 "Error: instance name may only use" \
+	D instance add a/b id 3
+check_err "empty name refused" 2 "Error: instance name is empty" \
+	D instance add "" id 3
+check_err "multicast AFTR refused" 2 "Error: AFTR address must not be multicast" \
+	D instance add m id 3 aftr ff02::1
+check_err "unspecified AFTR refused" 2 "Error: AFTR address must not be the unspecified" \
+	D instance add u id 3 aftr ::
+check_err "loopback AFTR refused" 2 "Error: AFTR address must not be loopback" \
+	D instance add l id 3 aftr ::1
+check_err "link-local AFTR refused" 2 "Error: AFTR address must not be link-local" \
+	D instance add ll id 3 aftr fe80::1
+check_err "AFTR in use refused" 2 "Error: AFTR address is used by another instance" \
+	D instance add dup id 3 aftr 2001:db8::1
+check_err "malformed IPv6 is a usage error" 1 "is not an IPv6 address" \
+	D instance add bad id 3 aftr 2001:db8::zz
+check_err "missing id is a usage error" 1 "\"id ID\" is required" \
+	D instance add noid
+check_err "unknown keyword is a usage error" 1 "unknown argument \"colour\"" \
+	D instance add x id 4 colour blue
+check_err "del of a missing instance" 2 "Error: no instance with this name" \
+	D instance del nosuch
+check_err "show of a missing id" 2 "Error: no instance with this id" \
+	D instance show id 999
+assert_eq "nothing changed after refusals" "$(D -j instance show)" "$state"
+
+# --- delete -----------------------------------------------------------
+check "del by name" D instance del dsl0
+check "del by id" D instance del id 7
+assert_eq "one left" "$(D -j instance show | json '[i["name"] for i in j]')" '["abcdefghij12345"]'
+check "AFTR address reusable after del" D instance add again id 1 aftr 2001:db8::1
+check "del rest" D instance del abcdefghij12345
+check "del again" D instance del again
+assert_eq "empty after del" "$(D -j instance show)" "[]"
+
+# --- batch --------------------------------------------------------------
+batch=$(mktemp)
+printf '# comment\ninstance add b1 id 11\n\ninstance add b2 id 12 aftr 2001:db8::12\n' >"$batch"
+check "batch of two adds" D -b "$batch"
+assert_eq "batch created both" "$(D -j instance show | json '[i["id"] for i in j]')" "[11, 12]"
+printf 'instance add b3 id 13\ninstance add b4 id 11\ninstance add b5 id 15\n' >"$batch"
+check_err "batch stops at the failing line" 2 "Command failed .*:2" D -b "$batch"
+assert_eq "batch kept lines before the failure, none after" \
+	"$(D -j instance show | json '[i["id"] for i in j]')" "[11, 12, 13]"
+rm -f "$batch"
+
+# --- events -------------------------------------------------------------
+ev=$(mktemp)
+D -j monitor >"$ev" 2>&1 &
+mon=$!
+sleep 1
+D instance add ev1 id 21 aftr 2001:db8::21
+D instance del ev1
+sleep 1
+kill $mon 2>/dev/null; wait $mon 2>/dev/null
+assert_eq "monitor saw add then del" \
+	"$(python3 -c 'import json,sys; print([(e["event"],e["name"],e["id"]) for e in map(json.loads, open(sys.argv[1]))])' "$ev")" \
+	"[('instance-add', 'ev1', 21), ('instance-del', 'ev1', 21)]"
+rm -f "$ev"
+
+# --- dump resumes across many messages ----------------------------------
+batch=$(mktemp)
+for i in $(seq 100 1099); do echo "instance add i$i id $i aftr 2001:db8:1::$i"; done >"$batch"
+check "add 1000 instances in batch" D -b "$batch"
+rm -f "$batch"
+dump=$(D -j instance show)
+assert_eq "dump returns every instance once, in order" \
+	"$(json 'len(j)==1003 and [i["id"] for i in j]==sorted(set(i["id"] for i in j))' <<<"$dump")" True
+check_err "instance limit is enforced per namespace" 2 "too many instances" \
+	bash -c "for i in \$(seq 2000 2030); do '$DSLITECTL' -n '$NS' instance add j\$i id \$i || exit \$?; done"
+
+ksft_finish

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslitectl: configure the dslite DS-Lite AFTR, the way ip(8) configures
+ * the network stack.
+ *
+ *   dslitectl [-j] [-p] [-n NETNS] [-b FILE] [-V] OBJECT COMMAND [ARGS]
+ *
+ * Exit status: 0 success, 1 usage error (nothing was sent), 2 the kernel
+ * refused or could not be reached (its message is printed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "json.h"
+#include "nl.h"
+#include "instance.h"
+
+#ifndef DSLITE_VERSION
+#define DSLITE_VERSION "unknown"
+#endif
+
+struct ctl ctl;
+
+void monitor_help(FILE *f);
+int do_monitor(int argc, char **argv);
+
+int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(". Try \"dslitectl help\".\n", stderr);
+	return EXIT_USAGE;
+}
+
+static void main_help(FILE *f);
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	main_help(stdout);
+	return EXIT_OK;
+}
+
+static const struct object objects[] = {
+	{ "instance", do_instance, instance_help },
+	{ "monitor", do_monitor, monitor_help },
+	{ "help", do_help, main_help },
+};
+
+static void main_help(FILE *f)
+{
+	fputs("Usage: dslitectl [OPTIONS] OBJECT { COMMAND | help }\n"
+	      "       dslitectl [OPTIONS] -b FILE\n"
+	      "OBJECT  := { instance | monitor }\n"
+	      "OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
+	      "             -V[ersion] | -h[elp] }\n"
+	      "Exit status: 0 ok, 1 usage error, 2 kernel error.\n"
+	      "See dslitectl(8).\n", f);
+}
+
+static int run(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc == 0) {
+		main_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (is_help(argv[0])) {
+		main_help(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (matches(argv[0], objects[i].name))
+			return objects[i].run(argc - 1, argv + 1);
+	usage_err("unknown object \"%s\"", argv[0]);
+	return EXIT_USAGE;
+}
+
+/* split a batch line into words; '#' starts a comment; quotes group */
+static int split_line(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line;
+
+	while (*p) {
+		char quote = 0, *w;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (argc >= max)
+			return -1;
+		if (*p == '"' || *p == '\'')
+			quote = *p++;
+		w = p;
+		while (*p && (quote ? *p != quote :
+			      !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')))
+			p++;
+		if (quote && *p != quote)
+			return -1;
+		if (*p)
+			*p++ = '\0';
+		argv[argc++] = w;
+	}
+	return argc;
+}
+
+static int batch(const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	char *line = NULL, *argv[64];
+	size_t cap = 0;
+	int lineno = 0, ret = EXIT_OK;
+
+	if (!f) {
+		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n",
+			file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		int argc;
+
+		lineno++;
+		argc = split_line(line, argv, 64);
+		if (argc == 0)
+			continue;
+		if (argc < 0)
+			ret = usage_err("%s:%d: cannot split the line", file,
+					lineno);
+		else
+			ret = run(argc, argv);
+		if (ret) {
+			fprintf(stderr, "Command failed %s:%d\n", file, lineno);
+			break;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "Version", no_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *batch_file = NULL;
+	int c, ret;
+
+	/* '+': stop at the first non-option, like ip(8) */
+	while ((c = getopt_long(argc, argv, "+jpn:b:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'p':
+			ctl.pretty = true;
+			break;
+		case 'n':
+			ctl.netns = optarg;
+			break;
+		case 'b':
+			batch_file = optarg;
+			break;
+		case 'V':
+			printf("dslitectl %s (uapi version %d)\n",
+			       DSLITE_VERSION, DSLITE_GENL_VERSION);
+			return EXIT_OK;
+		case 'h':
+			main_help(stdout);
+			return EXIT_OK;
+		default:
+			main_help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	jw_init(stdout, ctl.pretty);
+	if (batch_file) {
+		if (optind < argc)
+			return usage_err("-b takes no further arguments");
+		ret = batch(batch_file);
+	} else {
+		ret = run(argc - optind, argv + optind);
+	}
+	nl_close();
+	fflush(stdout);
+	return ret;
+}

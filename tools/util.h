@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* dslitectl: shared declarations. */
+#ifndef DSLITECTL_UTIL_H
+#define DSLITECTL_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+/* exit codes, documented in dslitectl(8) */
+#define EXIT_OK		0
+#define EXIT_USAGE	1
+#define EXIT_KERNEL	2
+
+struct ctl {
+	bool json;
+	bool pretty;
+	bool stats;
+	const char *netns;
+};
+
+extern struct ctl ctl;
+
+/* parse.c: pure helpers, unit-tested on the host */
+bool matches(const char *arg, const char *keyword);
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+int parse_ipv6(const char *s, struct in6_addr *out);
+int parse_prefix4(const char *s, struct in_addr *addr, uint8_t *plen);
+int parse_range(const char *s, uint32_t min, uint32_t max,
+		uint32_t *lo, uint32_t *hi);
+
+/* usage errors print "Error: ..." to stderr and return EXIT_USAGE */
+int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* one object of the command line: "instance", "ha", ... */
+struct object {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *f);
+};
+
+#define is_help(a) (matches((a), "help") || !strcmp((a), "-h") || \
+		    !strcmp((a), "--help"))
+
+#endif
