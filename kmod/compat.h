@@ -6,16 +6,18 @@
 #ifndef _DSLITE_COMPAT_H
 #define _DSLITE_COMPAT_H
 
-#include <linux/version.h>
 #include <net/genetlink.h>
 
 /*
+ * Features are detected from the headers by Kbuild (DSLITE_HAVE_*), not
+ * guessed from the version: distribution kernels backport.
+ *
  * Dump attributes: 6.2 moved the parsed attributes of a dump request into
  * a struct genl_info embedded in struct genl_dumpit_info.
  */
 static inline struct nlattr **dslite_dump_attrs(struct netlink_callback *cb)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef DSLITE_HAVE_DUMPIT_INFO_INFO
 	return genl_dumpit_info(cb)->info.attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;

@@ -12,9 +12,9 @@
 #else
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
-typedef uint8_t u8;
+#include <linux/types.h>
+typedef __u8 u8;
 #endif
 
 #define DSLITE_NAME_OK		0

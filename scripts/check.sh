@@ -51,6 +51,13 @@ for t in selftests/unit/test_validate selftests/unit/test_parse selftests/unit/c
 	count "$log" "unit/$(basename "$t")" "$rc"
 done
 
+echo "== kernel style (checkpatch, W=1, sparse)"
+log="$LOGDIR/lint.log"
+bash scripts/lint.sh >"$log" 2>&1
+rc=$?
+cat "$log"
+count "$log" "lint" "$rc"
+
 echo "== selftests in a VM (kernel ${KVER:-newest})"
 log="$LOGDIR/selftests.log"
 kargs=()

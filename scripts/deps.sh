@@ -13,8 +13,9 @@ PKGS=(
 	libmnl-dev iproute2 nftables keepalived
 	python3 python3-scapy iperf3 socat tshark
 	util-linux procps man-db
+	linux-source-6.1 sparse xz-utils
 )
-DEBUG_PKGS=(linux-source-6.1 flex bison libelf-dev libssl-dev dwarves ccache sparse xz-utils)
+DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 
 want=("${PKGS[@]}")
 [[ "${1:-}" == --debug ]] && want+=("${DEBUG_PKGS[@]}")

@@ -67,6 +67,7 @@ enum dslite_cmd {
 
 	__DSLITE_CMD_MAX,
 };
+
 #define DSLITE_CMD_MAX (__DSLITE_CMD_MAX - 1)
 
 enum dslite_attr {
@@ -77,6 +78,7 @@ enum dslite_attr {
 
 	__DSLITE_A_MAX,
 };
+
 #define DSLITE_A_MAX (__DSLITE_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_DSLITE_H */
