@@ -12,14 +12,22 @@
 #include "dslite.h"
 #include "compat.h"
 
+/*
+ * u16-wide ranges do not fit the policy's s16 min/max: use a range struct
+ * (not const: 6.1's NLA_POLICY_FULL_RANGE takes a plain pointer).
+ */
+static struct netlink_range_validation dslite_id_range = {
+	.min = DSLITE_INST_ID_MIN,
+	.max = DSLITE_INST_ID_MAX,
+};
+
 static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
 	/*
 	 * The name is bounded here; the exact rule (15 chars, charset) is
 	 * checked by the handler so the error can say what is wrong.
 	 */
 	[DSLITE_A_INST_NAME] = { .type = NLA_NUL_STRING, .len = 64 },
-	[DSLITE_A_INST_ID] = NLA_POLICY_RANGE(NLA_U32, DSLITE_INST_ID_MIN,
-					      DSLITE_INST_ID_MAX),
+	[DSLITE_A_INST_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_id_range),
 	[DSLITE_A_INST_AFTR] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 

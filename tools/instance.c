@@ -146,8 +146,11 @@ static int instance_add(int argc, char **argv)
 	ret = nl_open();
 	if (ret)
 		return ret;
-	nlh = nl_req(DSLITE_CMD_INSTANCE_NEW, NLM_F_ACK | NLM_F_CREATE |
-		     NLM_F_EXCL);
+	/*
+	 * No NLM_F_CREATE/EXCL: on generic netlink they alias the dump
+	 * flags and strict families refuse them. "new" always creates.
+	 */
+	nlh = nl_req(DSLITE_CMD_INSTANCE_NEW, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, a.name);
 	mnl_attr_put_u32(nlh, DSLITE_A_INST_ID, a.id);
 	if (a.has_aftr)
