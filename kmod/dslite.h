@@ -8,11 +8,19 @@
 #include <linux/types.h>
 #include <linux/in6.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/netlink.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/dslite.h>
+
+#include "validate.h"
+#include "logic.h"
 
 /* Per network namespace state (netns.c). */
 struct dslite_net {
@@ -25,18 +33,145 @@ struct dslite_net {
 };
 
 #define DSLITE_MAX_INSTANCES	1024
+#define DSLITE_MAX_BLOCKS_USER	64
 
 /* live objects, checked at unload so a leak is never silent */
 extern atomic_t dslite_live_instances;
+extern atomic_t dslite_live_sessions;
+extern atomic_t dslite_live_users;
+/* sessions of every instance of every namespace, against max_sessions */
+extern atomic_t dslite_total_sessions;
+extern unsigned int dslite_max_sessions;
+
+/* NAT settings; written under dn->lock, read on the packet path */
+struct dslite_cfg {
+	u32 block_size;
+	u32 port_lo;
+	u32 port_hi;
+	u32 max_blocks;
+	u32 max_sess_user;
+	u32 max_sess;
+	u32 holddown;
+	u8 filtering;
+	struct dslite_timeouts to;
+};
+
+/* One public address of a pool: which of its blocks are taken. */
+struct dslite_paddr {
+	__be32 addr;
+	u32 used;		/* blocks allocated or resting */
+	unsigned long *map;	/* bit set: allocated or resting */
+};
+
+struct dslite_pool {
+	struct list_head list;	/* in inst->pools, under inst->pool_lock */
+	__be32 prefix;
+	u8 plen;
+	u32 n_addrs;
+	struct dslite_paddr addrs[];
+};
+
+/* A block resting after release (RFC 6888 REQ-8). */
+struct dslite_rest {
+	struct list_head list;
+	struct dslite_paddr *pa;
+	u32 idx;
+	unsigned long until;	/* jiffies */
+};
+
+struct dslite_user_block {
+	u16 idx;		/* block index on the user's address */
+	u32 sessions;		/* under user->lock */
+};
+
+/* A subscriber: one B4 address. */
+struct dslite_user {
+	struct rhash_head node;
+	struct in6_addr b4;		/* key */
+	spinlock_t lock;		/* sessions, blocks of this user */
+	struct dslite_paddr *pa;	/* paired pooling: one address */
+	u32 n_sessions;
+	u8 n_blocks;
+	bool dead;			/* unhashed, being freed */
+	unsigned long idle_since;	/* jiffies, when n_sessions hit 0 */
+	struct rcu_head rcu;
+	struct dslite_user_block blocks[];
+};
+
+/* key of the inside (EIM mapping) index: every session of one mapping */
+struct dslite_okey {
+	struct dslite_user *user;
+	__be32 inner_addr;
+	__be16 inner_port;
+	u8 proto;
+	u8 pad;
+};
+
+/* key of the outside index: every session of one public endpoint */
+struct dslite_ikey {
+	__be32 pub_addr;
+	__be16 pub_port;
+	u8 proto;
+	u8 pad;
+};
+
+/* A session: one mapping + one remote endpoint. 88 bytes. */
+struct dslite_session {
+	struct rhlist_head onode;
+	struct rhlist_head inode;
+	struct dslite_okey okey;
+	struct dslite_ikey ikey;
+	__be32 remote_addr;
+	__be16 remote_port;
+	u8 state;			/* enum dslite_sess_state */
+	u8 dead;
+	u32 last;			/* jiffies, truncated */
+	struct rcu_head rcu;
+};
+
+struct dslite_stats {
+	u64 c[__DSLITE_STAT_MAX];
+};
 
 struct dslite_instance {
 	struct rcu_head rcu;
+	/* the namespace's table holds one; so does a dump walking it */
+	refcount_t ref;
 	struct dslite_net *dn;
 	u32 id;
 	bool has_aftr;
 	char name[DSLITE_INST_NAME_MAX + 1];
 	struct in6_addr aftr;
+	struct dslite_cfg cfg;
+	struct net_device *dev;
+	struct dslite_stats __percpu *stats;
+
+	/* pools, resting blocks; pool_lock also guards every paddr->map */
+	spinlock_t pool_lock;
+	struct list_head pools;
+	struct list_head resting;
+	u32 n_pool_addrs;
+
+	struct rhashtable users;
+	struct rhltable sess_out;	/* by struct dslite_okey */
+	struct rhltable sess_in;	/* by struct dslite_ikey */
+	atomic_t n_sessions;
+	atomic_t n_users;
+	atomic_t n_blocks;
+	u32 peak_sessions;
+	u32 peak_users;
+	u32 peak_blocks;
+	u32 gen;			/* table generation, for dumps */
+	struct delayed_work gc_work;
+	bool dying;
 };
+
+struct dslite_dev_priv {
+	struct dslite_instance *inst;
+};
+
+#define DSLITE_STAT_INC(inst, s) this_cpu_inc((inst)->stats->c[s])
+#define DSLITE_STAT_ADD(inst, s, v) this_cpu_add((inst)->stats->c[s], v)
 
 /* netns.c */
 struct dslite_net *dslite_net(const struct net *net);
@@ -46,17 +181,83 @@ void dslite_netns_exit(void);
 /* instance.c */
 int dslite_instance_cache_init(void);
 void dslite_instance_cache_exit(void);
+void dslite_cfg_defaults(struct dslite_cfg *cfg);
 struct dslite_instance *dslite_instance_create(struct dslite_net *dn,
 					       const char *name, u32 id,
 					       const struct in6_addr *aftr,
+					       const struct dslite_cfg *cfg,
 					       struct netlink_ext_ack *extack);
 void dslite_instance_destroy(struct dslite_instance *inst);
+void dslite_instance_put(struct dslite_instance *inst);
 void dslite_instance_destroy_all(struct dslite_net *dn);
 struct dslite_instance *dslite_instance_by_name(struct dslite_net *dn,
 						const char *name);
 struct dslite_instance *dslite_instance_by_id(struct dslite_net *dn, u32 id);
+struct dslite_instance *dslite_instance_by_aftr(struct dslite_net *dn,
+						const struct in6_addr *aftr);
+int dslite_cfg_check(const struct dslite_cfg *cfg,
+		     struct netlink_ext_ack *extack);
+void dslite_stats_sum(struct dslite_instance *inst, u64 *out);
 
-#include "validate.h"
+/* dev.c */
+int dslite_dev_create(struct dslite_instance *inst,
+		      struct netlink_ext_ack *extack);
+void dslite_dev_destroy(struct dslite_instance *inst);
+
+/* pool.c */
+int dslite_pool_add(struct dslite_instance *inst, __be32 prefix, u8 plen,
+		    struct netlink_ext_ack *extack);
+int dslite_pool_del(struct dslite_instance *inst, __be32 prefix, u8 plen,
+		    struct netlink_ext_ack *extack);
+void dslite_pool_free_all(struct dslite_instance *inst);
+struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
+					   __be32 addr);
+bool dslite_pool_overlaps(struct dslite_net *dn, __be32 prefix, u8 plen);
+int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u);
+void dslite_block_release(struct dslite_instance *inst,
+			  struct dslite_paddr *pa, u32 idx);
+void dslite_pool_expire_resting(struct dslite_instance *inst, bool all);
+
+/* session.c */
+int dslite_tables_init(struct dslite_instance *inst);
+void dslite_tables_destroy(struct dslite_instance *inst);
+struct dslite_user *dslite_user_get(struct dslite_instance *inst,
+				    const struct in6_addr *b4, bool create);
+struct dslite_session *dslite_sess_out(struct dslite_instance *inst,
+				       struct dslite_user *u,
+				       const struct dslite_okey *k,
+				       __be32 raddr, __be16 rport,
+				       u8 tcpflags, int *drop);
+struct dslite_session *dslite_sess_in(struct dslite_instance *inst,
+				      const struct dslite_ikey *k,
+				      __be32 raddr, __be16 rport,
+				      u8 tcpflags, int *drop);
+void dslite_sess_touch(struct dslite_instance *inst,
+		       struct dslite_session *s, u8 tcpflags, int dir);
+void dslite_gc(struct dslite_instance *inst, bool all);
+void dslite_gc_work(struct work_struct *work);
+u32 dslite_sess_expires(struct dslite_instance *inst,
+			const struct dslite_session *s);
+int dslite_sess_flush(struct dslite_instance *inst,
+		      const struct in6_addr *b4, u8 proto);
+void dslite_pool_evict(struct dslite_instance *inst,
+		       const struct dslite_paddr *first, u32 n);
+int dslite_session_cache_init(void);
+void dslite_session_cache_exit(void);
+
+/* nat.c */
+int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
+		   struct sk_buff *skb);
+int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
+		  struct in6_addr *b4);
+
+/* softwire.c */
+int dslite_softwire_init(void);
+void dslite_softwire_exit(void);
+int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
+		      const struct in6_addr *b4);
+void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
+			 const struct in6_addr *b4, u8 type, u8 code);
 
 /*
  * Report a message that is not a string literal (NL_SET_ERR_MSG needs

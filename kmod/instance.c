@@ -7,8 +7,10 @@
  *    dn->lock held; every function here that changes it asserts that.
  *  - Readers walk it under rcu_read_lock() (or hold dn->lock). An instance
  *    is unpublished from the xarray first and freed after a grace period
- *    (kfree_rcu), so an RCU reader never sees freed memory.
- *  - Fields of an instance are immutable once it is published.
+ *    (call_rcu), so an RCU reader never sees freed memory.
+ *  - inst->cfg is written under dn->lock with WRITE_ONCE and read on the
+ *    packet path with READ_ONCE; name, id and AFTR never change.
+ *  - Lock order: genl_mutex -> dn->lock -> rtnl_lock (netdevice).
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -37,6 +39,41 @@ void dslite_instance_cache_exit(void)
 	kmem_cache_destroy(dslite_instance_cache);
 }
 
+void dslite_cfg_defaults(struct dslite_cfg *cfg)
+{
+	*cfg = (struct dslite_cfg) {
+		.block_size = 512,
+		.port_lo = 1024,
+		.port_hi = 65535,
+		.max_blocks = 4,
+		.max_sess_user = 2048,
+		.max_sess = 1000000,
+		.holddown = 120,
+		.filtering = DSLITE_FILTER_EIF,
+		.to = {
+			.udp = 300,
+			.tcp_est = 7440,
+			.tcp_trans = 240,
+			.icmp = 60,
+			.tcp_syn = 6,
+		},
+	};
+}
+
+int dslite_cfg_check(const struct dslite_cfg *c, struct netlink_ext_ack *extack)
+{
+	if (c->port_lo < 1 || c->port_hi > 65535 || c->port_lo > c->port_hi) {
+		NL_SET_ERR_MSG(extack, "port range must be LO-HI within 1-65535");
+		return -EINVAL;
+	}
+	if (!dslite_blocks_per_addr(c->port_lo, c->port_hi, c->block_size)) {
+		NL_SET_ERR_MSG(extack,
+			       "port range is smaller than one port block");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 struct dslite_instance *dslite_instance_by_id(struct dslite_net *dn, u32 id)
 {
 	return xa_load(&dn->instances, id);
@@ -55,8 +92,9 @@ struct dslite_instance *dslite_instance_by_name(struct dslite_net *dn,
 	return NULL;
 }
 
-static struct dslite_instance *
-dslite_instance_by_aftr(struct dslite_net *dn, const struct in6_addr *aftr)
+/* Caller holds dn->lock or rcu_read_lock(). Few instances: a walk. */
+struct dslite_instance *dslite_instance_by_aftr(struct dslite_net *dn,
+						const struct in6_addr *aftr)
 {
 	struct dslite_instance *inst;
 	unsigned long id;
@@ -67,6 +105,37 @@ dslite_instance_by_aftr(struct dslite_net *dn, const struct in6_addr *aftr)
 	return NULL;
 }
 
+void dslite_stats_sum(struct dslite_instance *inst, u64 *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(u64) * __DSLITE_STAT_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct dslite_stats *s = per_cpu_ptr(inst->stats, cpu);
+
+		for (i = 0; i < __DSLITE_STAT_MAX; i++)
+			out[i] += READ_ONCE(s->c[i]);
+	}
+	out[DSLITE_STAT_SESSIONS] = atomic_read(&inst->n_sessions);
+	out[DSLITE_STAT_USERS] = atomic_read(&inst->n_users);
+	out[DSLITE_STAT_BLOCKS] = atomic_read(&inst->n_blocks);
+	out[DSLITE_STAT_SESSIONS_PEAK] = READ_ONCE(inst->peak_sessions);
+	out[DSLITE_STAT_USERS_PEAK] = READ_ONCE(inst->peak_users);
+	out[DSLITE_STAT_BLOCKS_PEAK] = READ_ONCE(inst->peak_blocks);
+}
+
+static void dslite_instance_free(struct dslite_instance *inst)
+{
+	free_percpu(inst->stats);
+	kmem_cache_free(dslite_instance_cache, inst);
+	atomic_dec(&dslite_live_instances);
+}
+
+static void dslite_instance_free_rcu(struct rcu_head *head)
+{
+	dslite_instance_free(container_of(head, struct dslite_instance, rcu));
+}
+
 /*
  * Create and publish an instance. Values are checked here (not only by the
  * netlink policy) so the table can never hold an invalid one.
@@ -74,6 +143,7 @@ dslite_instance_by_aftr(struct dslite_net *dn, const struct in6_addr *aftr)
 struct dslite_instance *dslite_instance_create(struct dslite_net *dn,
 					       const char *name, u32 id,
 					       const struct in6_addr *aftr,
+					       const struct dslite_cfg *cfg,
 					       struct netlink_ext_ack *extack)
 {
 	struct dslite_instance *inst;
@@ -97,6 +167,9 @@ struct dslite_instance *dslite_instance_create(struct dslite_net *dn,
 			return ERR_PTR(-EINVAL);
 		}
 	}
+	err = dslite_cfg_check(cfg, extack);
+	if (err)
+		return ERR_PTR(err);
 	if (dslite_instance_by_name(dn, name)) {
 		NL_SET_ERR_MSG(extack, "an instance with this name exists");
 		return ERR_PTR(-EEXIST);
@@ -121,35 +194,69 @@ struct dslite_instance *dslite_instance_create(struct dslite_net *dn,
 		return ERR_PTR(-ENOMEM);
 	}
 	atomic_inc(&dslite_live_instances);
+	refcount_set(&inst->ref, 1);
 	inst->dn = dn;
 	inst->id = id;
+	inst->cfg = *cfg;
 	strscpy(inst->name, name, sizeof(inst->name));
 	if (aftr) {
 		inst->aftr = *aftr;
 		inst->has_aftr = true;
 	}
+	spin_lock_init(&inst->pool_lock);
+	INIT_LIST_HEAD(&inst->pools);
+	INIT_LIST_HEAD(&inst->resting);
+	INIT_DELAYED_WORK(&inst->gc_work, dslite_gc_work);
+	inst->stats = alloc_percpu(struct dslite_stats);
+	if (!inst->stats) {
+		NL_SET_ERR_MSG(extack, "out of memory for the counters");
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = dslite_tables_init(inst);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "out of memory for the tables");
+		goto err_free;
+	}
+	err = dslite_dev_create(inst, extack);
+	if (err)
+		goto err_tables;
 
 	err = xa_insert(&dn->instances, id, inst, GFP_KERNEL);
 	if (err) {
-		atomic_dec(&dslite_live_instances);
-		kmem_cache_free(dslite_instance_cache, inst);
 		NL_SET_ERR_MSG(extack, "cannot insert the instance");
-		return ERR_PTR(err);
+		goto err_dev;
 	}
 	dn->n_instances++;
+	queue_delayed_work(system_power_efficient_wq, &inst->gc_work, HZ);
 	return inst;
+
+err_dev:
+	dslite_dev_destroy(inst);
+err_tables:
+	dslite_tables_destroy(inst);
+err_free:
+	dslite_instance_free(inst);
+	return ERR_PTR(err);
 }
 
-static void dslite_instance_free_rcu(struct rcu_head *head)
+/*
+ * The last reference frees the tables (no packet, GC or dump can reach
+ * them any more) and, after a grace period, the instance.
+ */
+void dslite_instance_put(struct dslite_instance *inst)
 {
-	struct dslite_instance *inst =
-		container_of(head, struct dslite_instance, rcu);
-
-	kmem_cache_free(dslite_instance_cache, inst);
-	atomic_dec(&dslite_live_instances);
+	if (!refcount_dec_and_test(&inst->ref))
+		return;
+	dslite_tables_destroy(inst);
+	dslite_pool_free_all(inst);
+	call_rcu(&inst->rcu, dslite_instance_free_rcu);
 }
 
-/* Unpublish the instance, free it once no RCU reader can see it. */
+/*
+ * Unpublish the instance, stop its device and GC, wait until no packet
+ * can see it, and drop the namespace's reference.
+ */
 void dslite_instance_destroy(struct dslite_instance *inst)
 {
 	struct dslite_net *dn = inst->dn;
@@ -158,7 +265,11 @@ void dslite_instance_destroy(struct dslite_instance *inst)
 
 	xa_erase(&dn->instances, inst->id);
 	dn->n_instances--;
-	call_rcu(&inst->rcu, dslite_instance_free_rcu);
+	WRITE_ONCE(inst->dying, true);
+	dslite_dev_destroy(inst);	/* no more xmit after this */
+	cancel_delayed_work_sync(&inst->gc_work);
+	synchronize_net();		/* no decap still sees the instance */
+	dslite_instance_put(inst);
 }
 
 void dslite_instance_destroy_all(struct dslite_net *dn)

@@ -11,6 +11,11 @@
 
 #include "dslite.h"
 
+unsigned int dslite_max_sessions __read_mostly = 4000000;
+module_param_named(max_sessions, dslite_max_sessions, uint, 0644);
+MODULE_PARM_DESC(max_sessions,
+		 "sessions of all instances of all namespaces together (default 4000000)");
+
 static int __init dslite_init(void)
 {
 	int err;
@@ -18,27 +23,39 @@ static int __init dslite_init(void)
 	err = dslite_instance_cache_init();
 	if (err)
 		return err;
+	err = dslite_session_cache_init();
+	if (err)
+		goto err_icache;
 	err = dslite_netns_init();
 	if (err)
-		goto err_cache;
+		goto err_scache;
 	err = dslite_genl_init();
 	if (err)
 		goto err_netns;
+	err = dslite_softwire_init();
+	if (err)
+		goto err_genl;
 
 	pr_info("dslite: DS-Lite AFTR loaded\n");
 	return 0;
 
+err_genl:
+	dslite_genl_exit();
 err_netns:
 	dslite_netns_exit();
-err_cache:
+err_scache:
+	dslite_session_cache_exit();
+err_icache:
 	dslite_instance_cache_exit();
 	return err;
 }
 
 static void __exit dslite_exit(void)
 {
+	dslite_softwire_exit();
 	dslite_genl_exit();
 	dslite_netns_exit();
+	dslite_session_cache_exit();
 	dslite_instance_cache_exit();
 	pr_info("dslite: unloaded\n");
 }

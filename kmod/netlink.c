@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include <net/ipv6.h>
 
 #include "dslite.h"
 #include "compat.h"
@@ -21,6 +22,30 @@ static struct netlink_range_validation dslite_id_range = {
 	.max = DSLITE_INST_ID_MAX,
 };
 
+static struct netlink_range_validation dslite_bsize_range = {
+	.min = 8, .max = 32768,
+};
+
+static struct netlink_range_validation dslite_port_range = {
+	.min = 1, .max = 65535,
+};
+
+static struct netlink_range_validation dslite_sess_range = {
+	.min = 1, .max = 1000000,
+};
+
+static struct netlink_range_validation dslite_isess_range = {
+	.min = 1, .max = 100000000,
+};
+
+static struct netlink_range_validation dslite_to_range = {
+	.min = 1, .max = 86400,
+};
+
+static struct netlink_range_validation dslite_hold_range = {
+	.min = 0, .max = 86400,
+};
+
 static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
 	/*
 	 * The name is bounded here; the exact rule (15 chars, charset) is
@@ -29,6 +54,33 @@ static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_INST_NAME] = { .type = NLA_NUL_STRING, .len = 64 },
 	[DSLITE_A_INST_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_id_range),
 	[DSLITE_A_INST_AFTR] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DSLITE_A_INST_BLOCK_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &dslite_bsize_range),
+	[DSLITE_A_INST_PORT_LO] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&dslite_port_range),
+	[DSLITE_A_INST_PORT_HI] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&dslite_port_range),
+	[DSLITE_A_INST_MAX_BLOCKS] = NLA_POLICY_RANGE(NLA_U32, 1,
+						      DSLITE_MAX_BLOCKS_USER),
+	[DSLITE_A_INST_MAX_SESS_USER] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							      &dslite_sess_range),
+	[DSLITE_A_INST_MAX_SESS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &dslite_isess_range),
+	[DSLITE_A_INST_FILTERING] = NLA_POLICY_MAX(NLA_U8, DSLITE_FILTER_APDF),
+	[DSLITE_A_INST_TO_UDP] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_to_range),
+	[DSLITE_A_INST_TO_TCP_EST] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &dslite_to_range),
+	[DSLITE_A_INST_TO_TCP_TRANS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &dslite_to_range),
+	[DSLITE_A_INST_TO_ICMP] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_to_range),
+	[DSLITE_A_INST_TO_TCP_SYN] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &dslite_to_range),
+	[DSLITE_A_INST_HOLDDOWN] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &dslite_hold_range),
+	[DSLITE_A_POOL_ADDR] = { .type = NLA_U32 },
+	[DSLITE_A_POOL_PLEN] = NLA_POLICY_RANGE(NLA_U8, 16, 32),
+	[DSLITE_A_SESS_B4] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DSLITE_A_SESS_PROTO] = { .type = NLA_U8 },
 };
 
 enum dslite_mcgrp {
@@ -44,6 +96,25 @@ static const struct genl_multicast_group dslite_mcgrps[] = {
 
 static struct genl_family dslite_genl_family;
 
+static int dslite_put_cfg(struct sk_buff *skb, const struct dslite_cfg *c)
+{
+	if (nla_put_u32(skb, DSLITE_A_INST_BLOCK_SIZE, c->block_size) ||
+	    nla_put_u32(skb, DSLITE_A_INST_PORT_LO, c->port_lo) ||
+	    nla_put_u32(skb, DSLITE_A_INST_PORT_HI, c->port_hi) ||
+	    nla_put_u32(skb, DSLITE_A_INST_MAX_BLOCKS, c->max_blocks) ||
+	    nla_put_u32(skb, DSLITE_A_INST_MAX_SESS_USER, c->max_sess_user) ||
+	    nla_put_u32(skb, DSLITE_A_INST_MAX_SESS, c->max_sess) ||
+	    nla_put_u8(skb, DSLITE_A_INST_FILTERING, c->filtering) ||
+	    nla_put_u32(skb, DSLITE_A_INST_TO_UDP, c->to.udp) ||
+	    nla_put_u32(skb, DSLITE_A_INST_TO_TCP_EST, c->to.tcp_est) ||
+	    nla_put_u32(skb, DSLITE_A_INST_TO_TCP_TRANS, c->to.tcp_trans) ||
+	    nla_put_u32(skb, DSLITE_A_INST_TO_ICMP, c->to.icmp) ||
+	    nla_put_u32(skb, DSLITE_A_INST_TO_TCP_SYN, c->to.tcp_syn) ||
+	    nla_put_u32(skb, DSLITE_A_INST_HOLDDOWN, c->holddown))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int dslite_fill_instance(struct sk_buff *skb,
 				const struct dslite_instance *inst,
 				u32 portid, u32 seq, int flags, u8 cmd)
@@ -56,7 +127,8 @@ static int dslite_fill_instance(struct sk_buff *skb,
 	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
 	    nla_put_u32(skb, DSLITE_A_INST_ID, inst->id) ||
 	    (inst->has_aftr &&
-	     nla_put_in6_addr(skb, DSLITE_A_INST_AFTR, &inst->aftr))) {
+	     nla_put_in6_addr(skb, DSLITE_A_INST_AFTR, &inst->aftr)) ||
+	    dslite_put_cfg(skb, &inst->cfg)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -110,11 +182,50 @@ dslite_instance_from_attrs(struct dslite_net *dn, struct nlattr **attrs,
 	return NULL;
 }
 
+/* Apply the NAT settings present in @attrs onto @c. */
+static void dslite_cfg_from_attrs(struct dslite_cfg *c, struct nlattr **attrs)
+{
+	static const struct {
+		int attr;
+		size_t off;
+	} u32s[] = {
+		{ DSLITE_A_INST_BLOCK_SIZE, offsetof(struct dslite_cfg, block_size) },
+		{ DSLITE_A_INST_PORT_LO, offsetof(struct dslite_cfg, port_lo) },
+		{ DSLITE_A_INST_PORT_HI, offsetof(struct dslite_cfg, port_hi) },
+		{ DSLITE_A_INST_MAX_BLOCKS, offsetof(struct dslite_cfg, max_blocks) },
+		{ DSLITE_A_INST_MAX_SESS_USER,
+		  offsetof(struct dslite_cfg, max_sess_user) },
+		{ DSLITE_A_INST_MAX_SESS, offsetof(struct dslite_cfg, max_sess) },
+		{ DSLITE_A_INST_HOLDDOWN, offsetof(struct dslite_cfg, holddown) },
+		{ DSLITE_A_INST_TO_UDP, offsetof(struct dslite_cfg, to.udp) },
+		{ DSLITE_A_INST_TO_TCP_EST, offsetof(struct dslite_cfg, to.tcp_est) },
+		{ DSLITE_A_INST_TO_TCP_TRANS,
+		  offsetof(struct dslite_cfg, to.tcp_trans) },
+		{ DSLITE_A_INST_TO_ICMP, offsetof(struct dslite_cfg, to.icmp) },
+		{ DSLITE_A_INST_TO_TCP_SYN, offsetof(struct dslite_cfg, to.tcp_syn) },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(u32s); i++)
+		if (attrs[u32s[i].attr])
+			*(u32 *)((u8 *)c + u32s[i].off) =
+				nla_get_u32(attrs[u32s[i].attr]);
+	if (attrs[DSLITE_A_INST_FILTERING])
+		c->filtering = nla_get_u8(attrs[DSLITE_A_INST_FILTERING]);
+}
+
+static bool dslite_cfg_shapes_blocks(struct nlattr **attrs)
+{
+	return attrs[DSLITE_A_INST_BLOCK_SIZE] || attrs[DSLITE_A_INST_PORT_LO] ||
+	       attrs[DSLITE_A_INST_PORT_HI];
+}
+
 static int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
 	struct nlattr **attrs = info->attrs;
 	struct dslite_instance *inst;
+	struct dslite_cfg cfg;
 	struct in6_addr aftr;
 	const char *name;
 	int bad;
@@ -138,17 +249,67 @@ static int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 	}
+	dslite_cfg_defaults(&cfg);
+	dslite_cfg_from_attrs(&cfg, attrs);
 
 	mutex_lock(&dn->lock);
 	inst = dslite_instance_create(dn, name,
 				      nla_get_u32(attrs[DSLITE_A_INST_ID]),
 				      attrs[DSLITE_A_INST_AFTR] ? &aftr : NULL,
-				      info->extack);
+				      &cfg, info->extack);
 	if (!IS_ERR(inst))
 		dslite_genl_notify_instance(inst, DSLITE_CMD_INSTANCE_NEW);
 	mutex_unlock(&dn->lock);
 
 	return PTR_ERR_OR_ZERO(inst);
+}
+
+static int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dslite_net *dn = dslite_net(genl_info_net(info));
+	struct dslite_instance *inst;
+	struct dslite_cfg cfg;
+	int err = 0;
+
+	if (info->attrs[DSLITE_A_INST_AFTR]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DSLITE_A_INST_AFTR],
+				    "the AFTR address cannot change; delete and re-add the instance");
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&dn->lock);
+	inst = dslite_instance_from_attrs(dn, info->attrs, info->extack);
+	if (!inst) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (dslite_cfg_shapes_blocks(info->attrs) && !list_empty(&inst->pools)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "port-block-size and port-range cannot change while the instance has pools");
+		err = -EBUSY;
+		goto out;
+	}
+	cfg = inst->cfg;
+	dslite_cfg_from_attrs(&cfg, info->attrs);
+	err = dslite_cfg_check(&cfg, info->extack);
+	if (err)
+		goto out;
+	/* readers use READ_ONCE on single fields; each store is atomic */
+	WRITE_ONCE(inst->cfg.block_size, cfg.block_size);
+	WRITE_ONCE(inst->cfg.port_lo, cfg.port_lo);
+	WRITE_ONCE(inst->cfg.port_hi, cfg.port_hi);
+	WRITE_ONCE(inst->cfg.max_blocks, cfg.max_blocks);
+	WRITE_ONCE(inst->cfg.max_sess_user, cfg.max_sess_user);
+	WRITE_ONCE(inst->cfg.max_sess, cfg.max_sess);
+	WRITE_ONCE(inst->cfg.holddown, cfg.holddown);
+	WRITE_ONCE(inst->cfg.filtering, cfg.filtering);
+	WRITE_ONCE(inst->cfg.to.udp, cfg.to.udp);
+	WRITE_ONCE(inst->cfg.to.tcp_est, cfg.to.tcp_est);
+	WRITE_ONCE(inst->cfg.to.tcp_trans, cfg.to.tcp_trans);
+	WRITE_ONCE(inst->cfg.to.icmp, cfg.to.icmp);
+	WRITE_ONCE(inst->cfg.to.tcp_syn, cfg.to.tcp_syn);
+out:
+	mutex_unlock(&dn->lock);
+	return err;
 }
 
 static int dslite_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
@@ -229,7 +390,436 @@ static int dslite_nl_instance_dump(struct sk_buff *skb,
 	return err ? err : skb->len;
 }
 
-static const struct genl_small_ops dslite_genl_ops[] = {
+/* ---- pools ---------------------------------------------------------- */
+
+static int dslite_nl_pool_change(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dslite_net *dn = dslite_net(genl_info_net(info));
+	struct genlmsghdr *gh = info->genlhdr;
+	struct dslite_instance *inst;
+	__be32 prefix;
+	u8 plen;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_INST_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_POOL_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_POOL_PLEN))
+		return -EINVAL;
+	prefix = nla_get_in_addr(info->attrs[DSLITE_A_POOL_ADDR]);
+	plen = nla_get_u8(info->attrs[DSLITE_A_POOL_PLEN]);
+
+	mutex_lock(&dn->lock);
+	inst = dslite_instance_from_attrs(dn, info->attrs, info->extack);
+	if (!inst)
+		err = -ENOENT;
+	else if (gh->cmd == DSLITE_CMD_POOL_NEW)
+		err = dslite_pool_add(inst, prefix, plen, info->extack);
+	else
+		err = dslite_pool_del(inst, prefix, plen, info->extack);
+	mutex_unlock(&dn->lock);
+	return err;
+}
+
+static int dslite_fill_pool(struct sk_buff *skb, struct dslite_instance *inst,
+			    struct dslite_pool *p, u32 portid, u32 seq)
+{
+	u32 i, used = 0, nb;
+	void *hdr;
+
+	nb = dslite_blocks_per_addr(inst->cfg.port_lo, inst->cfg.port_hi,
+				    inst->cfg.block_size);
+	spin_lock_bh(&inst->pool_lock);
+	for (i = 0; i < p->n_addrs; i++)
+		used += p->addrs[i].used;
+	spin_unlock_bh(&inst->pool_lock);
+
+	hdr = genlmsg_put(skb, portid, seq, &dslite_genl_family, NLM_F_MULTI,
+			  DSLITE_CMD_POOL_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_in_addr(skb, DSLITE_A_POOL_ADDR, p->prefix) ||
+	    nla_put_u8(skb, DSLITE_A_POOL_PLEN, p->plen) ||
+	    nla_put_u32(skb, DSLITE_A_POOL_BLOCKS, nb * p->n_addrs) ||
+	    nla_put_u32(skb, DSLITE_A_POOL_BLOCKS_USED, used)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* args[0]: next instance id; args[1]: pools of it already sent */
+static int dslite_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
+	struct nlattr **attrs = dslite_dump_attrs(cb);
+	const char *only = attrs[DSLITE_A_INST_NAME] ?
+			   nla_data(attrs[DSLITE_A_INST_NAME]) : NULL;
+	struct dslite_instance *inst;
+	unsigned long id;
+	int err = 0;
+
+	mutex_lock(&dn->lock);
+	xa_for_each_start(&dn->instances, id, inst, cb->args[0]) {
+		struct dslite_pool *p;
+		long n = 0;
+
+		if (only && strcmp(only, inst->name))
+			continue;
+		list_for_each_entry(p, &inst->pools, list) {
+			if (n++ < cb->args[1])
+				continue;
+			err = dslite_fill_pool(skb, inst, p,
+					       NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq);
+			if (err)
+				goto out;
+			cb->args[1] = n;
+		}
+		cb->args[0] = id + 1;
+		cb->args[1] = 0;
+	}
+out:
+	mutex_unlock(&dn->lock);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ? err : skb->len;
+}
+
+/* ---- sessions and users ---------------------------------------------- */
+
+struct dslite_dump_ctx {
+	u32 inst_id;		/* instance being walked */
+	bool started;
+	bool users;		/* walking users, not sessions */
+	struct rhashtable_iter iter;
+	struct dslite_instance *inst;
+	/* filters */
+	char name[DSLITE_INST_NAME_MAX + 1];
+	bool has_b4;
+	struct in6_addr b4;
+	u8 proto;
+};
+
+static int dslite_fill_session(struct sk_buff *skb, struct netlink_callback *cb,
+			       struct dslite_instance *inst,
+			       struct dslite_session *s)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &dslite_genl_family, NLM_F_MULTI,
+			  DSLITE_CMD_SESSION_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, &s->okey.user->b4) ||
+	    nla_put_u8(skb, DSLITE_A_SESS_PROTO, s->okey.proto) ||
+	    nla_put_in_addr(skb, DSLITE_A_SESS_INNER_ADDR, s->okey.inner_addr) ||
+	    nla_put_u16(skb, DSLITE_A_SESS_INNER_PORT, ntohs(s->okey.inner_port)) ||
+	    nla_put_in_addr(skb, DSLITE_A_SESS_PUBLIC_ADDR, s->ikey.pub_addr) ||
+	    nla_put_u16(skb, DSLITE_A_SESS_PUBLIC_PORT, ntohs(s->ikey.pub_port)) ||
+	    nla_put_in_addr(skb, DSLITE_A_SESS_REMOTE_ADDR, s->remote_addr) ||
+	    nla_put_u16(skb, DSLITE_A_SESS_REMOTE_PORT, ntohs(s->remote_port)) ||
+	    nla_put_u8(skb, DSLITE_A_SESS_STATE, READ_ONCE(s->state)) ||
+	    nla_put_u32(skb, DSLITE_A_SESS_EXPIRES, dslite_sess_expires(inst, s))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int dslite_fill_user(struct sk_buff *skb, struct netlink_callback *cb,
+			    struct dslite_instance *inst, struct dslite_user *u)
+{
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &dslite_genl_family, NLM_F_MULTI, DSLITE_CMD_USER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	spin_lock_bh(&u->lock);
+	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, &u->b4) ||
+	    nla_put_u32(skb, DSLITE_A_USER_SESSIONS, u->n_sessions) ||
+	    (u->pa && nla_put_in_addr(skb, DSLITE_A_SESS_PUBLIC_ADDR,
+				      u->pa->addr)))
+		goto nospace;
+	for (i = 0; i < u->n_blocks; i++) {
+		u32 first = inst->cfg.port_lo + u->blocks[i].idx *
+			    inst->cfg.block_size;
+
+		nest = nla_nest_start(skb, DSLITE_A_USER_BLOCK);
+		if (!nest ||
+		    nla_put_u16(skb, DSLITE_A_BLOCK_FIRST, first) ||
+		    nla_put_u16(skb, DSLITE_A_BLOCK_LAST,
+				first + inst->cfg.block_size - 1) ||
+		    nla_put_u32(skb, DSLITE_A_USER_SESSIONS,
+				u->blocks[i].sessions))
+			goto nospace;
+		nla_nest_end(skb, nest);
+	}
+	spin_unlock_bh(&u->lock);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+nospace:
+	spin_unlock_bh(&u->lock);
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int dslite_dump_start(struct netlink_callback *cb, bool users)
+{
+	struct nlattr **attrs = dslite_dump_attrs(cb);
+	struct dslite_dump_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->users = users;
+	if (attrs[DSLITE_A_INST_NAME])
+		nla_strscpy(ctx->name, attrs[DSLITE_A_INST_NAME],
+			    sizeof(ctx->name));
+	if (attrs[DSLITE_A_SESS_B4]) {
+		ctx->b4 = nla_get_in6_addr(attrs[DSLITE_A_SESS_B4]);
+		ctx->has_b4 = true;
+	}
+	if (attrs[DSLITE_A_SESS_PROTO])
+		ctx->proto = nla_get_u8(attrs[DSLITE_A_SESS_PROTO]);
+	cb->args[0] = (long)ctx;
+	return 0;
+}
+
+static int dslite_nl_session_start(struct netlink_callback *cb)
+{
+	return dslite_dump_start(cb, false);
+}
+
+static int dslite_nl_user_start(struct netlink_callback *cb)
+{
+	return dslite_dump_start(cb, true);
+}
+
+static int dslite_nl_walk_done(struct netlink_callback *cb)
+{
+	struct dslite_dump_ctx *ctx = (void *)cb->args[0];
+
+	if (!ctx)
+		return 0;
+	if (ctx->started) {
+		rhashtable_walk_exit(&ctx->iter);
+		dslite_instance_put(ctx->inst);
+	}
+	kfree(ctx);
+	return 0;
+}
+
+/*
+ * Walk the instances in id order and, within one, its session (or user)
+ * table with an rhashtable iterator kept between rounds, so a dump of
+ * millions resumes where it stopped. The instance is held by dn->lock
+ * only while a round runs; between rounds it is found again by id, and
+ * if it vanished the dump moves on to the next one.
+ */
+static int dslite_nl_walk(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
+	struct dslite_dump_ctx *ctx = (void *)cb->args[0];
+	struct dslite_instance *inst;
+	unsigned long id;
+	int err = 0;
+
+	mutex_lock(&dn->lock);
+	id = ctx->inst_id;
+	xa_for_each_start(&dn->instances, id, inst, ctx->inst_id) {
+		void *obj;
+
+		if (ctx->name[0] && strcmp(ctx->name, inst->name))
+			continue;
+		if (ctx->started && (ctx->inst != inst || id != ctx->inst_id)) {
+			/* the instance we were walking is gone */
+			rhashtable_walk_exit(&ctx->iter);
+			dslite_instance_put(ctx->inst);
+			ctx->started = false;
+		}
+		if (!ctx->started) {
+			/* our reference keeps the tables while we walk */
+			refcount_inc(&inst->ref);
+			rhashtable_walk_enter(ctx->users ? &inst->users :
+						&inst->sess_out.ht, &ctx->iter);
+			ctx->started = true;
+			ctx->inst = inst;
+			ctx->inst_id = id;
+		}
+		cb->seq = inst->gen;
+		rhashtable_walk_start(&ctx->iter);
+		while ((obj = rhashtable_walk_peek(&ctx->iter))) {
+			if (IS_ERR(obj)) {
+				if (PTR_ERR(obj) != -EAGAIN)
+					break;
+				/* resized: the walk restarts, say so */
+				cb->prev_seq = 1;
+				cb->seq = 2;
+				rhashtable_walk_next(&ctx->iter);
+				continue;
+			}
+			if (ctx->users) {
+				struct dslite_user *u = obj;
+
+				if (!(ctx->has_b4 &&
+				      !ipv6_addr_equal(&ctx->b4, &u->b4)) &&
+				    !READ_ONCE(u->dead))
+					err = dslite_fill_user(skb, cb, inst, u);
+			} else {
+				struct dslite_session *s = obj;
+
+				if (!READ_ONCE(s->dead) &&
+				    !(ctx->has_b4 &&
+				      !ipv6_addr_equal(&ctx->b4,
+						       &s->okey.user->b4)) &&
+				    !(ctx->proto && ctx->proto != s->okey.proto))
+					err = dslite_fill_session(skb, cb, inst,
+								  s);
+			}
+			if (err)
+				break;
+			rhashtable_walk_next(&ctx->iter);
+		}
+		rhashtable_walk_stop(&ctx->iter);
+		if (err)
+			break;
+		rhashtable_walk_exit(&ctx->iter);
+		dslite_instance_put(inst);
+		ctx->started = false;
+		ctx->inst_id = id + 1;
+	}
+	if (!inst && ctx->started) {
+		/* the instance we were walking is gone, and nothing follows */
+		rhashtable_walk_exit(&ctx->iter);
+		dslite_instance_put(ctx->inst);
+		ctx->started = false;
+	}
+	mutex_unlock(&dn->lock);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ? err : skb->len;
+}
+
+static int dslite_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dslite_net *dn = dslite_net(genl_info_net(info));
+	struct nlattr **attrs = info->attrs;
+	struct dslite_instance *inst;
+	struct in6_addr b4;
+	unsigned long id;
+	u8 proto = 0;
+	bool found = false;
+
+	if (attrs[DSLITE_A_SESS_B4])
+		b4 = nla_get_in6_addr(attrs[DSLITE_A_SESS_B4]);
+	if (attrs[DSLITE_A_SESS_PROTO])
+		proto = nla_get_u8(attrs[DSLITE_A_SESS_PROTO]);
+	mutex_lock(&dn->lock);
+	xa_for_each(&dn->instances, id, inst) {
+		if (attrs[DSLITE_A_INST_NAME] &&
+		    nla_strcmp(attrs[DSLITE_A_INST_NAME], inst->name))
+			continue;
+		found = true;
+		dslite_sess_flush(inst, attrs[DSLITE_A_SESS_B4] ? &b4 : NULL,
+				  proto);
+	}
+	mutex_unlock(&dn->lock);
+	if (attrs[DSLITE_A_INST_NAME] && !found) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DSLITE_A_INST_NAME],
+				    "no instance with this name");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* ---- statistics ------------------------------------------------------ */
+
+static int dslite_fill_stats(struct sk_buff *skb, struct dslite_instance *inst,
+			     u32 portid, u32 seq, int flags)
+{
+	u64 v[__DSLITE_STAT_MAX];
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	dslite_stats_sum(inst, v);
+	hdr = genlmsg_put(skb, portid, seq, &dslite_genl_family, flags,
+			  DSLITE_CMD_STATS_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name))
+		goto nospace;
+	nest = nla_nest_start(skb, DSLITE_A_STATS);
+	if (!nest)
+		goto nospace;
+	for (i = 1; i < __DSLITE_STAT_MAX; i++)
+		if (nla_put_u64_64bit(skb, i, v[i], DSLITE_STAT_UNSPEC))
+			goto nospace;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+nospace:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int dslite_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dslite_net *dn = dslite_net(genl_info_net(info));
+	struct dslite_instance *inst;
+	struct sk_buff *msg;
+	int err;
+
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&dn->lock);
+	inst = dslite_instance_from_attrs(dn, info->attrs, info->extack);
+	err = inst ? dslite_fill_stats(msg, inst, info->snd_portid,
+				       info->snd_seq, 0) : -ENOENT;
+	mutex_unlock(&dn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int dslite_nl_stats_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
+	struct dslite_instance *inst;
+	unsigned long id;
+	int err = 0;
+
+	mutex_lock(&dn->lock);
+	xa_for_each_start(&dn->instances, id, inst, cb->args[0]) {
+		err = dslite_fill_stats(skb, inst, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&dn->lock);
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ? err : skb->len;
+}
+
+static const struct genl_ops dslite_genl_ops[] = {
 	{
 		.cmd = DSLITE_CMD_INSTANCE_NEW,
 		.flags = GENL_ADMIN_PERM,
@@ -246,6 +836,50 @@ static const struct genl_small_ops dslite_genl_ops[] = {
 		.doit = dslite_nl_instance_get,
 		.dumpit = dslite_nl_instance_dump,
 	},
+	{
+		.cmd = DSLITE_CMD_INSTANCE_SET,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_instance_set,
+	},
+	{
+		.cmd = DSLITE_CMD_POOL_NEW,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_pool_change,
+	},
+	{
+		.cmd = DSLITE_CMD_POOL_DEL,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_pool_change,
+	},
+	{
+		.cmd = DSLITE_CMD_POOL_GET,
+		.dumpit = dslite_nl_pool_dump,
+	},
+	{
+		/* sessions and users reveal subscribers: admin only */
+		.cmd = DSLITE_CMD_SESSION_GET,
+		.flags = GENL_ADMIN_PERM,
+		.start = dslite_nl_session_start,
+		.dumpit = dslite_nl_walk,
+		.done = dslite_nl_walk_done,
+	},
+	{
+		.cmd = DSLITE_CMD_SESSION_FLUSH,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_session_flush,
+	},
+	{
+		.cmd = DSLITE_CMD_USER_GET,
+		.flags = GENL_ADMIN_PERM,
+		.start = dslite_nl_user_start,
+		.dumpit = dslite_nl_walk,
+		.done = dslite_nl_walk_done,
+	},
+	{
+		.cmd = DSLITE_CMD_STATS_GET,
+		.doit = dslite_nl_stats_get,
+		.dumpit = dslite_nl_stats_dump,
+	},
 };
 
 static struct genl_family dslite_genl_family __ro_after_init = {
@@ -256,8 +890,8 @@ static struct genl_family dslite_genl_family __ro_after_init = {
 	.netnsok = true,
 	.parallel_ops = false,
 	.module = THIS_MODULE,
-	.small_ops = dslite_genl_ops,
-	.n_small_ops = ARRAY_SIZE(dslite_genl_ops),
+	.ops = dslite_genl_ops,
+	.n_ops = ARRAY_SIZE(dslite_genl_ops),
 	.mcgrps = dslite_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(dslite_mcgrps),
 };

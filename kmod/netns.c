@@ -49,10 +49,14 @@ static struct pernet_operations dslite_net_ops = {
 
 int dslite_netns_init(void)
 {
-	return register_pernet_subsys(&dslite_net_ops);
+	/*
+	 * As a device: our exit runs before the core unregisters the
+	 * namespace's devices, so each instance takes down its own.
+	 */
+	return register_pernet_device(&dslite_net_ops);
 }
 
 void dslite_netns_exit(void)
 {
-	unregister_pernet_subsys(&dslite_net_ops);
+	unregister_pernet_device(&dslite_net_ops);
 }

@@ -43,6 +43,40 @@
  *           instances are added or removed between them.
  *   Reply:  DSLITE_CMD_INSTANCE_GET with NAME, ID, AFTR (if set).
  *
+ * DSLITE_CMD_INSTANCE_SET
+ *   Change the NAT settings of an instance (by NAME or ID). Settings that
+ *   shape the port blocks (block size, port range) can only change while
+ *   the instance has no pool.
+ *
+ * NAT settings (INSTANCE_NEW and _SET; all optional, defaults in brackets):
+ *   DSLITE_A_INST_BLOCK_SIZE   u32, ports per block, 8..32768 [512]
+ *   DSLITE_A_INST_PORT_LO/HI   u32, port range of every public address
+ *                              [1024..65535]; HI-LO+1 >= block size
+ *   DSLITE_A_INST_MAX_BLOCKS   u32, blocks per user, 1..64 [4]
+ *   DSLITE_A_INST_MAX_SESS_USER u32, sessions per user, 1..1000000 [2048]
+ *   DSLITE_A_INST_MAX_SESS     u32, sessions of the instance [1000000]
+ *   DSLITE_A_INST_FILTERING    u8, enum dslite_filtering [EIF]
+ *   DSLITE_A_INST_TO_*         u32 seconds, 1..86400: UDP [300], TCP
+ *                              established [7440], TCP transitory [240],
+ *                              ICMP [60], inbound SYN [6]
+ *   DSLITE_A_INST_HOLDDOWN     u32 seconds a released block rests [120]
+ *
+ * DSLITE_CMD_POOL_NEW / _DEL (admin): an IPv4 prefix of public addresses
+ *   for an instance. Required: INST_NAME, POOL_ADDR (u32, network order),
+ *   POOL_PLEN (u8, 16..32). Prefixes of one instance, and of different
+ *   instances of a namespace, must not overlap. Deleting a pool deletes
+ *   the sessions and blocks on its addresses.
+ * DSLITE_CMD_POOL_GET (dump): pools with address/block usage.
+ *
+ * DSLITE_CMD_SESSION_GET (dump, admin: reveals subscribers)
+ *   Filters: INST_NAME, SESS_B4 (16 bytes), SESS_PROTO (u8). The dump
+ *   resumes across messages; NLM_F_DUMP_INTR marks a dump that raced
+ *   with table changes.
+ * DSLITE_CMD_SESSION_FLUSH (admin): same filters; deletes sessions.
+ * DSLITE_CMD_USER_GET (dump, admin): users (B4s) with their blocks.
+ * DSLITE_CMD_STATS_GET (doit with INST_NAME, or dump): counters, nested
+ *   in DSLITE_A_STATS as u64 attributes of enum dslite_stat.
+ *
  * Multicast group DSLITE_MCGRP_EVENTS ("events"): configuration and
  * (later) logging events; listening needs CAP_NET_ADMIN.
  */
@@ -64,6 +98,14 @@ enum dslite_cmd {
 	DSLITE_CMD_INSTANCE_NEW,
 	DSLITE_CMD_INSTANCE_DEL,
 	DSLITE_CMD_INSTANCE_GET,
+	DSLITE_CMD_INSTANCE_SET,
+	DSLITE_CMD_POOL_NEW,
+	DSLITE_CMD_POOL_DEL,
+	DSLITE_CMD_POOL_GET,
+	DSLITE_CMD_SESSION_GET,
+	DSLITE_CMD_SESSION_FLUSH,
+	DSLITE_CMD_USER_GET,
+	DSLITE_CMD_STATS_GET,
 
 	__DSLITE_CMD_MAX,
 };
@@ -75,10 +117,95 @@ enum dslite_attr {
 	DSLITE_A_INST_NAME,		/* string, <= 15 chars */
 	DSLITE_A_INST_ID,		/* u32, 1..65535 */
 	DSLITE_A_INST_AFTR,		/* binary, struct in6_addr */
+	DSLITE_A_INST_BLOCK_SIZE,	/* u32 */
+	DSLITE_A_INST_PORT_LO,		/* u32 */
+	DSLITE_A_INST_PORT_HI,		/* u32 */
+	DSLITE_A_INST_MAX_BLOCKS,	/* u32 */
+	DSLITE_A_INST_MAX_SESS_USER,	/* u32 */
+	DSLITE_A_INST_MAX_SESS,		/* u32 */
+	DSLITE_A_INST_FILTERING,	/* u8, enum dslite_filtering */
+	DSLITE_A_INST_TO_UDP,		/* u32 seconds */
+	DSLITE_A_INST_TO_TCP_EST,	/* u32 seconds */
+	DSLITE_A_INST_TO_TCP_TRANS,	/* u32 seconds */
+	DSLITE_A_INST_TO_ICMP,		/* u32 seconds */
+	DSLITE_A_INST_TO_TCP_SYN,	/* u32 seconds */
+	DSLITE_A_INST_HOLDDOWN,		/* u32 seconds */
+	DSLITE_A_POOL_ADDR,		/* u32, network byte order */
+	DSLITE_A_POOL_PLEN,		/* u8 */
+	DSLITE_A_POOL_BLOCKS,		/* u32, blocks in the pool (reply) */
+	DSLITE_A_POOL_BLOCKS_USED,	/* u32, allocated or resting (reply) */
+	DSLITE_A_SESS_B4,		/* binary, struct in6_addr */
+	DSLITE_A_SESS_PROTO,		/* u8, IPPROTO_TCP/UDP/ICMP */
+	DSLITE_A_SESS_INNER_ADDR,	/* u32, network byte order */
+	DSLITE_A_SESS_INNER_PORT,	/* u16 (ICMP: echo id) */
+	DSLITE_A_SESS_PUBLIC_ADDR,	/* u32, network byte order */
+	DSLITE_A_SESS_PUBLIC_PORT,	/* u16 */
+	DSLITE_A_SESS_REMOTE_ADDR,	/* u32, network byte order */
+	DSLITE_A_SESS_REMOTE_PORT,	/* u16 */
+	DSLITE_A_SESS_STATE,		/* u8, enum dslite_sess_state */
+	DSLITE_A_SESS_EXPIRES,		/* u32, seconds until expiry */
+	DSLITE_A_USER_SESSIONS,		/* u32 */
+	DSLITE_A_USER_BLOCK,		/* nested, repeated: BLOCK_* */
+	DSLITE_A_BLOCK_FIRST,		/* u16, first port */
+	DSLITE_A_BLOCK_LAST,		/* u16, last port */
+	DSLITE_A_STATS,			/* nested: enum dslite_stat */
+	DSLITE_A_PAD,
 
 	__DSLITE_A_MAX,
 };
 
 #define DSLITE_A_MAX (__DSLITE_A_MAX - 1)
+
+enum dslite_filtering {
+	DSLITE_FILTER_EIF,	/* endpoint-independent (RFC 4787 REQ-8) */
+	DSLITE_FILTER_ADF,	/* address-dependent */
+	DSLITE_FILTER_APDF,	/* address and port-dependent */
+};
+
+enum dslite_sess_state {
+	DSLITE_SESS_UDP,
+	DSLITE_SESS_ICMP,
+	DSLITE_SESS_TCP_SYN_OUT,	/* SYN from the B4 seen */
+	DSLITE_SESS_TCP_SYN_IN,		/* inbound SYN only (6 s) */
+	DSLITE_SESS_TCP_EST,		/* SYN seen both ways */
+	DSLITE_SESS_TCP_FIN,		/* FIN or RST seen: transitory */
+};
+
+/*
+ * Counters (DSLITE_A_STATS nest). Gauges say "now"/"peak"; every drop
+ * has its own reason counter. All u64.
+ */
+enum dslite_stat {
+	DSLITE_STAT_UNSPEC,
+	DSLITE_STAT_OUT_PACKETS,	/* B4 -> Internet, translated */
+	DSLITE_STAT_OUT_BYTES,
+	DSLITE_STAT_IN_PACKETS,		/* Internet -> B4, translated */
+	DSLITE_STAT_IN_BYTES,
+	DSLITE_STAT_HAIRPIN_PACKETS,
+	DSLITE_STAT_SESSIONS,		/* now */
+	DSLITE_STAT_SESSIONS_PEAK,
+	DSLITE_STAT_USERS,
+	DSLITE_STAT_USERS_PEAK,
+	DSLITE_STAT_BLOCKS,		/* allocated now */
+	DSLITE_STAT_BLOCKS_PEAK,
+	DSLITE_STAT_SESSIONS_CREATED,
+	DSLITE_STAT_SESSIONS_EXPIRED,
+	DSLITE_STAT_ICMP_ERRORS_SENT,	/* e.g. type 3 code 13 to a B4 */
+	DSLITE_STAT_DROP_BAD_HEADER,	/* malformed inner/outer header */
+	DSLITE_STAT_DROP_NO_POOL,	/* no pool / no free block */
+	DSLITE_STAT_DROP_QUOTA,		/* per-user session or block quota */
+	DSLITE_STAT_DROP_TABLE_FULL,	/* instance or global session cap */
+	DSLITE_STAT_DROP_FILTERED,	/* inbound refused by ADF/APDF */
+	DSLITE_STAT_DROP_NO_SESSION,	/* inbound with no mapping */
+	DSLITE_STAT_DROP_NOT_FOR_US,	/* no instance for the AFTR address */
+	DSLITE_STAT_DROP_UNSUPPORTED,	/* protocol the NAT does not handle */
+	DSLITE_STAT_DROP_TTL,		/* inner TTL expired */
+	DSLITE_STAT_DROP_NOMEM,
+	DSLITE_STAT_DROP_ENCAP,		/* no IPv6 route or headroom to a B4 */
+
+	__DSLITE_STAT_MAX,
+};
+
+#define DSLITE_STAT_MAX (__DSLITE_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_DSLITE_H */

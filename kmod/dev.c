@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: the instance's network device.
+ *
+ * Decapsulated, translated IPv4 enters the stack on this device, so
+ * routing, nftables and `ip -s link` see it as a real interface. The
+ * public pools are routed to it (`ip route add POOL dev NAME`); what the
+ * stack sends to it is translated back and encapsulated toward the B4.
+ * The device has the instance's name and lives in its namespace; it
+ * cannot be moved or deleted by hand (the instance owns it).
+ */
+#include <linux/netdevice.h>
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <net/ip.h>
+
+#include "dslite.h"
+
+static netdev_tx_t dslite_dev_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct dslite_dev_priv *priv = netdev_priv(dev);
+	struct dslite_instance *inst = READ_ONCE(priv->inst);
+	struct in6_addr b4;
+	unsigned int len = skb->len;
+
+	if (unlikely(!inst || skb->protocol != htons(ETH_P_IP))) {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
+	if (dslite_nat_in(inst, skb, &b4)) {
+		/* counted by reason in nat_in; the skb was freed there */
+		dev_core_stats_tx_dropped_inc(dev);
+		return NETDEV_TX_OK;
+	}
+	if (dslite_encap_xmit(inst, skb, &b4)) {
+		dev_core_stats_tx_dropped_inc(dev);
+		return NETDEV_TX_OK;
+	}
+	dev_sw_netstats_tx_add(dev, 1, len);
+	return NETDEV_TX_OK;
+}
+
+static int dslite_dev_init(struct net_device *dev)
+{
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	return dev->tstats ? 0 : -ENOMEM;
+}
+
+static void dslite_dev_uninit(struct net_device *dev)
+{
+	free_percpu(dev->tstats);
+}
+
+static const struct net_device_ops dslite_netdev_ops = {
+	.ndo_init = dslite_dev_init,
+	.ndo_uninit = dslite_dev_uninit,
+	.ndo_start_xmit = dslite_dev_xmit,
+	.ndo_get_stats64 = dev_get_tstats64,
+};
+
+static void dslite_dev_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &dslite_netdev_ops;
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->features |= NETIF_F_NETNS_LOCAL | NETIF_F_LLTX;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	/* room for the IPv6 header on a 1500-byte access link */
+	dev->mtu = ETH_DATA_LEN - sizeof(struct ipv6hdr);
+	dev->min_mtu = IPV4_MIN_MTU;
+	dev->max_mtu = IP_MAX_MTU - sizeof(struct ipv6hdr);
+	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr);
+	dev->needs_free_netdev = true;
+}
+
+int dslite_dev_create(struct dslite_instance *inst,
+		      struct netlink_ext_ack *extack)
+{
+	struct dslite_dev_priv *priv;
+	struct net_device *dev;
+	int err;
+
+	dev = alloc_netdev(sizeof(*priv), inst->name, NET_NAME_USER,
+			   dslite_dev_setup);
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "out of memory for the network device");
+		return -ENOMEM;
+	}
+	dev_net_set(dev, inst->dn->net);
+	priv = netdev_priv(dev);
+	priv->inst = inst;
+
+	err = register_netdev(dev);
+	if (err) {
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG(extack,
+				       "a network device with the instance's name exists");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "cannot register the instance's network device");
+		free_netdev(dev);
+		return err;
+	}
+	inst->dev = dev;
+	return 0;
+}
+
+void dslite_dev_destroy(struct dslite_instance *inst)
+{
+	struct dslite_dev_priv *priv;
+
+	if (!inst->dev)
+		return;
+	priv = netdev_priv(inst->dev);
+	WRITE_ONCE(priv->inst, NULL);
+	unregister_netdev(inst->dev);	/* freed by needs_free_netdev */
+	inst->dev = NULL;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: pure NAT logic. See logic.h. Compiled into the module and into
+ * the host unit tests (selftests/unit/test_logic.c); KUnit covers it too.
+ */
+#include "logic.h"
+#include <uapi/linux/dslite.h>
+
+#define DSLITE_LONG_BITS	(8 * sizeof(unsigned long))
+
+u8 dslite_tcp_initial(u8 flags, int dir)
+{
+	if (flags & DSLITE_TCPF_RST)
+		return DSLITE_SESS_TCP_FIN;
+	if ((flags & DSLITE_TCPF_SYN) && !(flags & DSLITE_TCPF_ACK))
+		return dir == DSLITE_DIR_OUT ? DSLITE_SESS_TCP_SYN_OUT :
+					       DSLITE_SESS_TCP_SYN_IN;
+	/*
+	 * A mid-stream packet (say, after the other router failed and
+	 * state was lost): keep it alive only for the transitory time
+	 * until the peer proves the connection is real.
+	 */
+	return DSLITE_SESS_TCP_FIN;
+}
+
+u8 dslite_tcp_next(u8 state, u8 flags, int dir)
+{
+	if (flags & DSLITE_TCPF_RST)
+		return DSLITE_SESS_TCP_FIN;
+	switch (state) {
+	case DSLITE_SESS_TCP_SYN_OUT:
+		if (dir == DSLITE_DIR_IN && (flags & DSLITE_TCPF_SYN))
+			return DSLITE_SESS_TCP_EST;
+		break;
+	case DSLITE_SESS_TCP_SYN_IN:
+		if (dir == DSLITE_DIR_OUT && (flags & DSLITE_TCPF_SYN))
+			return DSLITE_SESS_TCP_EST;
+		break;
+	case DSLITE_SESS_TCP_EST:
+		if (flags & DSLITE_TCPF_FIN)
+			return DSLITE_SESS_TCP_FIN;
+		break;
+	case DSLITE_SESS_TCP_FIN:
+		/* a new handshake on the same 5-tuple reopens it */
+		if ((flags & DSLITE_TCPF_SYN) && !(flags & DSLITE_TCPF_ACK))
+			return dir == DSLITE_DIR_OUT ? DSLITE_SESS_TCP_SYN_OUT :
+						       DSLITE_SESS_TCP_SYN_IN;
+		/* data both ways after a lost state: established again */
+		if ((flags & DSLITE_TCPF_ACK) && !(flags & DSLITE_TCPF_FIN) &&
+		    dir == DSLITE_DIR_IN)
+			return DSLITE_SESS_TCP_EST;
+		break;
+	}
+	return state;
+}
+
+u32 dslite_timeout_for(u8 state, const struct dslite_timeouts *to)
+{
+	switch (state) {
+	case DSLITE_SESS_UDP:
+		return to->udp;
+	case DSLITE_SESS_ICMP:
+		return to->icmp;
+	case DSLITE_SESS_TCP_SYN_IN:
+		return to->tcp_syn;
+	case DSLITE_SESS_TCP_EST:
+		return to->tcp_est;
+	case DSLITE_SESS_TCP_SYN_OUT:
+	case DSLITE_SESS_TCP_FIN:
+	default:
+		return to->tcp_trans;
+	}
+}
+
+u32 dslite_blocks_per_addr(u32 lo, u32 hi, u32 size)
+{
+	if (!size || hi < lo)
+		return 0;
+	return (hi - lo + 1) / size;
+}
+
+int dslite_block_of_port(u32 port, u32 lo, u32 size, u32 nblocks)
+{
+	u32 idx;
+
+	if (port < lo || !size)
+		return -1;
+	idx = (port - lo) / size;
+	return idx < nblocks ? (int)idx : -1;
+}
+
+static bool dslite_bit(const unsigned long *map, u32 i)
+{
+	return map[i / DSLITE_LONG_BITS] & (1UL << (i % DSLITE_LONG_BITS));
+}
+
+int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd)
+{
+	u32 start, i, b;
+
+	if (!nbits)
+		return -1;
+	start = rnd % nbits;
+	for (i = 0; i < nbits; i++) {
+		b = start + i;
+		if (b >= nbits)
+			b -= nbits;
+		if (!dslite_bit(map, b))
+			return (int)b;
+	}
+	return -1;
+}

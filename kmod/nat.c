@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: translate TCP, UDP and ICMP echo between a B4's inner IPv4
+ * endpoint and its public one, with incremental checksum updates that
+ * are correct for CHECKSUM_PARTIAL and GSO packets too.
+ *
+ * Outbound (dslite_nat_out) runs on a decapsulated packet, inbound
+ * (dslite_nat_in) on what the stack sends to the instance's device.
+ * Both run in softirq under RCU and take no lock unless a session must
+ * be created.
+ */
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmp.h>
+#include <net/ip.h>
+#include <net/checksum.h>
+
+#include "dslite.h"
+
+/* The transport fields the NAT rewrites, read from one packet. */
+struct dslite_l4 {
+	u8 proto;
+	u8 tcpflags;
+	__be16 sport;		/* ICMP echo: the id */
+	__be16 dport;		/* ICMP echo: the id */
+	unsigned int hlen;	/* bytes of L4 header to make writable */
+};
+
+static u8 dslite_tcpflags(const struct tcphdr *th)
+{
+	return (th->syn ? DSLITE_TCPF_SYN : 0) | (th->ack ? DSLITE_TCPF_ACK : 0) |
+	       (th->fin ? DSLITE_TCPF_FIN : 0) | (th->rst ? DSLITE_TCPF_RST : 0);
+}
+
+/*
+ * Parse the transport header after a valid IPv4 header. @out: the packet
+ * goes B4 -> Internet (echo requests create, replies look up).
+ * Returns 0, or the drop reason.
+ */
+static int dslite_parse_l4(struct sk_buff *skb, struct dslite_l4 *l4, bool out)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int off = iph->ihl * 4;
+
+	if (ip_is_fragment(iph))
+		return DSLITE_STAT_DROP_UNSUPPORTED;	/* fragments: later */
+	l4->proto = iph->protocol;
+	l4->tcpflags = 0;
+	switch (iph->protocol) {
+	case IPPROTO_TCP: {
+		const struct tcphdr *th;
+
+		if (!pskb_may_pull(skb, off + sizeof(*th)))
+			return DSLITE_STAT_DROP_BAD_HEADER;
+		th = (const struct tcphdr *)(skb_network_header(skb) + off);
+		if (th->doff < 5)
+			return DSLITE_STAT_DROP_BAD_HEADER;
+		l4->sport = th->source;
+		l4->dport = th->dest;
+		l4->tcpflags = dslite_tcpflags(th);
+		l4->hlen = sizeof(*th);
+		return 0;
+	}
+	case IPPROTO_UDP: {
+		const struct udphdr *uh;
+
+		if (!pskb_may_pull(skb, off + sizeof(*uh)))
+			return DSLITE_STAT_DROP_BAD_HEADER;
+		uh = (const struct udphdr *)(skb_network_header(skb) + off);
+		l4->sport = uh->source;
+		l4->dport = uh->dest;
+		l4->hlen = sizeof(*uh);
+		return 0;
+	}
+	case IPPROTO_ICMP: {
+		const struct icmphdr *ih;
+
+		if (!pskb_may_pull(skb, off + sizeof(*ih)))
+			return DSLITE_STAT_DROP_BAD_HEADER;
+		ih = (const struct icmphdr *)(skb_network_header(skb) + off);
+		if (ih->type != ICMP_ECHO && ih->type != ICMP_ECHOREPLY)
+			return DSLITE_STAT_DROP_UNSUPPORTED; /* errors: later */
+		/* the echo id is the "port" on both sides */
+		l4->sport = ih->un.echo.id;
+		l4->dport = ih->un.echo.id;
+		l4->hlen = sizeof(*ih);
+		return 0;
+	}
+	}
+	return DSLITE_STAT_DROP_UNSUPPORTED;
+}
+
+/*
+ * Rewrite one address (source if @src) and the matching port/echo id,
+ * fixing the IP and transport checksums.
+ */
+static int dslite_rewrite(struct sk_buff *skb, const struct dslite_l4 *l4,
+			  bool src, __be32 addr, __be16 port)
+{
+	unsigned int off = ip_hdr(skb)->ihl * 4;
+	struct iphdr *iph;
+	__be32 *a, old_addr;
+	__be16 *p, old_port;
+	__sum16 *check = NULL;
+	bool pseudo = true;
+	void *l4h;
+
+	if (skb_ensure_writable(skb, off + l4->hlen))
+		return DSLITE_STAT_DROP_NOMEM;
+	iph = ip_hdr(skb);
+	l4h = skb_network_header(skb) + off;
+	a = src ? &iph->saddr : &iph->daddr;
+	old_addr = *a;
+
+	switch (l4->proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = l4h;
+
+		p = src ? &th->source : &th->dest;
+		check = &th->check;
+		break;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = l4h;
+
+		p = src ? &uh->source : &uh->dest;
+		/* a zero UDP checksum means none: leave it */
+		if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL)
+			check = &uh->check;
+		break;
+	}
+	default: {
+		struct icmphdr *ih = l4h;
+
+		p = &ih->un.echo.id;
+		check = &ih->checksum;
+		pseudo = false;		/* ICMP sums no pseudo-header */
+		break;
+	}
+	}
+	old_port = *p;
+
+	if (check) {
+		if (pseudo)
+			inet_proto_csum_replace4(check, skb, old_addr, addr,
+						 true);
+		inet_proto_csum_replace2(check, skb, old_port, port, false);
+		if (l4->proto == IPPROTO_UDP && !*check)
+			*check = CSUM_MANGLED_0;
+	}
+	*p = port;
+	*a = addr;
+	csum_replace4(&iph->check, old_addr, addr);
+	return 0;
+}
+
+/*
+ * B4 -> Internet. @skb holds a valid inner IPv4 header at its network
+ * header. Returns 0 (translated) or a drop reason (counted here; the
+ * caller frees the skb).
+ */
+int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
+		   struct sk_buff *skb)
+{
+	struct dslite_session *s;
+	struct dslite_user *u;
+	struct dslite_okey k = { };
+	struct dslite_l4 l4;
+	int drop = 0;
+
+	drop = dslite_parse_l4(skb, &l4, true);
+	if (drop)
+		goto out_drop;
+	u = dslite_user_get(inst, b4, true);
+	if (!u) {
+		drop = DSLITE_STAT_DROP_NOMEM;
+		goto out_drop;
+	}
+	k.user = u;
+	k.inner_addr = ip_hdr(skb)->saddr;
+	k.inner_port = l4.sport;
+	k.proto = l4.proto;
+	s = dslite_sess_out(inst, u, &k, ip_hdr(skb)->daddr,
+			    l4.proto == IPPROTO_ICMP ? 0 : l4.dport,
+			    l4.tcpflags, &drop);
+	if (!s) {
+		/* RFC 5508 REQ-8: tell the host no mapping could be made */
+		if (drop == DSLITE_STAT_DROP_QUOTA ||
+		    drop == DSLITE_STAT_DROP_NO_POOL ||
+		    drop == DSLITE_STAT_DROP_TABLE_FULL)
+			dslite_icmp_unreach(inst, skb, b4, ICMP_DEST_UNREACH,
+					    ICMP_PKT_FILTERED);
+		goto out_drop;
+	}
+	dslite_sess_touch(inst, s, l4.tcpflags, DSLITE_DIR_OUT);
+	drop = dslite_rewrite(skb, &l4, true, s->ikey.pub_addr,
+			      s->ikey.pub_port);
+	if (drop)
+		goto out_drop;
+	DSLITE_STAT_INC(inst, DSLITE_STAT_OUT_PACKETS);
+	DSLITE_STAT_ADD(inst, DSLITE_STAT_OUT_BYTES, skb->len);
+	return 0;
+
+out_drop:
+	DSLITE_STAT_INC(inst, drop);
+	return drop;
+}
+
+/*
+ * Internet (or a hairpinned B4) -> B4. On success *b4 is where to send
+ * it. On failure the drop is counted and @skb freed.
+ */
+int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
+		  struct in6_addr *b4)
+{
+	struct dslite_session *s;
+	struct dslite_ikey k = { };
+	struct dslite_l4 l4;
+	const struct iphdr *iph;
+	int drop;
+
+	if (!pskb_may_pull(skb, sizeof(struct iphdr))) {
+		drop = DSLITE_STAT_DROP_BAD_HEADER;
+		goto out_drop;
+	}
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	if (iph->version != 4 || iph->ihl < 5 ||
+	    !pskb_may_pull(skb, iph->ihl * 4)) {
+		drop = DSLITE_STAT_DROP_BAD_HEADER;
+		goto out_drop;
+	}
+	drop = dslite_parse_l4(skb, &l4, false);
+	if (drop)
+		goto out_drop;
+	iph = ip_hdr(skb);
+	k.pub_addr = iph->daddr;
+	k.pub_port = l4.dport;
+	k.proto = l4.proto;
+	rcu_read_lock();
+	s = dslite_sess_in(inst, &k, iph->saddr,
+			   l4.proto == IPPROTO_ICMP ? 0 : l4.sport,
+			   l4.tcpflags, &drop);
+	if (!s) {
+		rcu_read_unlock();
+		goto out_drop;
+	}
+	dslite_sess_touch(inst, s, l4.tcpflags, DSLITE_DIR_IN);
+	*b4 = s->okey.user->b4;
+	drop = dslite_rewrite(skb, &l4, false, s->okey.inner_addr,
+			      s->okey.inner_port);
+	rcu_read_unlock();
+	if (drop)
+		goto out_drop;
+	if (skb->skb_iif == inst->dev->ifindex)
+		DSLITE_STAT_INC(inst, DSLITE_STAT_HAIRPIN_PACKETS);
+	DSLITE_STAT_INC(inst, DSLITE_STAT_IN_PACKETS);
+	DSLITE_STAT_ADD(inst, DSLITE_STAT_IN_BYTES, skb->len);
+	return 0;
+
+out_drop:
+	DSLITE_STAT_INC(inst, drop);
+	kfree_skb(skb);
+	return drop;
+}

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: users, mappings and sessions of an instance.
+ *
+ * A session is one (B4, inner address, inner port, protocol) talking to
+ * one remote (address, port). It sits in two rhltables: sess_out, keyed by
+ * the inside endpoint (struct dslite_okey), holds every session of one
+ * endpoint-independent mapping in one list; sess_in, keyed by the public
+ * endpoint (struct dslite_ikey), holds every session using one public
+ * (address, port). The mapping is implicit: it lives as long as one of
+ * its sessions, and all of them share one public endpoint (EIM, RFC 4787
+ * REQ-1). 88 bytes a session carry both indexes.
+ *
+ * Locking rules:
+ *  - Lookups (packet path) are lock-free under RCU; rhashtable's own
+ *    bucket locks serialise inserts and removals in a table.
+ *  - Creating or killing a session, and every change of a user's blocks
+ *    and counters, happens with that user's u->lock held (asserted), so
+ *    two CPUs never give one mapping two public ports or one port to two
+ *    mappings. Blocks belong to one user, so users never contend.
+ *  - Objects are unhashed first and freed after an RCU grace period; a
+ *    reader that finds ->dead set treats the object as gone.
+ *  - No lock is taken per packet of an established flow: a hit updates
+ *    the session's timestamp and TCP state with WRITE_ONCE.
+ */
+#include <linux/slab.h>
+#include <linux/random.h>
+#include <linux/jiffies.h>
+#include <net/ipv6.h>
+
+#include "dslite.h"
+
+static struct kmem_cache *dslite_sess_cache __read_mostly;
+atomic_t dslite_live_sessions = ATOMIC_INIT(0);
+atomic_t dslite_live_users = ATOMIC_INIT(0);
+atomic_t dslite_total_sessions = ATOMIC_INIT(0);
+
+static const struct rhashtable_params dslite_user_params = {
+	.key_len = sizeof(struct in6_addr),
+	.key_offset = offsetof(struct dslite_user, b4),
+	.head_offset = offsetof(struct dslite_user, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params dslite_out_params = {
+	.key_len = sizeof(struct dslite_okey),
+	.key_offset = offsetof(struct dslite_session, okey),
+	.head_offset = offsetof(struct dslite_session, onode),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params dslite_in_params = {
+	.key_len = sizeof(struct dslite_ikey),
+	.key_offset = offsetof(struct dslite_session, ikey),
+	.head_offset = offsetof(struct dslite_session, inode),
+	.automatic_shrinking = true,
+};
+
+int dslite_session_cache_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct dslite_session) > 96);
+	dslite_sess_cache = KMEM_CACHE(dslite_session, 0);
+	return dslite_sess_cache ? 0 : -ENOMEM;
+}
+
+void dslite_session_cache_exit(void)
+{
+	rcu_barrier();
+	WARN(atomic_read(&dslite_live_sessions) ||
+	     atomic_read(&dslite_live_users),
+	     "dslite: leak: %d sessions, %d users still allocated at unload\n",
+	     atomic_read(&dslite_live_sessions),
+	     atomic_read(&dslite_live_users));
+	kmem_cache_destroy(dslite_sess_cache);
+}
+
+int dslite_tables_init(struct dslite_instance *inst)
+{
+	int err;
+
+	err = rhashtable_init(&inst->users, &dslite_user_params);
+	if (err)
+		return err;
+	err = rhltable_init(&inst->sess_out, &dslite_out_params);
+	if (err)
+		goto err_users;
+	err = rhltable_init(&inst->sess_in, &dslite_in_params);
+	if (err)
+		goto err_out;
+	return 0;
+
+err_out:
+	rhltable_destroy(&inst->sess_out);
+err_users:
+	rhashtable_destroy(&inst->users);
+	return err;
+}
+
+static void dslite_sess_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(dslite_sess_cache,
+			container_of(head, struct dslite_session, rcu));
+	atomic_dec(&dslite_live_sessions);
+}
+
+static void dslite_user_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct dslite_user, rcu));
+	atomic_dec(&dslite_live_users);
+}
+
+/* Teardown: no packet, GC or dump can run any more. */
+void dslite_tables_destroy(struct dslite_instance *inst)
+{
+	dslite_gc(inst, true);
+	rhltable_destroy(&inst->sess_in);
+	rhltable_destroy(&inst->sess_out);
+	rhashtable_destroy(&inst->users);
+}
+
+static int dslite_user_slot(struct dslite_user *u, __be16 pub_port,
+			    const struct dslite_cfg *cfg)
+{
+	int idx = dslite_block_of_port(ntohs(pub_port), cfg->port_lo,
+				       cfg->block_size, 65536);
+	int i;
+
+	for (i = 0; i < u->n_blocks; i++)
+		if (u->blocks[i].idx == idx)
+			return i;
+	return -1;
+}
+
+/* The user of @b4, created if @create. RCU held. */
+struct dslite_user *dslite_user_get(struct dslite_instance *inst,
+				    const struct in6_addr *b4, bool create)
+{
+	struct dslite_user *u, *old;
+	u32 nb;
+
+	u = rhashtable_lookup(&inst->users, b4, dslite_user_params);
+	if (u || !create)
+		return u;
+
+	nb = min_t(u32, READ_ONCE(inst->cfg.max_blocks),
+		   DSLITE_MAX_BLOCKS_USER);
+	u = kzalloc(struct_size(u, blocks, nb), GFP_ATOMIC);
+	if (!u)
+		return NULL;
+	u->b4 = *b4;
+	spin_lock_init(&u->lock);
+	u->idle_since = jiffies;
+	old = rhashtable_lookup_get_insert_fast(&inst->users, &u->node,
+						dslite_user_params);
+	if (old) {
+		kfree(u);
+		return IS_ERR(old) ? NULL : old;
+	}
+	atomic_inc(&dslite_live_users);
+	if (atomic_inc_return(&inst->n_users) > READ_ONCE(inst->peak_users))
+		WRITE_ONCE(inst->peak_users, atomic_read(&inst->n_users));
+	return u;
+}
+
+static bool dslite_port_free(struct dslite_instance *inst, __be32 addr,
+			     u16 port, u8 proto)
+{
+	struct dslite_ikey k = {
+		.pub_addr = addr, .pub_port = htons(port), .proto = proto,
+	};
+
+	return !rhltable_lookup(&inst->sess_in, &k, dslite_in_params);
+}
+
+/*
+ * A free public port for a new mapping of user @u: a random port of a
+ * random block of the user, then the next ones; a new block when all are
+ * full. Returns the block slot and sets *port, or a negative errno.
+ */
+static int dslite_port_alloc(struct dslite_instance *inst,
+			     struct dslite_user *u, u8 proto, u16 *port)
+{
+	const struct dslite_cfg *cfg = &inst->cfg;
+	u32 size = READ_ONCE(cfg->block_size), lo = READ_ONCE(cfg->port_lo);
+	u32 start, i, j, slot, first, off;
+	int err;
+
+	lockdep_assert_held(&u->lock);
+	for (;;) {
+		start = u->n_blocks ? get_random_u32_below(u->n_blocks) : 0;
+		for (i = 0; i < u->n_blocks; i++) {
+			slot = (start + i) % u->n_blocks;
+			first = lo + u->blocks[slot].idx * size;
+			off = get_random_u32_below(size);
+			for (j = 0; j < size; j++) {
+				u16 p = first + (off + j) % size;
+
+				if (dslite_port_free(inst, u->pa->addr, p,
+						     proto)) {
+					*port = p;
+					return slot;
+				}
+			}
+		}
+		err = dslite_block_alloc(inst, u);
+		if (err < 0)
+			return err;
+	}
+}
+
+static void dslite_count_new(struct dslite_instance *inst)
+{
+	int n = atomic_inc_return(&inst->n_sessions);
+
+	if (n > READ_ONCE(inst->peak_sessions))
+		WRITE_ONCE(inst->peak_sessions, n);
+	atomic_inc(&dslite_total_sessions);
+	DSLITE_STAT_INC(inst, DSLITE_STAT_SESSIONS_CREATED);
+}
+
+/* Limits before a new session: per user, per instance, global. */
+static int dslite_sess_room(struct dslite_instance *inst,
+			    struct dslite_user *u)
+{
+	if (u->n_sessions >= READ_ONCE(inst->cfg.max_sess_user))
+		return DSLITE_STAT_DROP_QUOTA;
+	if (atomic_read(&inst->n_sessions) >= READ_ONCE(inst->cfg.max_sess) ||
+	    atomic_read(&dslite_total_sessions) >= READ_ONCE(dslite_max_sessions))
+		return DSLITE_STAT_DROP_TABLE_FULL;
+	return 0;
+}
+
+static struct dslite_session *
+dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
+		   const struct dslite_okey *ok, const struct dslite_ikey *ik,
+		   __be32 raddr, __be16 rport, u8 state, int slot, int *drop)
+{
+	struct dslite_session *s;
+
+	lockdep_assert_held(&u->lock);
+	s = kmem_cache_zalloc(dslite_sess_cache, GFP_ATOMIC);
+	if (!s) {
+		*drop = DSLITE_STAT_DROP_NOMEM;
+		return NULL;
+	}
+	atomic_inc(&dslite_live_sessions);
+	s->okey = *ok;
+	s->ikey = *ik;
+	s->remote_addr = raddr;
+	s->remote_port = rport;
+	s->state = state;
+	s->last = (u32)jiffies;
+	if (rhltable_insert(&inst->sess_in, &s->inode, dslite_in_params))
+		goto err_free;
+	if (rhltable_insert(&inst->sess_out, &s->onode, dslite_out_params)) {
+		rhltable_remove(&inst->sess_in, &s->inode, dslite_in_params);
+		goto err_free;
+	}
+	u->n_sessions++;
+	u->blocks[slot].sessions++;
+	dslite_count_new(inst);
+	WRITE_ONCE(inst->gen, inst->gen + 1);
+	return s;
+
+err_free:
+	*drop = DSLITE_STAT_DROP_NOMEM;
+	call_rcu(&s->rcu, dslite_sess_free_rcu);
+	return NULL;
+}
+
+static u8 dslite_state_new(u8 proto, u8 tcpflags, int dir)
+{
+	if (proto == IPPROTO_TCP)
+		return dslite_tcp_initial(tcpflags, dir);
+	return proto == IPPROTO_UDP ? DSLITE_SESS_UDP : DSLITE_SESS_ICMP;
+}
+
+/* Find the session with remote (@raddr, @rport) in an okey list. */
+static struct dslite_session *
+dslite_out_find(struct dslite_instance *inst, const struct dslite_okey *k,
+		__be32 raddr, __be16 rport, struct dslite_session **any)
+{
+	struct rhlist_head *list, *pos;
+	struct dslite_session *s;
+
+	*any = NULL;
+	list = rhltable_lookup(&inst->sess_out, k, dslite_out_params);
+	rhl_for_each_entry_rcu(s, pos, list, onode) {
+		if (READ_ONCE(s->dead))
+			continue;
+		if (s->remote_addr == raddr && s->remote_port == rport)
+			return s;
+		*any = s;
+	}
+	return NULL;
+}
+
+/*
+ * Outbound: the session of (@k, remote), created if missing on the
+ * mapping's public endpoint (or a new one). RCU held. On failure *drop
+ * is the drop reason.
+ */
+struct dslite_session *dslite_sess_out(struct dslite_instance *inst,
+				       struct dslite_user *u,
+				       const struct dslite_okey *k,
+				       __be32 raddr, __be16 rport,
+				       u8 tcpflags, int *drop)
+{
+	struct dslite_session *s, *any;
+	struct dslite_ikey ik = { .proto = k->proto };
+	u16 port;
+	int slot;
+
+	s = dslite_out_find(inst, k, raddr, rport, &any);
+	if (s)
+		return s;
+
+	spin_lock_bh(&u->lock);
+	if (u->dead) {
+		*drop = DSLITE_STAT_DROP_NOMEM;
+		goto out_unlock;
+	}
+	/* another CPU may have made it meanwhile */
+	s = dslite_out_find(inst, k, raddr, rport, &any);
+	if (s)
+		goto out_unlock;
+	*drop = dslite_sess_room(inst, u);
+	if (*drop)
+		goto out_unlock;
+	if (any) {
+		/* endpoint-independent mapping: reuse its public endpoint */
+		ik = any->ikey;
+		slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
+		if (WARN_ON_ONCE(slot < 0)) {
+			*drop = DSLITE_STAT_DROP_NOMEM;
+			goto out_unlock;
+		}
+	} else {
+		slot = dslite_port_alloc(inst, u, k->proto, &port);
+		if (slot < 0) {
+			*drop = slot == -EDQUOT ? DSLITE_STAT_DROP_QUOTA :
+						  DSLITE_STAT_DROP_NO_POOL;
+			goto out_unlock;
+		}
+		ik.pub_addr = u->pa->addr;
+		ik.pub_port = htons(port);
+	}
+	s = dslite_sess_insert(inst, u, k, &ik, raddr, rport,
+			       dslite_state_new(k->proto, tcpflags,
+						DSLITE_DIR_OUT),
+			       slot, drop);
+out_unlock:
+	spin_unlock_bh(&u->lock);
+	return s;
+}
+
+static struct dslite_session *
+dslite_in_find(struct dslite_instance *inst, const struct dslite_ikey *k,
+	       __be32 raddr, __be16 rport, struct dslite_session **any,
+	       bool *addr_seen)
+{
+	struct rhlist_head *list, *pos;
+	struct dslite_session *s;
+
+	*any = NULL;
+	*addr_seen = false;
+	list = rhltable_lookup(&inst->sess_in, k, dslite_in_params);
+	rhl_for_each_entry_rcu(s, pos, list, inode) {
+		if (READ_ONCE(s->dead))
+			continue;
+		if (s->remote_addr == raddr) {
+			if (s->remote_port == rport)
+				return s;
+			*addr_seen = true;
+		}
+		*any = s;
+	}
+	return NULL;
+}
+
+/*
+ * Inbound: the session of public endpoint @k with remote (@raddr,
+ * @rport). A new remote is let in according to the instance's filtering
+ * (RFC 4787 REQ-8): EIF any, ADF one the mapping has sent to, APDF none.
+ */
+struct dslite_session *dslite_sess_in(struct dslite_instance *inst,
+				      const struct dslite_ikey *k,
+				      __be32 raddr, __be16 rport,
+				      u8 tcpflags, int *drop)
+{
+	struct dslite_session *s, *any;
+	struct dslite_user *u;
+	bool addr_seen;
+	int slot;
+
+	s = dslite_in_find(inst, k, raddr, rport, &any, &addr_seen);
+	if (s)
+		return s;
+	if (!any) {
+		*drop = DSLITE_STAT_DROP_NO_SESSION;
+		return NULL;
+	}
+	switch (READ_ONCE(inst->cfg.filtering)) {
+	case DSLITE_FILTER_EIF:
+		break;
+	case DSLITE_FILTER_ADF:
+		if (addr_seen)
+			break;
+		fallthrough;
+	default:
+		*drop = DSLITE_STAT_DROP_FILTERED;
+		return NULL;
+	}
+
+	u = any->okey.user;
+	spin_lock_bh(&u->lock);
+	if (u->dead) {
+		*drop = DSLITE_STAT_DROP_NO_SESSION;
+		goto out_unlock;
+	}
+	s = dslite_in_find(inst, k, raddr, rport, &any, &addr_seen);
+	if (s)
+		goto out_unlock;
+	if (!any) {
+		*drop = DSLITE_STAT_DROP_NO_SESSION;
+		goto out_unlock;
+	}
+	*drop = dslite_sess_room(inst, u);
+	if (*drop)
+		goto out_unlock;
+	slot = dslite_user_slot(u, k->pub_port, &inst->cfg);
+	if (WARN_ON_ONCE(slot < 0)) {
+		*drop = DSLITE_STAT_DROP_NOMEM;
+		goto out_unlock;
+	}
+	s = dslite_sess_insert(inst, u, &any->okey, k, raddr, rport,
+			       dslite_state_new(k->proto, tcpflags,
+						DSLITE_DIR_IN),
+			       slot, drop);
+out_unlock:
+	spin_unlock_bh(&u->lock);
+	return s;
+}
+
+void dslite_sess_touch(struct dslite_instance *inst,
+		       struct dslite_session *s, u8 tcpflags, int dir)
+{
+	u32 now = (u32)jiffies;
+	u8 st;
+
+	if (READ_ONCE(s->last) != now)
+		WRITE_ONCE(s->last, now);
+	if (s->okey.proto != IPPROTO_TCP)
+		return;
+	st = READ_ONCE(s->state);
+	if (dslite_tcp_next(st, tcpflags, dir) != st)
+		WRITE_ONCE(s->state, dslite_tcp_next(st, tcpflags, dir));
+}
+
+u32 dslite_sess_expires(struct dslite_instance *inst,
+			const struct dslite_session *s)
+{
+	u32 to = dslite_timeout_for(READ_ONCE(s->state), &inst->cfg.to);
+	u32 idle = ((u32)jiffies - READ_ONCE(s->last)) / HZ;
+
+	return idle >= to ? 0 : to - idle;
+}
+
+static bool dslite_sess_expired(struct dslite_instance *inst,
+				const struct dslite_session *s)
+{
+	u32 to = dslite_timeout_for(READ_ONCE(s->state), &inst->cfg.to);
+
+	return (u32)jiffies - READ_ONCE(s->last) >= to * HZ;
+}
+
+/* Unhash and free @s. Caller holds its user's lock. */
+static void dslite_sess_kill(struct dslite_instance *inst,
+			     struct dslite_session *s)
+{
+	struct dslite_user *u = s->okey.user;
+	int slot;
+
+	lockdep_assert_held(&u->lock);
+	if (s->dead)
+		return;
+	WRITE_ONCE(s->dead, 1);
+	rhltable_remove(&inst->sess_out, &s->onode, dslite_out_params);
+	rhltable_remove(&inst->sess_in, &s->inode, dslite_in_params);
+	slot = dslite_user_slot(u, s->ikey.pub_port, &inst->cfg);
+	if (!WARN_ON_ONCE(slot < 0))
+		u->blocks[slot].sessions--;
+	if (!--u->n_sessions)
+		u->idle_since = jiffies;
+	atomic_dec(&inst->n_sessions);
+	atomic_dec(&dslite_total_sessions);
+	WRITE_ONCE(inst->gen, inst->gen + 1);
+	call_rcu(&s->rcu, dslite_sess_free_rcu);
+}
+
+struct dslite_filter {
+	const struct in6_addr *b4;
+	u8 proto;
+	const struct dslite_paddr *pa_first;	/* public addresses of a pool */
+	u32 pa_n;
+};
+
+static bool dslite_user_in(const struct dslite_user *u,
+			   const struct dslite_paddr *first, u32 n)
+{
+	return u->pa && u->pa >= first && u->pa < first + n;
+}
+
+static bool dslite_filter_match(const struct dslite_filter *f,
+				const struct dslite_session *s)
+{
+	if (f->b4 && !ipv6_addr_equal(f->b4, &s->okey.user->b4))
+		return false;
+	if (f->pa_first && !dslite_user_in(s->okey.user, f->pa_first, f->pa_n))
+		return false;
+	return !f->proto || f->proto == s->okey.proto;
+}
+
+/*
+ * Walk every session; kill those that are expired (or match @flt, or all
+ * when @all). Returns how many were killed.
+ */
+static int dslite_sess_sweep(struct dslite_instance *inst, bool all,
+			     const struct dslite_filter *flt)
+{
+	struct rhashtable_iter iter;
+	struct dslite_session *s;
+	int n = 0;
+
+	rhashtable_walk_enter(&inst->sess_out.ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((s = rhashtable_walk_next(&iter))) {
+		struct dslite_user *u;
+
+		if (IS_ERR(s)) {
+			if (PTR_ERR(s) == -EAGAIN)
+				continue;	/* resized: keep walking */
+			break;
+		}
+		if (READ_ONCE(s->dead))
+			continue;
+		if (!all && !(flt ? dslite_filter_match(flt, s) :
+				    dslite_sess_expired(inst, s)))
+			continue;
+		u = s->okey.user;
+		spin_lock_bh(&u->lock);
+		if (!s->dead) {
+			dslite_sess_kill(inst, s);
+			n++;
+		}
+		spin_unlock_bh(&u->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+/*
+ * Users: give back blocks without sessions (they rest, then are free),
+ * and forget users without blocks or sessions.
+ */
+static void dslite_user_sweep(struct dslite_instance *inst, bool all)
+{
+	struct rhashtable_iter iter;
+	struct dslite_user *u;
+	int i;
+
+	rhashtable_walk_enter(&inst->users, &iter);
+	rhashtable_walk_start(&iter);
+	while ((u = rhashtable_walk_next(&iter))) {
+		bool gone = false;
+
+		if (IS_ERR(u)) {
+			if (PTR_ERR(u) == -EAGAIN)
+				continue;
+			break;
+		}
+		spin_lock_bh(&u->lock);
+		if (u->dead) {
+			spin_unlock_bh(&u->lock);
+			continue;
+		}
+		for (i = 0; i < u->n_blocks; ) {
+			if (u->blocks[i].sessions) {
+				i++;
+				continue;
+			}
+			dslite_block_release(inst, u->pa, u->blocks[i].idx);
+			u->blocks[i] = u->blocks[--u->n_blocks];
+		}
+		if (!u->n_sessions && !u->n_blocks) {
+			u->dead = true;
+			gone = true;
+			rhashtable_remove_fast(&inst->users, &u->node,
+					       dslite_user_params);
+		}
+		spin_unlock_bh(&u->lock);
+		if (gone) {
+			atomic_dec(&inst->n_users);
+			call_rcu(&u->rcu, dslite_user_free_rcu);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	(void)all;
+}
+
+/* One GC pass: sessions, then users and blocks, then resting blocks. */
+void dslite_gc(struct dslite_instance *inst, bool all)
+{
+	int n = dslite_sess_sweep(inst, all, NULL);
+
+	if (n && !all)
+		DSLITE_STAT_ADD(inst, DSLITE_STAT_SESSIONS_EXPIRED, n);
+	dslite_user_sweep(inst, all);
+	dslite_pool_expire_resting(inst, all);
+}
+
+void dslite_gc_work(struct work_struct *work)
+{
+	struct dslite_instance *inst =
+		container_of(to_delayed_work(work), struct dslite_instance,
+			     gc_work);
+
+	dslite_gc(inst, false);
+	if (!READ_ONCE(inst->dying))
+		queue_delayed_work(system_power_efficient_wq, &inst->gc_work,
+				   HZ);
+}
+
+int dslite_sess_flush(struct dslite_instance *inst,
+		      const struct in6_addr *b4, u8 proto)
+{
+	struct dslite_filter f = { .b4 = b4, .proto = proto };
+
+	return dslite_sess_sweep(inst, false, &f);
+}
+
+/*
+ * A pool is going away: its users stop (no new session can start on
+ * them), their sessions go, then the users go. Their blocks are simply
+ * forgotten: the pool's memory is freed after this.
+ */
+void dslite_pool_evict(struct dslite_instance *inst,
+		       const struct dslite_paddr *first, u32 n)
+{
+	struct dslite_filter f = { .pa_first = first, .pa_n = n };
+	struct rhashtable_iter iter;
+	struct dslite_user *u;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		rhashtable_walk_enter(&inst->users, &iter);
+		rhashtable_walk_start(&iter);
+		while ((u = rhashtable_walk_next(&iter))) {
+			bool gone = false;
+
+			if (IS_ERR(u))
+				continue;
+			if (!dslite_user_in(u, first, n))
+				continue;
+			spin_lock_bh(&u->lock);
+			if (pass == 0) {
+				u->dead = true;
+			} else if (!u->n_sessions &&
+				   !rhashtable_remove_fast(&inst->users,
+							   &u->node,
+							   dslite_user_params)) {
+				atomic_sub(u->n_blocks, &inst->n_blocks);
+				u->n_blocks = 0;
+				gone = true;
+			}
+			spin_unlock_bh(&u->lock);
+			if (gone) {
+				atomic_dec(&inst->n_users);
+				call_rcu(&u->rcu, dslite_user_free_rcu);
+			}
+		}
+		rhashtable_walk_stop(&iter);
+		rhashtable_walk_exit(&iter);
+		if (pass == 0)
+			dslite_sess_sweep(inst, false, &f);
+	}
+}

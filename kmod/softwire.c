@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: the softwire, IPv4-in-IPv6 (RFC 6333 section 6).
+ *
+ * Decapsulation is a tunnel6 handler for IPv4-in-IPv6 (next header 4),
+ * registered ahead of ip6_tunnel's: a packet for one of our AFTR addresses
+ * is ours, anything else is passed on, so ip6tnl devices keep working.
+ * The AFTR address must be a local address (keepalived's VIP, or `ip -6
+ * addr add`), so IPv6 reassembly and IPsec policy run before we see it.
+ *
+ * Encapsulation prepends an IPv6 header toward the B4 and sends it with
+ * ip6_local_out, which fragments the outer packet if it exceeds the path
+ * MTU (RFC 6333 section 5.3: never the inner one).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/icmp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ip6_route.h>
+#include <net/ip_tunnels.h>
+#include <net/xfrm.h>
+#include <net/dsfield.h>
+
+#include "dslite.h"
+
+/* RFC 6333 section 5.7: the AFTR's well-known IPv4 address */
+#define DSLITE_AFTR_V4	htonl(0xc0000001)	/* 192.0.0.1 */
+
+static int dslite_validate_inner(struct sk_buff *skb)
+{
+	const struct iphdr *iph;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	if (iph->version != 4 || iph->ihl < 5)
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	if (!pskb_may_pull(skb, iph->ihl * 4))
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	iph = ip_hdr(skb);
+	if (unlikely(ip_fast_csum((u8 *)iph, iph->ihl)))
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	len = ntohs(iph->tot_len);
+	if (len < iph->ihl * 4 || len > skb->len)
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	if (pskb_trim_rcsum(skb, len))
+		return DSLITE_STAT_DROP_NOMEM;
+	if (iph->ttl <= 1)
+		return DSLITE_STAT_DROP_TTL;
+	return 0;
+}
+
+static int dslite_tunnel_rcv(struct sk_buff *skb)
+{
+	struct dslite_net *dn = dslite_net(dev_net(skb->dev));
+	struct dslite_instance *inst;
+	struct net_device *dev;
+	struct in6_addr b4;
+	int drop;
+
+	rcu_read_lock();
+	inst = dslite_instance_by_aftr(dn, &ipv6_hdr(skb)->daddr);
+	if (!inst || READ_ONCE(inst->dying)) {
+		rcu_read_unlock();
+		return -1;	/* not ours: the next handler (ip6_tunnel) */
+	}
+	dev = inst->dev;
+	b4 = ipv6_hdr(skb)->saddr;
+
+	if (!xfrm6_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+		drop = DSLITE_STAT_DROP_NOT_FOR_US;
+		goto out_drop;
+	}
+	if (!(READ_ONCE(dev->flags) & IFF_UP)) {
+		drop = DSLITE_STAT_DROP_NOT_FOR_US;
+		goto out_drop;
+	}
+	if (iptunnel_pull_offloads(skb)) {
+		drop = DSLITE_STAT_DROP_NOMEM;
+		goto out_drop;
+	}
+	drop = dslite_validate_inner(skb);
+	if (drop)
+		goto out_drop;
+	if (dslite_nat_out(inst, &b4, skb))
+		goto out_free;	/* counted by nat_out */
+
+	skb_scrub_packet(skb, false);
+	skb->protocol = htons(ETH_P_IP);
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	skb_reset_mac_header(skb);
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
+	dev_sw_netstats_rx_add(dev, skb->len);
+	netif_rx(skb);
+	rcu_read_unlock();
+	return 0;
+
+out_drop:
+	DSLITE_STAT_INC(inst, drop);
+out_free:
+	dev_core_stats_rx_dropped_inc(dev);
+	kfree_skb(skb);
+	rcu_read_unlock();
+	return 0;
+}
+
+static int dslite_tunnel_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
+			     u8 type, u8 code, int offset, __be32 info)
+{
+	return -ENOENT;	/* ICMPv6 errors about the softwire: not handled yet */
+}
+
+static struct xfrm6_tunnel dslite_tunnel_handler __read_mostly = {
+	.handler = dslite_tunnel_rcv,
+	.err_handler = dslite_tunnel_err,
+	.priority = 2,	/* ahead of ip6_tunnel's ip4ip6 handler (1) */
+};
+
+int dslite_softwire_init(void)
+{
+	return xfrm6_tunnel_register(&dslite_tunnel_handler, AF_INET);
+}
+
+void dslite_softwire_exit(void)
+{
+	xfrm6_tunnel_deregister(&dslite_tunnel_handler, AF_INET);
+	synchronize_net();
+}
+
+/*
+ * Send @skb (an IPv4 packet at its network header) to @b4 through the
+ * softwire. Consumes the skb; returns 0 or a drop reason (counted).
+ */
+int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
+		      const struct in6_addr *b4)
+{
+	struct net *net = inst->dn->net;
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_IPIP,
+		.flowi6_mark = skb->mark,
+		.daddr = *b4,
+		.saddr = inst->aftr,
+	};
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6h;
+	u8 tos = ip_hdr(skb)->tos;
+	int err;
+
+	dst = ip6_route_output(net, NULL, &fl6);
+	if (dst->error) {
+		dst_release(dst);
+		goto drop;
+	}
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(*ip6h))) {
+		dst_release(dst);
+		goto drop;
+	}
+	skb_scrub_packet(skb, false);
+	skb_dst_set(skb, dst);
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+
+	skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+	/* RFC 6908 2.10: DSCP (and ECN, RFC 6040) copied to the outer header */
+	ip6_flow_hdr(ip6h, tos, 0);
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = IPPROTO_IPIP;
+	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->saddr = inst->aftr;
+	ip6h->daddr = *b4;
+	skb->protocol = htons(ETH_P_IPV6);
+	/* over the path MTU the outer packet is fragmented, not the inner */
+	skb->ignore_df = 1;
+
+	err = ip6_local_out(net, NULL, skb);
+	if (unlikely(net_xmit_eval(err)))
+		DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_ENCAP);
+	return 0;
+
+drop:
+	DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_ENCAP);
+	kfree_skb(skb);
+	return DSLITE_STAT_DROP_ENCAP;
+}
+
+/*
+ * Answer the inner packet @skb (not translated, at its network header)
+ * with an ICMPv4 error from 192.0.0.1, through the softwire to @b4. Never
+ * about an ICMP error or a non-first fragment (RFC 1812 4.3.2.7).
+ */
+void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
+			 const struct in6_addr *b4, u8 type, u8 code)
+{
+	const struct iphdr *oiph = ip_hdr(skb);
+	unsigned int qlen, hroom;
+	struct sk_buff *nskb;
+	struct icmphdr *ih;
+	struct iphdr *iph;
+
+	if (ntohs(oiph->frag_off) & IP_OFFSET)
+		return;
+	if (oiph->protocol == IPPROTO_ICMP) {
+		const struct icmphdr *oih = (const void *)((const u8 *)oiph +
+							   oiph->ihl * 4);
+
+		if (oih->type != ICMP_ECHO && oih->type != ICMP_ECHOREPLY)
+			return;
+	}
+	/* RFC 1812: as much of the original as fits in 576 bytes */
+	qlen = min_t(unsigned int, skb->len - skb_network_offset(skb),
+		     576 - sizeof(*iph) - sizeof(*ih));
+	hroom = LL_MAX_HEADER + sizeof(struct ipv6hdr);
+	nskb = alloc_skb(hroom + sizeof(*iph) + sizeof(*ih) + qlen, GFP_ATOMIC);
+	if (!nskb)
+		return;
+	skb_reserve(nskb, hroom);
+	skb_reset_network_header(nskb);
+	iph = skb_put(nskb, sizeof(*iph));
+	ih = skb_put(nskb, sizeof(*ih));
+	if (skb_copy_bits(skb, skb_network_offset(skb), skb_put(nskb, qlen),
+			  qlen)) {
+		kfree_skb(nskb);
+		return;
+	}
+	ih->type = type;
+	ih->code = code;
+	ih->un.gateway = 0;
+	ih->checksum = 0;
+	ih->checksum = ip_compute_csum(ih, sizeof(*ih) + qlen);
+
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = IPTOS_PREC_INTERNETCONTROL;
+	iph->tot_len = htons(nskb->len);
+	iph->id = 0;
+	iph->frag_off = 0;
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_ICMP;
+	iph->saddr = DSLITE_AFTR_V4;
+	iph->daddr = oiph->saddr;
+	ip_send_check(iph);
+	nskb->protocol = htons(ETH_P_IP);
+	nskb->mark = skb->mark;
+
+	if (!dslite_encap_xmit(inst, nskb, b4))
+		DSLITE_STAT_INC(inst, DSLITE_STAT_ICMP_ERRORS_SENT);
+}
