@@ -43,7 +43,7 @@ count() {
 
 echo "== host unit tests"
 make -s -C selftests/unit all >/dev/null || { FAIL=$((FAIL + 1)); FAILED_NAMES+=("unit build"); }
-for t in selftests/unit/test_validate selftests/unit/test_parse selftests/unit/cli.sh; do
+for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/cli.sh; do
 	log="$LOGDIR/unit-$(basename "$t").log"
 	"$t" >"$log" 2>&1
 	rc=$?

@@ -21,13 +21,47 @@ state=$(D -j instance show)
 assert_eq "show -j lists three instances" "$(json 'len(j)' <<<"$state")" 3
 assert_eq "show -j is in id order" "$(json '[i["id"] for i in j]' <<<"$state")" "[1, 7, 65535]"
 assert_eq "show -j dsl0 fields" \
-	"$(json '[i for i in j if i["id"]==1][0]' <<<"$state")" \
+	"$(json '{k: v for k, v in [i for i in j if i["id"]==1][0].items() if k in ("aftr", "id", "name")}' <<<"$state")" \
 	'{"aftr": "2001:db8::1", "id": 1, "name": "dsl0"}'
+assert_eq "show -j carries the RFC default settings" \
+	"$(json '[[i["port_block_size"], i["port_range_lo"], i["port_range_hi"], i["filtering"], i["hold_down"], i["timeouts"]] for i in j if i["id"]==1][0]' <<<"$state")" \
+	"[512, 1024, 65535, \"eif\", 120, {\"icmp\": 60, \"tcp_est\": 7440, \"tcp_syn\": 6, \"tcp_trans\": 240, \"udp\": 300}]"
+check "instance set changes settings" D instance set dsl0 max-sessions-per-user 100 filtering apdf hold-down 5
+check "timeout set changes timeouts" D timeout set dsl0 udp 30 tcp-est 600
+assert_eq "settings are shown back" \
+	"$(D -j instance show dsl0 | json '[j[0]["max_sessions_per_user"], j[0]["filtering"], j[0]["hold_down"], j[0]["timeouts"]["udp"], j[0]["timeouts"]["tcp_est"]]')" \
+	'[100, "apdf", 5, 30, 600]'
+check_err "timeout 0 refused" 2 "Error: .*range.*\"udp\"" D timeout set dsl0 udp 0
+check_err "block size 4 refused" 2 "Error: .*range.*\"port-block-size\"" D instance set dsl0 port-block-size 4
+check_err "port range smaller than a block refused" 2 "smaller than one port block" \
+	D instance set dsl0 port-range 2000-2100
+check "restore dsl0 settings" D instance set dsl0 max-sessions-per-user 2048 filtering eif hold-down 120
+check "restore dsl0 timeouts" D timeout set dsl0 udp 300 tcp-est 7440
+state=$(D -j instance show)
 assert_eq "instance without aftr has no aftr key" \
 	"$(json '"aftr" in [i for i in j if i["id"]==7][0]' <<<"$state")" False
 assert_eq "show NAME" "$(D instance show dsl0)" "instance dsl0 id 1 aftr 2001:db8::1"
 assert_eq "show id ID" "$(D instance show id 7)" "instance dsl1 id 7"
 assert_eq "show -j NAME" "$(D -j instance show dsl1 | json 'j[0]["name"]')" dsl1
+check "the instance has its network device" ip -n "$NS" link show dsl0
+check_err "instance named like an existing device refused" 2 "network device with the instance's name exists" \
+	D instance add lo id 77
+# --- pools ----------------------------------------------------------------
+check "pool add" D pool add dsl0 198.51.100.0/24
+check "second, non-contiguous pool" D pool add dsl0 203.0.113.64/26
+assert_eq "pool show -j" "$(D -j pool show dsl0 | json '[(p["prefix"], p["blocks"], p["blocks_used"]) for p in j]')" \
+	'[["198.51.100.0/24", 32256, 0], ["203.0.113.64/26", 8064, 0]]'
+check_err "overlapping pool refused" 2 "pool overlaps" D pool add dsl1 198.51.100.128/25
+check_err "host bits are a usage error" 1 "without host bits" D pool add dsl0 198.51.100.1/24
+check_err "pool /8 refused by the kernel" 2 "Error: .*\"prefix length\"" D pool add dsl0 10.0.0.0/8
+check_err "block size cannot change with pools" 2 "cannot change while the instance has pools" \
+	D instance set dsl0 port-block-size 256
+check "pool del" D pool del dsl0 203.0.113.64/26
+check_err "pool del of a missing pool" 2 "no such pool" D pool del dsl0 203.0.113.64/26
+assert_eq "stats show -j starts at zero" \
+	"$(D -j stats show dsl0 | json '[j[0]["sessions"], j[0]["out_packets"], j[0]["drop_no_session"]]')" '[0, 0, 0]'
+check_rc "session show is empty" 0 D session show instance dsl0
+assert_eq "user show -j is empty" "$(D -j user show)" "[]"
 check "-p pretty JSON parses" bash -c "'$DSLITECTL' -n '$NS' -j -p instance show | python3 -m json.tool >/dev/null"
 assert_eq "text show lists three lines" "$(D instance show | wc -l)" 3
 

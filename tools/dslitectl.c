@@ -19,15 +19,13 @@
 #include "json.h"
 #include "nl.h"
 #include "instance.h"
+#include "objects.h"
 
 #ifndef DSLITE_VERSION
 #define DSLITE_VERSION "unknown"
 #endif
 
 struct ctl ctl;
-
-void monitor_help(FILE *f);
-int do_monitor(int argc, char **argv);
 
 int usage_err(const char *fmt, ...)
 {
@@ -53,6 +51,11 @@ static int do_help(int argc, char **argv)
 
 static const struct object objects[] = {
 	{ "instance", do_instance, instance_help },
+	{ "pool", do_pool, pool_help },
+	{ "timeout", do_timeout, timeout_help },
+	{ "session", do_session, session_help },
+	{ "user", do_user, user_help },
+	{ "stats", do_stats, stats_help },
 	{ "monitor", do_monitor, monitor_help },
 	{ "help", do_help, main_help },
 };
@@ -61,9 +64,10 @@ static void main_help(FILE *f)
 {
 	fputs("Usage: dslitectl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       dslitectl [OPTIONS] -b FILE\n"
-	      "OBJECT  := { instance | monitor }\n"
-	      "OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
-	      "             -V[ersion] | -h[elp] }\n"
+	      "OBJECT  := { instance | pool | timeout | session | user | stats |\n"
+	      "             monitor }\n"
+	      "OPTIONS := { -j[son] | -p[retty] | -d[etails] | -n[etns] NAME |\n"
+	      "             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 	      "Exit status: 0 ok, 1 usage error, 2 kernel error.\n"
 	      "See dslitectl(8).\n", f);
 }
@@ -157,6 +161,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "details", no_argument, NULL, 'd' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "Version", no_argument, NULL, 'V' },
@@ -168,13 +173,16 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	/* '+': stop at the first non-option, like ip(8) */
-	while ((c = getopt_long(argc, argv, "+jpn:b:Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpdn:b:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			ctl.json = true;
 			break;
 		case 'p':
 			ctl.pretty = true;
+			break;
+		case 'd':
+			ctl.details = true;
 			break;
 		case 'n':
 			ctl.netns = optarg;

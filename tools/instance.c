@@ -3,6 +3,7 @@
  * dslitectl instance: add, del, show DS-Lite instances.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "util.h"
@@ -12,48 +13,218 @@
 
 void instance_help(FILE *f)
 {
-	fputs("Usage: dslitectl instance add NAME id ID [aftr IPV6]\n"
+	fputs("Usage: dslitectl instance add NAME id ID [aftr IPV6] [OPTIONS]\n"
+	      "       dslitectl instance set { NAME | id ID } OPTIONS\n"
 	      "       dslitectl instance del { NAME | id ID }\n"
 	      "       dslitectl instance show [ NAME | id ID ]\n"
 	      "       dslitectl instance help\n"
-	      "NAME := 1-15 characters of A-Z a-z 0-9 _ - .\n"
+	      "NAME := 1-15 characters of A-Z a-z 0-9 _ - . (also its network device)\n"
 	      "ID   := 1..65535, unique in the network namespace\n"
-	      "IPV6 := the AFTR address the B4s tunnel to\n", f);
+	      "IPV6 := the AFTR address the B4s tunnel to (a local address)\n"
+	      "OPTIONS := [ port-block-size N ] [ port-range LO-HI ]\n"
+	      "           [ max-blocks-per-user N ] [ max-sessions-per-user N ]\n"
+	      "           [ max-sessions N ] [ filtering { eif | adf | apdf } ]\n"
+	      "           [ hold-down SECONDS ]\n"
+	      "Defaults: port-block-size 512, port-range 1024-65535,\n"
+	      "  max-blocks-per-user 4, max-sessions-per-user 2048,\n"
+	      "  max-sessions 1000000, filtering eif, hold-down 120.\n"
+	      "port-block-size and port-range cannot change once pools exist.\n", f);
 }
 
-int instance_parse_add(int argc, char **argv, struct inst_args *a)
+void timeout_help(FILE *f)
 {
-	memset(a, 0, sizeof(*a));
-	if (argc < 1)
-		return usage_err("instance add: NAME is missing");
-	a->name = argv[0];
-	argc--, argv++;
+	fputs("Usage: dslitectl timeout set INSTANCE [ udp S ] [ tcp-est S ]\n"
+	      "                                [ tcp-trans S ] [ icmp S ] [ tcp-syn S ]\n"
+	      "       dslitectl timeout show [ INSTANCE ]\n"
+	      "Idle timeouts in seconds (1..86400). Defaults are the RFC floors:\n"
+	      "udp 300 (RFC 4787), tcp-est 7440 and tcp-trans 240 (RFC 5382),\n"
+	      "icmp 60 (RFC 5508), tcp-syn 6 (unanswered inbound SYN).\n", f);
+}
+
+static const char *const filter_names[] = { "eif", "adf", "apdf" };
+
+int filtering_from_name(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(s, filter_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *filtering_name(unsigned int f)
+{
+	return f < 3 ? filter_names[f] : "unknown";
+}
+
+static int add_opt(struct inst_args *a, uint16_t attr, uint32_t val)
+{
+	if (a->n_opts >= INST_MAX_OPTS)
+		return usage_err("instance: too many options");
+	a->opts[a->n_opts].attr = attr;
+	a->opts[a->n_opts].val = val;
+	a->n_opts++;
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *kw;
+	uint16_t attr;
+} u32_opts[] = {
+	{ "port-block-size", DSLITE_A_INST_BLOCK_SIZE },
+	{ "max-blocks-per-user", DSLITE_A_INST_MAX_BLOCKS },
+	{ "max-sessions-per-user", DSLITE_A_INST_MAX_SESS_USER },
+	{ "max-sessions", DSLITE_A_INST_MAX_SESS },
+	{ "hold-down", DSLITE_A_INST_HOLDDOWN },
+};
+
+static const struct {
+	const char *kw;
+	uint16_t attr;
+} to_opts[] = {
+	{ "udp", DSLITE_A_INST_TO_UDP },
+	{ "tcp-est", DSLITE_A_INST_TO_TCP_EST },
+	{ "tcp-trans", DSLITE_A_INST_TO_TCP_TRANS },
+	{ "icmp", DSLITE_A_INST_TO_ICMP },
+	{ "tcp-syn", DSLITE_A_INST_TO_TCP_SYN },
+};
+
+/*
+ * One NAT option at argv[0] with its value at argv[1]. Returns 1 if it
+ * was one (and recorded), 0 if the keyword is not an option, or
+ * EXIT_USAGE (negated) on a bad value.
+ */
+static int parse_opt(char **argv, struct inst_args *a, bool timeouts)
+{
+	uint32_t v, lo, hi;
+	unsigned int i;
+	int f;
+
+	if (timeouts) {
+		for (i = 0; i < sizeof(to_opts) / sizeof(to_opts[0]); i++) {
+			if (strcmp(argv[0], to_opts[i].kw))
+				continue;
+			if (parse_u32(argv[1], 0, UINT32_MAX, &v))
+				return -usage_err("timeout: %s \"%s\" is not a number of seconds",
+						  argv[0], argv[1]);
+			return add_opt(a, to_opts[i].attr, v) ? -EXIT_USAGE : 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof(u32_opts) / sizeof(u32_opts[0]); i++) {
+		if (strcmp(argv[0], u32_opts[i].kw))
+			continue;
+		if (parse_u32(argv[1], 0, UINT32_MAX, &v))
+			return -usage_err("instance: %s \"%s\" is not a number",
+					  argv[0], argv[1]);
+		return add_opt(a, u32_opts[i].attr, v) ? -EXIT_USAGE : 1;
+	}
+	if (!strcmp(argv[0], "port-range")) {
+		if (parse_range(argv[1], 0, UINT32_MAX, &lo, &hi) == -EINVAL)
+			return -usage_err("instance: port-range \"%s\" is not LO-HI",
+					  argv[1]);
+		/* the kernel judges the values (it also sees LO > HI) */
+		if (sscanf(argv[1], "%u-%u", &lo, &hi) != 2)
+			return -usage_err("instance: port-range \"%s\" is not LO-HI",
+					  argv[1]);
+		if (add_opt(a, DSLITE_A_INST_PORT_LO, lo) ||
+		    add_opt(a, DSLITE_A_INST_PORT_HI, hi))
+			return -EXIT_USAGE;
+		return 1;
+	}
+	if (!strcmp(argv[0], "filtering")) {
+		f = filtering_from_name(argv[1]);
+		if (f < 0)
+			return -usage_err("instance: filtering \"%s\" is not eif, adf or apdf",
+					  argv[1]);
+		return add_opt(a, DSLITE_A_INST_FILTERING, (uint32_t)f) ?
+		       -EXIT_USAGE : 1;
+	}
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct inst_args *a,
+		      const char *what, bool allow_id_aftr, bool timeouts)
+{
+	int r;
+
 	while (argc > 0) {
 		if (argc < 2)
-			return usage_err("instance add: \"%s\" needs a value",
+			return usage_err("%s: \"%s\" needs a value", what,
 					 argv[0]);
-		if (!strcmp(argv[0], "id")) {
+		if (allow_id_aftr && !strcmp(argv[0], "id")) {
 			/*
 			 * Range checks are the kernel's: its message is the
 			 * one operators see. Only syntax is checked here.
 			 */
 			if (parse_u32(argv[1], 0, UINT32_MAX, &a->id))
-				return usage_err("instance add: id \"%s\" is not a number",
-						 argv[1]);
+				return usage_err("%s: id \"%s\" is not a number",
+						 what, argv[1]);
 			a->has_id = true;
-		} else if (!strcmp(argv[0], "aftr")) {
+		} else if (allow_id_aftr && !strcmp(argv[0], "aftr")) {
 			if (parse_ipv6(argv[1], &a->aftr))
-				return usage_err("instance add: aftr \"%s\" is not an IPv6 address",
-						 argv[1]);
+				return usage_err("%s: aftr \"%s\" is not an IPv6 address",
+						 what, argv[1]);
 			a->has_aftr = true;
 		} else {
-			return usage_err("instance add: unknown argument \"%s\"",
-					 argv[0]);
+			r = parse_opt(argv, a, timeouts);
+			if (r < 0)
+				return -r;
+			if (r == 0)
+				return usage_err("%s: unknown argument \"%s\"",
+						 what, argv[0]);
 		}
 		argc -= 2, argv += 2;
 	}
+	return EXIT_OK;
+}
+
+int instance_parse_add(int argc, char **argv, struct inst_args *a)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return usage_err("instance add: NAME is missing");
+	a->name = argv[0];
+	ret = parse_opts(argc - 1, argv + 1, a, "instance add", true, false);
+	if (ret)
+		return ret;
 	if (!a->has_id)
 		return usage_err("instance add: \"id ID\" is required");
+	return EXIT_OK;
+}
+
+int instance_parse_set(int argc, char **argv, struct inst_args *a)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return usage_err("instance set: NAME is missing");
+	a->name = argv[0];
+	ret = parse_opts(argc - 1, argv + 1, a, "instance set", false, false);
+	if (ret)
+		return ret;
+	if (!a->n_opts)
+		return usage_err("instance set: nothing to set");
+	return EXIT_OK;
+}
+
+int timeout_parse_set(int argc, char **argv, struct inst_args *a)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (argc < 1)
+		return usage_err("timeout set: INSTANCE is missing");
+	a->name = argv[0];
+	ret = parse_opts(argc - 1, argv + 1, a, "timeout set", false, true);
+	if (ret)
+		return ret;
+	if (!a->n_opts)
+		return usage_err("timeout set: nothing to set");
 	return EXIT_OK;
 }
 
@@ -83,12 +254,75 @@ int instance_parse_ref(int argc, char **argv, struct inst_args *a,
 	return EXIT_OK;
 }
 
+static void put_opts(struct nlmsghdr *nlh, const struct inst_args *a)
+{
+	int i;
+
+	for (i = 0; i < a->n_opts; i++) {
+		if (a->opts[i].attr == DSLITE_A_INST_FILTERING)
+			mnl_attr_put_u8(nlh, a->opts[i].attr,
+					(uint8_t)a->opts[i].val);
+		else
+			mnl_attr_put_u32(nlh, a->opts[i].attr, a->opts[i].val);
+	}
+}
+
 static void put_ref(struct nlmsghdr *nlh, const struct inst_args *a)
 {
 	if (a->name)
 		mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, a->name);
 	if (a->has_id)
 		mnl_attr_put_u32(nlh, DSLITE_A_INST_ID, a->id);
+}
+
+static uint32_t get_u32(const struct nlattr **tb, int t)
+{
+	return tb[t] ? mnl_attr_get_u32(tb[t]) : 0;
+}
+
+static void print_details(const struct nlattr **tb)
+{
+	if (!tb[DSLITE_A_INST_BLOCK_SIZE])
+		return;
+	if (ctl.json) {
+		jw_uint("port_block_size", get_u32(tb, DSLITE_A_INST_BLOCK_SIZE));
+		jw_uint("port_range_lo", get_u32(tb, DSLITE_A_INST_PORT_LO));
+		jw_uint("port_range_hi", get_u32(tb, DSLITE_A_INST_PORT_HI));
+		jw_uint("max_blocks_per_user", get_u32(tb, DSLITE_A_INST_MAX_BLOCKS));
+		jw_uint("max_sessions_per_user",
+			get_u32(tb, DSLITE_A_INST_MAX_SESS_USER));
+		jw_uint("max_sessions", get_u32(tb, DSLITE_A_INST_MAX_SESS));
+		jw_str("filtering", filtering_name(tb[DSLITE_A_INST_FILTERING] ?
+			mnl_attr_get_u8(tb[DSLITE_A_INST_FILTERING]) : 0));
+		jw_uint("hold_down", get_u32(tb, DSLITE_A_INST_HOLDDOWN));
+		jw_obj_open("timeouts");
+		jw_uint("udp", get_u32(tb, DSLITE_A_INST_TO_UDP));
+		jw_uint("tcp_est", get_u32(tb, DSLITE_A_INST_TO_TCP_EST));
+		jw_uint("tcp_trans", get_u32(tb, DSLITE_A_INST_TO_TCP_TRANS));
+		jw_uint("icmp", get_u32(tb, DSLITE_A_INST_TO_ICMP));
+		jw_uint("tcp_syn", get_u32(tb, DSLITE_A_INST_TO_TCP_SYN));
+		jw_obj_close();
+		return;
+	}
+	if (!ctl.details)
+		return;
+	printf("    port-block-size %u port-range %u-%u max-blocks-per-user %u\n"
+	       "    max-sessions-per-user %u max-sessions %u filtering %s hold-down %u\n"
+	       "    timeout udp %u tcp-est %u tcp-trans %u icmp %u tcp-syn %u\n",
+	       get_u32(tb, DSLITE_A_INST_BLOCK_SIZE),
+	       get_u32(tb, DSLITE_A_INST_PORT_LO),
+	       get_u32(tb, DSLITE_A_INST_PORT_HI),
+	       get_u32(tb, DSLITE_A_INST_MAX_BLOCKS),
+	       get_u32(tb, DSLITE_A_INST_MAX_SESS_USER),
+	       get_u32(tb, DSLITE_A_INST_MAX_SESS),
+	       filtering_name(tb[DSLITE_A_INST_FILTERING] ?
+			      mnl_attr_get_u8(tb[DSLITE_A_INST_FILTERING]) : 0),
+	       get_u32(tb, DSLITE_A_INST_HOLDDOWN),
+	       get_u32(tb, DSLITE_A_INST_TO_UDP),
+	       get_u32(tb, DSLITE_A_INST_TO_TCP_EST),
+	       get_u32(tb, DSLITE_A_INST_TO_TCP_TRANS),
+	       get_u32(tb, DSLITE_A_INST_TO_ICMP),
+	       get_u32(tb, DSLITE_A_INST_TO_TCP_SYN));
 }
 
 int instance_print(const struct nlmsghdr *nlh, const char *event)
@@ -112,6 +346,7 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 		jw_uint("id", mnl_attr_get_u32(tb[DSLITE_A_INST_ID]));
 		if (*aftr)
 			jw_str("aftr", aftr);
+		print_details(tb);
 		jw_obj_close();
 		if (event)
 			jw_end();
@@ -124,6 +359,7 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 		if (*aftr)
 			printf(" aftr %s", aftr);
 		putchar('\n');
+		print_details(tb);
 	}
 	return MNL_CB_OK;
 }
@@ -155,7 +391,52 @@ static int instance_add(int argc, char **argv)
 	mnl_attr_put_u32(nlh, DSLITE_A_INST_ID, a.id);
 	if (a.has_aftr)
 		mnl_attr_put(nlh, DSLITE_A_INST_AFTR, 16, &a.aftr);
+	put_opts(nlh, &a);
 	return nl_talk(nlh, NULL, NULL);
+}
+
+static int set_common(struct inst_args *a)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = nl_open();
+	if (ret)
+		return ret;
+	nlh = nl_req(DSLITE_CMD_INSTANCE_SET, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, a->name);
+	put_opts(nlh, a);
+	return nl_talk(nlh, NULL, NULL);
+}
+
+static int instance_set(int argc, char **argv)
+{
+	struct inst_args a;
+	int ret;
+
+	ret = instance_parse_set(argc, argv, &a);
+	return ret ? ret : set_common(&a);
+}
+
+int do_timeout(int argc, char **argv)
+{
+	struct inst_args a;
+	int ret;
+
+	if (argc == 0 || is_help(argv[0]) || (argc > 1 && is_help(argv[1]))) {
+		timeout_help(argc ? stdout : stderr);
+		return argc ? EXIT_OK : EXIT_USAGE;
+	}
+	if (matches(argv[0], "set")) {
+		ret = timeout_parse_set(argc - 1, argv + 1, &a);
+		return ret ? ret : set_common(&a);
+	}
+	if (matches(argv[0], "show")) {
+		ctl.details = true;
+		return do_instance(argc, argv);
+	}
+	usage_err("timeout: unknown command \"%s\"", argv[0]);
+	return EXIT_USAGE;
 }
 
 static int instance_del(int argc, char **argv)
@@ -216,6 +497,8 @@ int do_instance(int argc, char **argv)
 	}
 	if (matches(argv[0], "add"))
 		return instance_add(argc - 1, argv + 1);
+	if (matches(argv[0], "set"))
+		return instance_set(argc - 1, argv + 1);
 	if (matches(argv[0], "delete"))
 		return instance_del(argc - 1, argv + 1);
 	if (matches(argv[0], "show") || matches(argv[0], "list"))

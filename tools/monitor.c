@@ -10,9 +10,7 @@
 #include "json.h"
 #include "nl.h"
 #include "instance.h"
-
-void monitor_help(FILE *f);
-int do_monitor(int argc, char **argv);
+#include "objects.h"
 
 void monitor_help(FILE *f)
 {

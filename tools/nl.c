@@ -31,6 +31,23 @@ static const char *const attr_names[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_INST_NAME] = "name",
 	[DSLITE_A_INST_ID] = "id",
 	[DSLITE_A_INST_AFTR] = "aftr",
+	[DSLITE_A_INST_BLOCK_SIZE] = "port-block-size",
+	[DSLITE_A_INST_PORT_LO] = "port-range",
+	[DSLITE_A_INST_PORT_HI] = "port-range",
+	[DSLITE_A_INST_MAX_BLOCKS] = "max-blocks-per-user",
+	[DSLITE_A_INST_MAX_SESS_USER] = "max-sessions-per-user",
+	[DSLITE_A_INST_MAX_SESS] = "max-sessions",
+	[DSLITE_A_INST_FILTERING] = "filtering",
+	[DSLITE_A_INST_TO_UDP] = "udp",
+	[DSLITE_A_INST_TO_TCP_EST] = "tcp-est",
+	[DSLITE_A_INST_TO_TCP_TRANS] = "tcp-trans",
+	[DSLITE_A_INST_TO_ICMP] = "icmp",
+	[DSLITE_A_INST_TO_TCP_SYN] = "tcp-syn",
+	[DSLITE_A_INST_HOLDDOWN] = "hold-down",
+	[DSLITE_A_POOL_ADDR] = "prefix",
+	[DSLITE_A_POOL_PLEN] = "prefix length",
+	[DSLITE_A_SESS_B4] = "b4",
+	[DSLITE_A_SESS_PROTO] = "proto",
 };
 
 const char *nl_attr_name(uint16_t type)

@@ -15,6 +15,7 @@
 
 struct ctl {
 	bool json;
+	bool details;
 	bool pretty;
 	bool stats;
 	const char *netns;

@@ -11,8 +11,6 @@
 #   build.sh --print-kdir    print the KDIR (prepared tree for out-of-tree
 #                            module builds) if cached and complete, else exit 1
 #   build.sh --print-image   same for the bzImage
-#   build.sh --print-vmlinux same for the uncompressed ELF vmlinux (qemu boots
-#                            it through PVH, faster than the bzImage)
 #   build.sh --check         exit 0 if a complete kernel for the current key
 #                            is cached, 1 otherwise
 #   build.sh --rebuild       discard the cached kernel for the current key
@@ -78,7 +76,6 @@ case "${1:-}" in
 "") ;;
 --print-kdir) mode=kdir ;;
 --print-image) mode=image ;;
---print-vmlinux) mode=vmlinux ;;
 --check) mode=check ;;
 --rebuild) mode=rebuild ;;
 --prune) mode=prune ;;
@@ -88,14 +85,13 @@ esac
 [[ $# -le 1 ]] || usage
 
 # ------------------------------------------------------- read-only modes --
-if [[ $mode == kdir || $mode == image || $mode == vmlinux || $mode == check ]]; then
+if [[ $mode == kdir || $mode == image || $mode == check ]]; then
 	KEY=$(compute_key 2>/dev/null) || exit 1
 	DIR=$CACHE_ROOT/$KEY
 	is_complete "$DIR" || exit 1
 	case $mode in
 	kdir) echo "$DIR/src" ;;
 	image) echo "$DIR/bzImage" ;;
-	vmlinux) echo "$DIR/src/vmlinux" ;;
 	esac
 	exit 0
 fi

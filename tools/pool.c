@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslitectl pool: the public IPv4 prefixes of an instance.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "util.h"
+#include "json.h"
+#include "nl.h"
+#include "objects.h"
+
+void pool_help(FILE *f)
+{
+	fputs("Usage: dslitectl pool add INSTANCE PREFIX\n"
+	      "       dslitectl pool del INSTANCE PREFIX\n"
+	      "       dslitectl pool show [ INSTANCE ]\n"
+	      "PREFIX := A.B.C.D/LEN with LEN 16..32 (no host bits)\n"
+	      "Route each prefix to the instance's device:\n"
+	      "  ip route add PREFIX dev INSTANCE\n"
+	      "Deleting a pool ends the sessions and frees the blocks on it.\n", f);
+}
+
+static int pool_print(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	char addr[INET_ADDRSTRLEN], prefix[INET_ADDRSTRLEN + 4];
+	uint32_t a;
+
+	(void)data;
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_INST_NAME] || !tb[DSLITE_A_POOL_ADDR] ||
+	    !tb[DSLITE_A_POOL_PLEN])
+		return MNL_CB_OK;
+	a = mnl_attr_get_u32(tb[DSLITE_A_POOL_ADDR]);
+	inet_ntop(AF_INET, &a, addr, sizeof(addr));
+	snprintf(prefix, sizeof(prefix), "%s/%u", addr,
+		 mnl_attr_get_u8(tb[DSLITE_A_POOL_PLEN]));
+	if (ctl.json) {
+		jw_obj_open(NULL);
+		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+		jw_str("prefix", prefix);
+		jw_uint("blocks", tb[DSLITE_A_POOL_BLOCKS] ?
+			mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS]) : 0);
+		jw_uint("blocks_used", tb[DSLITE_A_POOL_BLOCKS_USED] ?
+			mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS_USED]) : 0);
+		jw_obj_close();
+	} else {
+		printf("pool %s instance %s blocks %u used %u\n", prefix,
+		       mnl_attr_get_str(tb[DSLITE_A_INST_NAME]),
+		       tb[DSLITE_A_POOL_BLOCKS] ?
+		       mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS]) : 0,
+		       tb[DSLITE_A_POOL_BLOCKS_USED] ?
+		       mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS_USED]) : 0);
+	}
+	return MNL_CB_OK;
+}
+
+static int pool_change(int argc, char **argv, uint8_t cmd)
+{
+	struct nlmsghdr *nlh;
+	struct in_addr addr;
+	uint8_t plen;
+	int ret;
+
+	if (argc != 2)
+		return usage_err("pool: INSTANCE and PREFIX are required");
+	if (parse_prefix4(argv[1], &addr, &plen))
+		return usage_err("pool: \"%s\" is not an IPv4 prefix A.B.C.D/LEN without host bits",
+				 argv[1]);
+	ret = nl_open();
+	if (ret)
+		return ret;
+	nlh = nl_req(cmd, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, argv[0]);
+	mnl_attr_put_u32(nlh, DSLITE_A_POOL_ADDR, addr.s_addr);
+	mnl_attr_put_u8(nlh, DSLITE_A_POOL_PLEN, plen);
+	return nl_talk(nlh, NULL, NULL);
+}
+
+static int pool_show(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (argc > 1)
+		return usage_err("pool show: too many arguments");
+	ret = nl_open();
+	if (ret)
+		return ret;
+	nlh = nl_req(DSLITE_CMD_POOL_GET, NLM_F_ACK | NLM_F_DUMP);
+	if (argc == 1)
+		mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, argv[0]);
+	if (ctl.json)
+		jw_arr_open(NULL);
+	ret = nl_talk(nlh, pool_print, NULL);
+	if (ctl.json) {
+		jw_arr_close();
+		jw_end();
+	}
+	return ret;
+}
+
+int do_pool(int argc, char **argv)
+{
+	if (argc == 0)
+		return pool_show(0, NULL);
+	if (is_help(argv[0]) || (argc > 1 && is_help(argv[1]))) {
+		pool_help(stdout);
+		return EXIT_OK;
+	}
+	if (matches(argv[0], "add"))
+		return pool_change(argc - 1, argv + 1, DSLITE_CMD_POOL_NEW);
+	if (matches(argv[0], "delete"))
+		return pool_change(argc - 1, argv + 1, DSLITE_CMD_POOL_DEL);
+	if (matches(argv[0], "show") || matches(argv[0], "list"))
+		return pool_show(argc - 1, argv + 1);
+	usage_err("pool: unknown command \"%s\"", argv[0]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslitectl stats: every counter of an instance; every drop has a reason.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "util.h"
+#include "json.h"
+#include "nl.h"
+#include "objects.h"
+
+/* stable names: JSON keys and text labels */
+static const char *const stat_names[DSLITE_STAT_MAX + 1] = {
+	[DSLITE_STAT_OUT_PACKETS] = "out_packets",
+	[DSLITE_STAT_OUT_BYTES] = "out_bytes",
+	[DSLITE_STAT_IN_PACKETS] = "in_packets",
+	[DSLITE_STAT_IN_BYTES] = "in_bytes",
+	[DSLITE_STAT_HAIRPIN_PACKETS] = "hairpin_packets",
+	[DSLITE_STAT_SESSIONS] = "sessions",
+	[DSLITE_STAT_SESSIONS_PEAK] = "sessions_peak",
+	[DSLITE_STAT_USERS] = "users",
+	[DSLITE_STAT_USERS_PEAK] = "users_peak",
+	[DSLITE_STAT_BLOCKS] = "blocks",
+	[DSLITE_STAT_BLOCKS_PEAK] = "blocks_peak",
+	[DSLITE_STAT_SESSIONS_CREATED] = "sessions_created",
+	[DSLITE_STAT_SESSIONS_EXPIRED] = "sessions_expired",
+	[DSLITE_STAT_ICMP_ERRORS_SENT] = "icmp_errors_sent",
+	[DSLITE_STAT_DROP_BAD_HEADER] = "drop_bad_header",
+	[DSLITE_STAT_DROP_NO_POOL] = "drop_no_pool",
+	[DSLITE_STAT_DROP_QUOTA] = "drop_quota",
+	[DSLITE_STAT_DROP_TABLE_FULL] = "drop_table_full",
+	[DSLITE_STAT_DROP_FILTERED] = "drop_filtered",
+	[DSLITE_STAT_DROP_NO_SESSION] = "drop_no_session",
+	[DSLITE_STAT_DROP_NOT_FOR_US] = "drop_not_for_us",
+	[DSLITE_STAT_DROP_UNSUPPORTED] = "drop_unsupported",
+	[DSLITE_STAT_DROP_TTL] = "drop_ttl",
+	[DSLITE_STAT_DROP_NOMEM] = "drop_nomem",
+	[DSLITE_STAT_DROP_ENCAP] = "drop_encap",
+};
+
+void stats_help(FILE *f)
+{
+	fputs("Usage: dslitectl stats show [ instance NAME ]\n"
+	      "Packets and bytes each way, sessions/users/blocks now and peak,\n"
+	      "and a counter for every reason a packet is dropped.\n", f);
+}
+
+static int stats_print(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	uint64_t v[DSLITE_STAT_MAX + 1] = { 0 };
+	const struct nlattr *a;
+	int i, col = 0;
+
+	(void)data;
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_INST_NAME] || !tb[DSLITE_A_STATS])
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(a, tb[DSLITE_A_STATS]) {
+		uint16_t t = mnl_attr_get_type(a);
+
+		if (t <= DSLITE_STAT_MAX &&
+		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
+			v[t] = mnl_attr_get_u64(a);
+	}
+	if (ctl.json) {
+		jw_obj_open(NULL);
+		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+		for (i = 1; i <= DSLITE_STAT_MAX; i++)
+			if (stat_names[i])
+				jw_uint(stat_names[i], v[i]);
+		jw_obj_close();
+		return MNL_CB_OK;
+	}
+	printf("instance %s\n", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	for (i = 1; i <= DSLITE_STAT_MAX; i++) {
+		if (!stat_names[i])
+			continue;
+		printf("%s%-18s %-12" PRIu64, col ? "  " : "    ",
+		       stat_names[i], v[i]);
+		if (++col == 3) {
+			putchar('\n');
+			col = 0;
+		}
+	}
+	if (col)
+		putchar('\n');
+	return MNL_CB_OK;
+}
+
+int do_stats(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	const char *inst = NULL;
+	int ret;
+
+	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
+		stats_help(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 0 && !(matches(argv[0], "show") || matches(argv[0], "list"))) {
+		usage_err("stats: unknown command \"%s\"", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (argc > 0)
+		argc--, argv++;
+	if (argc == 2 && !strcmp(argv[0], "instance"))
+		inst = argv[1];
+	else if (argc == 1)
+		inst = argv[0];
+	else if (argc)
+		return usage_err("stats show: expected [ instance NAME ]");
+	ret = nl_open();
+	if (ret)
+		return ret;
+	nlh = nl_req(DSLITE_CMD_STATS_GET,
+		     NLM_F_ACK | (inst ? 0 : NLM_F_DUMP));
+	if (inst)
+		mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, inst);
+	if (ctl.json)
+		jw_arr_open(NULL);
+	ret = nl_talk(nlh, stats_print, NULL);
+	if (ctl.json) {
+		jw_arr_close();
+		jw_end();
+	}
+	return ret;
+}
