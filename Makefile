@@ -6,7 +6,7 @@
 KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module tools clean deps check demo unit selftests
+.PHONY: all module tools clean deps check demo debug-kernel check-debug
 
 all: module tools
 
@@ -15,7 +15,7 @@ deps:
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers (KDIR=$(KDIR)); run scripts/deps.sh" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod W=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod W=1 $(if $(PLANT),PLANT=$(PLANT)) modules
 
 tools:
 	$(MAKE) -C tools
@@ -30,3 +30,10 @@ check:
 
 demo:
 	@bash scripts/demo.sh
+
+debug-kernel:
+	@bash scripts/deps.sh --debug
+	@scripts/debug-kernel/build.sh
+
+check-debug:
+	@bash scripts/check-debug.sh

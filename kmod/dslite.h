@@ -273,6 +273,12 @@ static inline void dslite_extack(struct netlink_ext_ack *extack,
 		extack->bad_attr = attr;
 }
 
+#ifdef DSLITE_PLANT
+void dslite_plant(void);	/* plant.c, test builds only */
+#else
+static inline void dslite_plant(void) { }
+#endif
+
 /* netlink.c */
 int dslite_genl_init(void);
 void dslite_genl_exit(void);

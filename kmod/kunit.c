@@ -46,15 +46,80 @@ static void dslite_test_aftr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dslite_aftr_check(a), DSLITE_AFTR_V4MAPPED);
 }
 
-static struct kunit_case dslite_validate_cases[] = {
+static void dslite_test_tcp_states(struct kunit *test)
+{
+	u8 st = dslite_tcp_initial(DSLITE_TCPF_SYN, DSLITE_DIR_OUT);
+
+	KUNIT_EXPECT_EQ(test, st, DSLITE_SESS_TCP_SYN_OUT);
+	st = dslite_tcp_next(st, DSLITE_TCPF_SYN | DSLITE_TCPF_ACK,
+			     DSLITE_DIR_IN);
+	KUNIT_EXPECT_EQ(test, st, DSLITE_SESS_TCP_EST);
+	KUNIT_EXPECT_EQ(test, dslite_tcp_next(st, DSLITE_TCPF_ACK,
+					      DSLITE_DIR_OUT),
+			DSLITE_SESS_TCP_EST);
+	KUNIT_EXPECT_EQ(test, dslite_tcp_next(st, DSLITE_TCPF_FIN,
+					      DSLITE_DIR_IN),
+			DSLITE_SESS_TCP_FIN);
+	KUNIT_EXPECT_EQ(test, dslite_tcp_next(st, DSLITE_TCPF_RST,
+					      DSLITE_DIR_OUT),
+			DSLITE_SESS_TCP_FIN);
+	KUNIT_EXPECT_EQ(test, dslite_tcp_initial(DSLITE_TCPF_SYN,
+						 DSLITE_DIR_IN),
+			DSLITE_SESS_TCP_SYN_IN);
+	KUNIT_EXPECT_EQ(test, dslite_tcp_initial(DSLITE_TCPF_ACK,
+						 DSLITE_DIR_OUT),
+			DSLITE_SESS_TCP_FIN);
+}
+
+static void dslite_test_timeouts(struct kunit *test)
+{
+	struct dslite_timeouts to = {
+		.udp = 300, .tcp_est = 7440, .tcp_trans = 240, .icmp = 60,
+		.tcp_syn = 6,
+	};
+
+	KUNIT_EXPECT_EQ(test, dslite_timeout_for(DSLITE_SESS_UDP, &to), 300U);
+	KUNIT_EXPECT_EQ(test, dslite_timeout_for(DSLITE_SESS_ICMP, &to), 60U);
+	KUNIT_EXPECT_EQ(test, dslite_timeout_for(DSLITE_SESS_TCP_EST, &to),
+			7440U);
+	KUNIT_EXPECT_EQ(test, dslite_timeout_for(DSLITE_SESS_TCP_SYN_IN, &to),
+			6U);
+	KUNIT_EXPECT_EQ(test, dslite_timeout_for(DSLITE_SESS_TCP_FIN, &to),
+			240U);
+}
+
+static void dslite_test_blocks(struct kunit *test)
+{
+	unsigned long map[2] = { ~0UL, 0 };
+
+	KUNIT_EXPECT_EQ(test, dslite_blocks_per_addr(1024, 65535, 512), 126U);
+	KUNIT_EXPECT_EQ(test, dslite_blocks_per_addr(1024, 1030, 8), 0U);
+	KUNIT_EXPECT_EQ(test, dslite_block_of_port(1024, 1024, 512, 126), 0);
+	KUNIT_EXPECT_EQ(test, dslite_block_of_port(1535, 1024, 512, 126), 0);
+	KUNIT_EXPECT_EQ(test, dslite_block_of_port(1536, 1024, 512, 126), 1);
+	KUNIT_EXPECT_EQ(test, dslite_block_of_port(80, 1024, 512, 126), -1);
+	KUNIT_EXPECT_EQ(test, dslite_block_of_port(65535, 1024, 512, 126),
+			-1);
+	/* first long all taken: the pick lands in the second */
+	KUNIT_EXPECT_EQ(test, dslite_pick_clear_bit(map, BITS_PER_LONG + 4, 3),
+			BITS_PER_LONG);
+	map[1] = 0xf;
+	KUNIT_EXPECT_EQ(test, dslite_pick_clear_bit(map, BITS_PER_LONG + 4, 3),
+			-1);
+}
+
+static struct kunit_case dslite_logic_cases[] = {
 	KUNIT_CASE(dslite_test_name),
 	KUNIT_CASE(dslite_test_aftr),
+	KUNIT_CASE(dslite_test_tcp_states),
+	KUNIT_CASE(dslite_test_timeouts),
+	KUNIT_CASE(dslite_test_blocks),
 	{}
 };
 
-static struct kunit_suite dslite_validate_suite = {
-	.name = "dslite-validate",
-	.test_cases = dslite_validate_cases,
+static struct kunit_suite dslite_logic_suite = {
+	.name = "dslite-logic",
+	.test_cases = dslite_logic_cases,
 };
 
-kunit_test_suite(dslite_validate_suite);
+kunit_test_suite(dslite_logic_suite);

@@ -36,6 +36,7 @@ static int __init dslite_init(void)
 	if (err)
 		goto err_genl;
 
+	dslite_plant();
 	pr_info("dslite: DS-Lite AFTR loaded\n");
 	return 0;
 
