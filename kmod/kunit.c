@@ -99,6 +99,10 @@ static void dslite_test_blocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dslite_block_of_port(1536, 1024, 512, 126), 1);
 	KUNIT_EXPECT_EQ(test, dslite_block_of_port(80, 1024, 512, 126), -1);
 	KUNIT_EXPECT_EQ(test, dslite_block_of_port(65535, 1024, 512, 126),
+			125);
+	/* 1024-65000 holds 124 whole blocks: the tail is in none */
+	KUNIT_EXPECT_EQ(test, dslite_blocks_per_addr(1024, 65000, 512), 124U);
+	KUNIT_EXPECT_EQ(test, dslite_block_of_port(64999, 1024, 512, 124),
 			-1);
 	/* first long all taken: the pick lands in the second */
 	KUNIT_EXPECT_EQ(test, dslite_pick_clear_bit(map, BITS_PER_LONG + 4, 3),
