@@ -6,6 +6,7 @@
 #ifndef _DSLITE_COMPAT_H
 #define _DSLITE_COMPAT_H
 
+#include <linux/netdevice.h>
 #include <net/genetlink.h>
 
 /*
@@ -33,5 +34,24 @@ static inline struct nlattr **dslite_dump_attrs(struct netlink_callback *cb)
 #else
 #define DSLITE_MCGRP_FLAGS	0
 #endif
+
+/*
+ * NETIF_F_LLTX became dev->lltx and NETIF_F_NETNS_LOCAL became
+ * dev->netns_local, later renamed netns_immutable (Debian's 6.12 has the
+ * latter).
+ */
+static inline void dslite_dev_set_local_lltx(struct net_device *dev)
+{
+#ifdef DSLITE_HAVE_DEV_NETNS_IMMUTABLE
+	dev->netns_immutable = true;
+#else
+	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+#ifdef DSLITE_HAVE_DEV_LLTX
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
 
 #endif /* _DSLITE_COMPAT_H */

@@ -15,6 +15,7 @@
 #include <net/ip.h>
 
 #include "dslite.h"
+#include "compat.h"
 
 static netdev_tx_t dslite_dev_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -65,7 +66,7 @@ static void dslite_dev_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
-	dev->features |= NETIF_F_NETNS_LOCAL | NETIF_F_LLTX;
+	dslite_dev_set_local_lltx(dev);
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	/* room for the IPv6 header on a 1500-byte access link */

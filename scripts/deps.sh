@@ -9,6 +9,7 @@ set -euo pipefail
 PKGS=(
 	build-essential make gcc pkg-config bc kmod cpio
 	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static
 	libmnl-dev iproute2 nftables keepalived
 	python3 python3-scapy iperf3 socat tshark iputils-ping traceroute coturn

@@ -16,6 +16,7 @@
 #   build.sh --rebuild       discard the cached kernel for the current key
 #                            and build it again
 #   build.sh --prune         delete cached kernels of every other key
+#                            (a build keeps the 3 most recent ones)
 #
 # The --print-*/--check modes never build and never take the lock.
 #
@@ -233,7 +234,7 @@ log "config verified: all $(grep -cE '^(CONFIG_|# CONFIG_.* is not set$)' "$FRAG
 
 # bzImage, vmlinux and the modpost pass that writes Module.symvers
 # (`all` = vmlinux + bzImage + modules; there are no in-tree modules).
-log "compiling with -j$JOBS (about 20 min cold, a few min with a warm ccache)"
+log "compiling with -j$JOBS (about 10 min cold, less with a warm ccache)"
 kmake -j"$JOBS" "${CCARG[@]}" all modules_prepare >>"$LOG" 2>&1 &
 mpid=$!
 trap 'kill -TERM $mpid 2>/dev/null; wait $mpid 2>/dev/null; exit 130' INT TERM
@@ -304,5 +305,12 @@ t_build=$((SECONDS - t_start))
 	echo "build_seconds=$t_build"
 } >"$DIR/COMPLETE.tmp"
 mv "$DIR/COMPLETE.tmp" "$DIR/COMPLETE"
+
+# Keep the three most recently built kernels (about 2 GB each).
+# shellcheck disable=SC2012 # cache dir names are hex keys
+ls -1dt "$CACHE_ROOT"/*/COMPLETE 2>/dev/null | tail -n +4 | while read -r f; do
+	log "removing old cached kernel ${f%/COMPLETE}"
+	rm -rf "${f%/COMPLETE}"
+done
 log "done in $((t_build / 60))m$((t_build % 60))s: $KREL, $(du -sh "$DIR" | cut -f1) in $DIR"
 echo "$DIR"
