@@ -9,7 +9,8 @@
 #
 # Environment: KVER=<version> picks one kernel (default: every installed
 # kernel with headers, i.e. Debian's 6.1 and 6.12);
-# SELFTESTS="a.sh b.sh" runs a subset.
+# SELFTESTS="a.sh b.sh" runs a subset; PLANT=warn (etc.) plants a bug to
+# prove a kernel WARN fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -73,7 +74,7 @@ for kv in "${KVERS[@]}"; do
 	echo "== module for $kv (W=1)"
 	B=$REPO/build/k/$kv
 	rm -rf "$B" && mkdir -p "$B" && cp -r kmod include "$B/"
-	out=$(make -C "/lib/modules/$kv/build" M="$B/kmod" W=1 modules 2>&1)
+	out=$(make -C "/lib/modules/$kv/build" M="$B/kmod" W=1 ${PLANT:+PLANT=$PLANT} modules 2>&1)
 	if [[ $? -eq 0 ]] && ! grep -q "warning:" <<<"$out"; then
 		PASS=$((PASS + 1))
 	else
