@@ -10,17 +10,20 @@
 
 #include "dslite.h"
 
+#ifdef DSLITE_PLANT_SLEEP
 static DEFINE_SPINLOCK(dslite_plant_lock);
+#endif
 
 void dslite_plant(void)
 {
 #ifdef DSLITE_PLANT_OOB
 	{
 		char *p = kmalloc(16, GFP_KERNEL);
-		volatile char *q = p;
 
+		/* READ_ONCE keeps the compiler from folding the bad read */
 		if (p)
-			pr_info("dslite: planted OOB read: %d\n", q[16]);
+			pr_info("dslite: planted OOB read: %d\n",
+				READ_ONCE(p[16]));
 		kfree(p);
 	}
 #endif
@@ -33,7 +36,7 @@ void dslite_plant(void)
 #endif
 #ifdef DSLITE_PLANT_SLEEP
 	spin_lock(&dslite_plant_lock);
-	msleep(1);
+	msleep(20);
 	spin_unlock(&dslite_plant_lock);
 #endif
 #ifdef DSLITE_PLANT_WARN

@@ -5,6 +5,8 @@
 # checkpatch.pl --strict (taken from Debian's linux-source package), a W=1
 # build with zero warnings, and sparse (C=2) with zero reports.
 source "$(dirname "$0")/../selftests/lib.sh"
+# lint the real module, never a planted-bug build
+unset PLANT
 cd "$REPO" || exit 1
 
 KVER=${KVER:-$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -1)}
