@@ -163,14 +163,43 @@ log "building $KEY in $DIR (log: $LOG)"
 # Kbuild must not see variables of a calling make (MAKEFLAGS carries the
 # caller's jobserver and command-line overrides such as V= or M=) nor a
 # cross or out-of-tree setup from the environment.
-kmake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u GNUMAKEFLAGS \
-		-u ARCH -u SRCARCH -u SUBARCH -u CROSS_COMPILE -u O -u KBUILD_OUTPUT \
-		-u M -u KBUILD_EXTMOD -u CC -u HOSTCC -u LD -u LLVM -u LLVM_IAS \
-		-u KCFLAGS -u KCPPFLAGS -u KAFLAGS -u KBUILD_CFLAGS -u CFLAGS \
-		-u CPPFLAGS -u LDFLAGS -u W -u C -u V -u KCONFIG_CONFIG \
-		-u LOCALVERSION -u KBUILD_BUILD_VERSION \
-		make -C "$SRC" ARCH=x86 "$@"
+CLEANENV=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u GNUMAKEFLAGS
+	-u ARCH -u SRCARCH -u SUBARCH -u CROSS_COMPILE -u O -u KBUILD_OUTPUT
+	-u M -u KBUILD_EXTMOD -u CC -u HOSTCC -u LD -u LLVM -u LLVM_IAS
+	-u KCFLAGS -u KCPPFLAGS -u KAFLAGS -u KBUILD_CFLAGS -u CFLAGS
+	-u CPPFLAGS -u LDFLAGS -u W -u C -u V -u KCONFIG_CONFIG
+	-u LOCALVERSION -u KBUILD_BUILD_VERSION)
+KMAKE=("${CLEANENV[@]}" make -C "$SRC" ARCH=x86)
+
+# Long steps run in the background (a simple command, so $! is the process
+# itself, not a subshell) and are waited for: a signal to this script then
+# runs the trap at once, and the trap stops the step (make passes SIGTERM on
+# to its children). The unfinished directory has no stamp; the next build
+# removes it.
+child=
+on_signal() {
+	trap - INT TERM HUP
+	log "interrupted; stopping the build"
+	if [[ -n $child ]]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+	fi
+	exit 143
+}
+trap on_signal INT TERM HUP
+start() { # start "$@" in the background with output to the log
+	"$@" >>"$LOG" 2>&1 </dev/null &
+	child=$!
+}
+finish() { # wait for the started step, return its status
+	local rc=0
+	wait "$child" || rc=$?
+	child=
+	return "$rc"
+}
+run() { # run "$@" (output to the log) and return its status
+	start "$@"
+	finish
 }
 
 # ccache through Debian's masquerade directory, so CC stays plain "gcc" in
@@ -180,6 +209,7 @@ kmake() {
 export CCACHE_DIR=${DSLITE_CCACHE_DIR:-$CACHE_BASE/ccache}
 export CCACHE_BASEDIR=$SRC
 mkdir -p "$CCACHE_DIR"
+ORIG_PATH=$PATH
 if [[ -x /usr/lib/ccache/gcc ]]; then
 	export PATH=/usr/lib/ccache:$PATH
 	CCARG=()
@@ -191,14 +221,16 @@ else
 fi
 
 log "extracting $SRC_TARBALL"
-tar -C "$SRC" --strip-components=1 -xf "$SRC_TARBALL"
+run tar -C "$SRC" --strip-components=1 -xf "$SRC_TARBALL" ||
+	die "cannot extract $SRC_TARBALL"
 
 log "configuring: tinyconfig + $(basename "$FRAGMENT")"
-{
-	kmake tinyconfig
-	(cd "$SRC" && scripts/kconfig/merge_config.sh -m .config "$FRAGMENT")
-	kmake olddefconfig
-} >>"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "configuration failed"; }
+if ! run "${KMAKE[@]}" tinyconfig ||
+	! run env -C "$SRC" scripts/kconfig/merge_config.sh -m .config "$FRAGMENT" ||
+	! run "${KMAKE[@]}" olddefconfig; then
+	tail -n 30 "$LOG" >&2
+	die "configuration failed"
+fi
 
 # Everything the tests need is built in; the kernel installs no modules of
 # its own, so turn options that default to =m off rather than build them.
@@ -206,7 +238,7 @@ mods=$(grep -E '^CONFIG_[A-Za-z0-9_]+=m$' "$SRC/.config" | cut -d= -f1 | tr '\n'
 if [[ -n "$mods" ]]; then
 	log "disabling default-m options: $mods"
 	sed -i -E 's/^(CONFIG_[A-Za-z0-9_]+)=m$/# \1 is not set/' "$SRC/.config"
-	kmake olddefconfig >>"$LOG" 2>&1 || die "olddefconfig failed"
+	run "${KMAKE[@]}" olddefconfig || die "olddefconfig failed"
 fi
 
 # Every line of the fragment must have survived: Kconfig silently drops an
@@ -235,21 +267,18 @@ log "config verified: all $(grep -cE '^(CONFIG_|# CONFIG_.* is not set$)' "$FRAG
 # bzImage, vmlinux and the modpost pass that writes Module.symvers
 # (`all` = vmlinux + bzImage + modules; there are no in-tree modules).
 log "compiling with -j$JOBS (about 10 min cold, less with a warm ccache)"
-kmake -j"$JOBS" "${CCARG[@]}" all modules_prepare >>"$LOG" 2>&1 &
-mpid=$!
-trap 'kill -TERM $mpid 2>/dev/null; wait $mpid 2>/dev/null; exit 130' INT TERM
-while kill -0 "$mpid" 2>/dev/null; do
+start "${KMAKE[@]}" -j"$JOBS" "${CCARG[@]}" all modules_prepare
+while kill -0 "$child" 2>/dev/null; do
 	for _ in $(seq 60); do
-		kill -0 "$mpid" 2>/dev/null || break
+		kill -0 "$child" 2>/dev/null || break
 		sleep 1
 	done
-	kill -0 "$mpid" 2>/dev/null || break
+	kill -0 "$child" 2>/dev/null || break
 	n=$(grep -c '^  CC ' "$LOG" || true)
 	log "  ... $(((SECONDS - t_start) / 60)) min, $n files compiled"
 done
 rc=0
-wait "$mpid" || rc=$?
-trap - INT TERM
+finish || rc=$?
 if [[ $rc -ne 0 ]]; then
 	grep -E 'error|Error' "$LOG" | tail -n 20 >&2 || true
 	tail -n 20 "$LOG" >&2
@@ -287,9 +316,10 @@ module_init(kdir_selftest_init);
 MODULE_LICENSE("GPL");
 EOF
 echo 'obj-m := kdir_selftest.o' >"$st/Makefile"
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH -u CROSS_COMPILE -u O \
-	-u KBUILD_OUTPUT -u CC make -C "$SRC" M="$st" modules >>"$LOG" 2>&1 ||
-	{ tail -n 20 "$LOG" >&2; die "out-of-tree module build against $SRC failed"; }
+if ! run env PATH="$ORIG_PATH" "${CLEANENV[@]}" make -C "$SRC" M="$st" modules; then
+	tail -n 20 "$LOG" >&2
+	die "out-of-tree module build against $SRC failed"
+fi
 vermagic=$(modinfo -F vermagic "$st/kdir_selftest.ko" 2>/dev/null ||
 	strings "$st/kdir_selftest.ko" | sed -n 's/^vermagic=//p')
 [[ "$vermagic" == "$KREL "* ]] ||
