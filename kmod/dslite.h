@@ -162,6 +162,7 @@ struct dslite_instance {
 	u32 peak_users;
 	u32 peak_blocks;
 	u32 gen;			/* table generation, for dumps */
+	unsigned long limit_event_next;	/* jiffies, limit-event rate */
 	struct delayed_work gc_work;
 	bool dying;
 };
@@ -217,6 +218,8 @@ int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u);
 void dslite_block_release(struct dslite_instance *inst,
 			  struct dslite_paddr *pa, u32 idx);
 void dslite_pool_expire_resting(struct dslite_instance *inst, bool all);
+void dslite_log_block(struct dslite_instance *inst, struct dslite_user *u,
+		      u32 idx, bool alloc);
 
 /* session.c */
 int dslite_tables_init(struct dslite_instance *inst);
@@ -283,5 +286,10 @@ static inline void dslite_plant(void) { }
 int dslite_genl_init(void);
 void dslite_genl_exit(void);
 void dslite_genl_notify_instance(struct dslite_instance *inst, u8 cmd);
+void dslite_genl_event_block(struct dslite_instance *inst,
+			     const struct in6_addr *b4, __be32 addr,
+			     u16 first, u16 last, bool alloc);
+void dslite_genl_event_limit(struct dslite_instance *inst,
+			     const struct in6_addr *b4, int reason);
 
 #endif /* _DSLITE_H */

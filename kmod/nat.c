@@ -188,9 +188,11 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 		/* RFC 5508 REQ-8: tell the host no mapping could be made */
 		if (drop == DSLITE_STAT_DROP_QUOTA ||
 		    drop == DSLITE_STAT_DROP_NO_POOL ||
-		    drop == DSLITE_STAT_DROP_TABLE_FULL)
+		    drop == DSLITE_STAT_DROP_TABLE_FULL) {
 			dslite_icmp_unreach(inst, skb, b4, ICMP_DEST_UNREACH,
 					    ICMP_PKT_FILTERED);
+			dslite_genl_event_limit(inst, b4, drop);
+		}
 		goto out_drop;
 	}
 	dslite_sess_touch(inst, s, l4.tcpflags, DSLITE_DIR_OUT);

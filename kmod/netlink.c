@@ -155,6 +155,91 @@ void dslite_genl_notify_instance(struct dslite_instance *inst, u8 cmd)
 				DSLITE_MCGRP_EVENTS_IDX, GFP_KERNEL);
 }
 
+static void dslite_event_send(struct dslite_instance *inst,
+			      struct sk_buff *skb)
+{
+	int err = genlmsg_multicast_netns(&dslite_genl_family, inst->dn->net,
+					  skb, 0, DSLITE_MCGRP_EVENTS_IDX,
+					  GFP_ATOMIC);
+
+	/* -ESRCH: the last listener left meanwhile; anything else is loss */
+	if (err && err != -ESRCH)
+		DSLITE_STAT_INC(inst, DSLITE_STAT_EVENTS_LOST);
+}
+
+/*
+ * RFC 6888 REQ-12: log each port block a user gets or gives back (no
+ * destination is ever logged). Any context.
+ */
+void dslite_genl_event_block(struct dslite_instance *inst,
+			     const struct in6_addr *b4, __be32 addr,
+			     u16 first, u16 last, bool alloc)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&dslite_genl_family, inst->dn->net,
+				DSLITE_MCGRP_EVENTS_IDX))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, &dslite_genl_family, 0,
+			  alloc ? DSLITE_CMD_EVENT_BLOCK_ALLOC :
+				  DSLITE_CMD_EVENT_BLOCK_FREE);
+	if (!hdr ||
+	    nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
+			      ktime_get_real_seconds(), DSLITE_A_PAD) ||
+	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, b4) ||
+	    nla_put_in_addr(skb, DSLITE_A_SESS_PUBLIC_ADDR, addr) ||
+	    nla_put_u16(skb, DSLITE_A_BLOCK_FIRST, first) ||
+	    nla_put_u16(skb, DSLITE_A_BLOCK_LAST, last)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	dslite_event_send(inst, skb);
+	return;
+lost:
+	DSLITE_STAT_INC(inst, DSLITE_STAT_EVENTS_LOST);
+}
+
+/* A limit was hit (quota, no pool, table full): at most one a second. */
+void dslite_genl_event_limit(struct dslite_instance *inst,
+			     const struct in6_addr *b4, int reason)
+{
+	unsigned long next = READ_ONCE(inst->limit_event_next);
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&inst->limit_event_next, next, jiffies + HZ) != next)
+		return;
+	if (!genl_has_listeners(&dslite_genl_family, inst->dn->net,
+				DSLITE_MCGRP_EVENTS_IDX))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, &dslite_genl_family, 0,
+			  DSLITE_CMD_EVENT_LIMIT);
+	if (!hdr ||
+	    nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
+			      ktime_get_real_seconds(), DSLITE_A_PAD) ||
+	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, b4) ||
+	    nla_put_u32(skb, DSLITE_A_EVENT_REASON, reason)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	dslite_event_send(inst, skb);
+	return;
+lost:
+	DSLITE_STAT_INC(inst, DSLITE_STAT_EVENTS_LOST);
+}
+
 /* Find the instance a request names, by name first, else by id. */
 static struct dslite_instance *
 dslite_instance_from_attrs(struct dslite_net *dn, struct nlattr **attrs,

@@ -244,9 +244,22 @@ int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u)
 	slot = u->n_blocks++;
 	u->blocks[slot].idx = idx;
 	u->blocks[slot].sessions = 0;
+	dslite_log_block(inst, u, idx, true);
 	if (atomic_inc_return(&inst->n_blocks) > READ_ONCE(inst->peak_blocks))
 		WRITE_ONCE(inst->peak_blocks, atomic_read(&inst->n_blocks));
 	return slot;
+}
+
+/* Log a block given to or taken back from user @u. */
+void dslite_log_block(struct dslite_instance *inst, struct dslite_user *u,
+		      u32 idx, bool alloc)
+{
+	u32 first = READ_ONCE(inst->cfg.port_lo) +
+		    idx * READ_ONCE(inst->cfg.block_size);
+
+	dslite_genl_event_block(inst, &u->b4, u->pa->addr, first,
+				first + READ_ONCE(inst->cfg.block_size) - 1,
+				alloc);
 }
 
 /* A block leaves its user and rests for cfg.holddown seconds. */

@@ -590,6 +590,7 @@ static void dslite_user_sweep(struct dslite_instance *inst, bool all)
 				i++;
 				continue;
 			}
+			dslite_log_block(inst, u, u->blocks[i].idx, false);
 			dslite_block_release(inst, u->pa, u->blocks[i].idx);
 			u->blocks[i] = u->blocks[--u->n_blocks];
 		}
@@ -671,6 +672,12 @@ void dslite_pool_evict(struct dslite_instance *inst,
 				   !rhashtable_remove_fast(&inst->users,
 							   &u->node,
 							   dslite_user_params)) {
+				int i;
+
+				for (i = 0; i < u->n_blocks; i++)
+					dslite_log_block(inst, u,
+							 u->blocks[i].idx,
+							 false);
 				atomic_sub(u->n_blocks, &inst->n_blocks);
 				u->n_blocks = 0;
 				gone = true;

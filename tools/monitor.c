@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dslitectl monitor: print the module's events as they happen, one line
- * each (text, or a JSON object per line with -j).
+ * each (text, or a JSON object per line with -j), optionally to syslog.
+ *
+ * The port-block events are the RFC 6888 REQ-12 log: who (B4) had which
+ * public address and port range, from when to when; destinations are
+ * never logged. `dslite-who` answers "who had ADDR:PORT at TIME" from a
+ * saved `dslitectl -j monitor` log.
  */
+#include <arpa/inet.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <linux/genetlink.h>
 
 #include "util.h"
@@ -12,11 +20,99 @@
 #include "instance.h"
 #include "objects.h"
 
+static bool use_syslog;
+
 void monitor_help(FILE *f)
 {
-	fputs("Usage: dslitectl monitor\n"
-	      "Print configuration and logging events until interrupted.\n"
-	      "With -j every event is one JSON object on its own line.\n", f);
+	fputs("Usage: dslitectl monitor [ syslog ]\n"
+	      "Print events until interrupted: instances added/deleted, port\n"
+	      "blocks allocated/freed (time, instance, B4, public address, port\n"
+	      "range) and limit hits. With -j each event is one JSON object per\n"
+	      "line. \"syslog\" sends each line to syslog (facility daemon,\n"
+	      "tag dslite) instead of standard output. Needs CAP_NET_ADMIN.\n", f);
+}
+
+static const char *reason_name(uint32_t r)
+{
+	switch (r) {
+	case DSLITE_STAT_DROP_QUOTA:
+		return "quota";
+	case DSLITE_STAT_DROP_NO_POOL:
+		return "no-pool";
+	case DSLITE_STAT_DROP_TABLE_FULL:
+		return "table-full";
+	}
+	return "other";
+}
+
+static void iso_time(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int log_event(const struct nlmsghdr *nlh, const char *event)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	char b4[INET6_ADDRSTRLEN] = "", pub[INET_ADDRSTRLEN] = "", when[32];
+	char line[512];
+	uint64_t t = 0;
+	uint32_t a;
+
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_INST_NAME])
+		return MNL_CB_OK;
+	if (tb[DSLITE_A_EVENT_TIME])
+		t = mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME]);
+	iso_time(t, when, sizeof(when));
+	if (tb[DSLITE_A_SESS_B4] && mnl_attr_get_payload_len(tb[DSLITE_A_SESS_B4]) == 16)
+		inet_ntop(AF_INET6, mnl_attr_get_payload(tb[DSLITE_A_SESS_B4]),
+			  b4, sizeof(b4));
+	if (tb[DSLITE_A_SESS_PUBLIC_ADDR]) {
+		a = mnl_attr_get_u32(tb[DSLITE_A_SESS_PUBLIC_ADDR]);
+		inet_ntop(AF_INET, &a, pub, sizeof(pub));
+	}
+	if (ctl.json && !use_syslog) {
+		jw_obj_open(NULL);
+		jw_str("event", event);
+		jw_str("time", when);
+		jw_uint("time_unix", t);
+		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+		jw_str("b4", b4);
+		if (*pub)
+			jw_str("public_addr", pub);
+		if (tb[DSLITE_A_BLOCK_FIRST]) {
+			jw_uint("port_first", mnl_attr_get_u16(tb[DSLITE_A_BLOCK_FIRST]));
+			jw_uint("port_last", tb[DSLITE_A_BLOCK_LAST] ?
+				mnl_attr_get_u16(tb[DSLITE_A_BLOCK_LAST]) : 0);
+		}
+		if (tb[DSLITE_A_EVENT_REASON])
+			jw_str("reason", reason_name(mnl_attr_get_u32(tb[DSLITE_A_EVENT_REASON])));
+		jw_obj_close();
+		jw_end();
+		return MNL_CB_OK;
+	}
+	if (tb[DSLITE_A_BLOCK_FIRST])
+		snprintf(line, sizeof(line),
+			 "%s %s instance %s b4 %s public %s ports %u-%u", when,
+			 event, mnl_attr_get_str(tb[DSLITE_A_INST_NAME]), b4, pub,
+			 mnl_attr_get_u16(tb[DSLITE_A_BLOCK_FIRST]),
+			 tb[DSLITE_A_BLOCK_LAST] ?
+			 mnl_attr_get_u16(tb[DSLITE_A_BLOCK_LAST]) : 0);
+	else
+		snprintf(line, sizeof(line), "%s %s instance %s b4 %s reason %s",
+			 when, event, mnl_attr_get_str(tb[DSLITE_A_INST_NAME]),
+			 b4, tb[DSLITE_A_EVENT_REASON] ?
+			 reason_name(mnl_attr_get_u32(tb[DSLITE_A_EVENT_REASON])) :
+			 "other");
+	if (use_syslog)
+		syslog(LOG_INFO, "%s", line);
+	else
+		puts(line);
+	return MNL_CB_OK;
 }
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
@@ -26,9 +122,15 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	switch (g->cmd) {
 	case DSLITE_CMD_INSTANCE_NEW:
-		return instance_print(nlh, "instance-add");
+		return use_syslog ? MNL_CB_OK : instance_print(nlh, "instance-add");
 	case DSLITE_CMD_INSTANCE_DEL:
-		return instance_print(nlh, "instance-del");
+		return use_syslog ? MNL_CB_OK : instance_print(nlh, "instance-del");
+	case DSLITE_CMD_EVENT_BLOCK_ALLOC:
+		return log_event(nlh, "block-alloc");
+	case DSLITE_CMD_EVENT_BLOCK_FREE:
+		return log_event(nlh, "block-free");
+	case DSLITE_CMD_EVENT_LIMIT:
+		return log_event(nlh, "limit");
 	}
 	return MNL_CB_OK;
 }
@@ -41,8 +143,12 @@ int do_monitor(int argc, char **argv)
 		monitor_help(stdout);
 		return EXIT_OK;
 	}
-	if (argc > 0)
+	if (argc == 1 && !strcmp(argv[0], "syslog")) {
+		use_syslog = true;
+		openlog("dslite", LOG_PID, LOG_DAEMON);
+	} else if (argc > 0) {
 		return usage_err("monitor: unknown argument \"%s\"", argv[0]);
+	}
 	ret = nl_open();
 	if (ret)
 		return ret;

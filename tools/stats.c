@@ -37,6 +37,12 @@ static const char *const stat_names[DSLITE_STAT_MAX + 1] = {
 	[DSLITE_STAT_DROP_TTL] = "drop_ttl",
 	[DSLITE_STAT_DROP_NOMEM] = "drop_nomem",
 	[DSLITE_STAT_DROP_ENCAP] = "drop_encap",
+	[DSLITE_STAT_EVENTS_LOST] = "events_lost",
+	[DSLITE_STAT_ICMP_TRANSLATED] = "icmp_errors_translated",
+	[DSLITE_STAT_DROP_ICMP_ERROR] = "drop_icmp_error",
+	[DSLITE_STAT_DROP_FRAGMENT] = "drop_fragment",
+	[DSLITE_STAT_FRAGMENTS_REASSEMBLED] = "fragments_reassembled",
+	[DSLITE_STAT_MSS_CLAMPED] = "mss_clamped",
 };
 
 void stats_help(FILE *f)

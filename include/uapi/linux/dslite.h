@@ -77,8 +77,13 @@
  * DSLITE_CMD_STATS_GET (doit with INST_NAME, or dump): counters, nested
  *   in DSLITE_A_STATS as u64 attributes of enum dslite_stat.
  *
- * Multicast group DSLITE_MCGRP_EVENTS ("events"): configuration and
- * (later) logging events; listening needs CAP_NET_ADMIN.
+ * Multicast group DSLITE_MCGRP_EVENTS ("events"), listening needs
+ * CAP_NET_ADMIN: INSTANCE_NEW/DEL, and the RFC 6888 REQ-12 log (no
+ * destinations): EVENT_BLOCK_ALLOC / EVENT_BLOCK_FREE with INST_NAME,
+ * EVENT_TIME, SESS_B4, SESS_PUBLIC_ADDR, BLOCK_FIRST, BLOCK_LAST; and
+ * EVENT_LIMIT (at most one a second per instance) with INST_NAME,
+ * EVENT_TIME, SESS_B4, EVENT_REASON. An event that cannot be sent to
+ * listeners is counted in DSLITE_STAT_EVENTS_LOST.
  */
 #ifndef _UAPI_LINUX_DSLITE_H
 #define _UAPI_LINUX_DSLITE_H
@@ -106,6 +111,9 @@ enum dslite_cmd {
 	DSLITE_CMD_SESSION_FLUSH,
 	DSLITE_CMD_USER_GET,
 	DSLITE_CMD_STATS_GET,
+	DSLITE_CMD_EVENT_BLOCK_ALLOC,	/* events group only */
+	DSLITE_CMD_EVENT_BLOCK_FREE,	/* events group only */
+	DSLITE_CMD_EVENT_LIMIT,		/* events group only */
 
 	__DSLITE_CMD_MAX,
 };
@@ -150,6 +158,10 @@ enum dslite_attr {
 	DSLITE_A_BLOCK_LAST,		/* u16, last port */
 	DSLITE_A_STATS,			/* nested: enum dslite_stat */
 	DSLITE_A_PAD,
+	DSLITE_A_EVENT_TIME,		/* u64, seconds since the epoch (UTC) */
+	DSLITE_A_EVENT_REASON,		/* u32, enum dslite_stat of a limit */
+	DSLITE_A_INST_MSS,		/* u32, TCP MSS clamp, 0 = off */
+	DSLITE_A_INST_MTU,		/* u32, the instance device's MTU */
 
 	__DSLITE_A_MAX,
 };
@@ -202,6 +214,12 @@ enum dslite_stat {
 	DSLITE_STAT_DROP_TTL,		/* inner TTL expired */
 	DSLITE_STAT_DROP_NOMEM,
 	DSLITE_STAT_DROP_ENCAP,		/* no IPv6 route or headroom to a B4 */
+	DSLITE_STAT_EVENTS_LOST,	/* a log event could not be sent */
+	DSLITE_STAT_ICMP_TRANSLATED,	/* ICMP errors sent on to a B4 */
+	DSLITE_STAT_DROP_ICMP_ERROR,	/* ICMP error matching no session */
+	DSLITE_STAT_DROP_FRAGMENT,	/* inner fragment not reassembled */
+	DSLITE_STAT_FRAGMENTS_REASSEMBLED,
+	DSLITE_STAT_MSS_CLAMPED,
 
 	__DSLITE_STAT_MAX,
 };
