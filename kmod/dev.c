@@ -29,6 +29,13 @@ static netdev_tx_t dslite_dev_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		return NETDEV_TX_OK;
 	}
+	/* fragments from the Internet: whole datagrams are translated */
+	if (pskb_may_pull(skb, sizeof(struct iphdr)) &&
+	    ip_is_fragment(ip_hdr(skb))) {
+		skb_reset_network_header(skb);
+		if (dslite_defrag_in(inst, skb))
+			return NETDEV_TX_OK;	/* queued, or counted */
+	}
 	if (dslite_nat_in(inst, skb, &b4)) {
 		/* counted by reason in nat_in; the skb was freed there */
 		dev_core_stats_tx_dropped_inc(dev);
@@ -69,8 +76,13 @@ static void dslite_dev_setup(struct net_device *dev)
 	dslite_dev_set_local_lltx(dev);
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
-	/* room for the IPv6 header on a 1500-byte access link */
-	dev->mtu = ETH_DATA_LEN - sizeof(struct ipv6hdr);
+	/*
+	 * 1500: an inner packet is never fragmented for the tunnel; the
+	 * outer IPv6 packet is, when it exceeds the path MTU to the B4
+	 * (RFC 6333 5.3). `mtu N` lowers it, so the stack sends
+	 * fragmentation-needed for DF packets instead.
+	 */
+	dev->mtu = ETH_DATA_LEN;
 	dev->min_mtu = IPV4_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - sizeof(struct ipv6hdr);
 	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr);

@@ -53,6 +53,7 @@ struct dslite_cfg {
 	u32 max_sess;
 	u32 holddown;
 	u8 filtering;
+	u32 mss;		/* TCP MSS clamp, 0 = off */
 	struct dslite_timeouts to;
 };
 
@@ -235,6 +236,13 @@ struct dslite_session *dslite_sess_in(struct dslite_instance *inst,
 				      const struct dslite_ikey *k,
 				      __be32 raddr, __be16 rport,
 				      u8 tcpflags, int *drop);
+struct dslite_session *
+dslite_out_find(struct dslite_instance *inst, const struct dslite_okey *k,
+		__be32 raddr, __be16 rport, struct dslite_session **any);
+struct dslite_session *
+dslite_in_find(struct dslite_instance *inst, const struct dslite_ikey *k,
+	       __be32 raddr, __be16 rport, struct dslite_session **any,
+	       bool *addr_seen);
 void dslite_sess_touch(struct dslite_instance *inst,
 		       struct dslite_session *s, u8 tcpflags, int dir);
 void dslite_gc(struct dslite_instance *inst, bool all);
@@ -256,6 +264,7 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 
 /* softwire.c */
 int dslite_softwire_init(void);
+int dslite_defrag_in(struct dslite_instance *inst, struct sk_buff *skb);
 void dslite_softwire_exit(void);
 int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
 		      const struct in6_addr *b4);

@@ -15,6 +15,7 @@
 #include <linux/icmp.h>
 #include <net/ip.h>
 #include <net/checksum.h>
+#include <net/tcp.h>
 
 #include "dslite.h"
 
@@ -22,6 +23,7 @@
 struct dslite_l4 {
 	u8 proto;
 	u8 tcpflags;
+	bool icmp_err;		/* an ICMP error: see dslite_nat_icmp_err */
 	__be16 sport;		/* ICMP echo: the id */
 	__be16 dport;		/* ICMP echo: the id */
 	unsigned int hlen;	/* bytes of L4 header to make writable */
@@ -44,9 +46,10 @@ static int dslite_parse_l4(struct sk_buff *skb, struct dslite_l4 *l4, bool out)
 	unsigned int off = iph->ihl * 4;
 
 	if (ip_is_fragment(iph))
-		return DSLITE_STAT_DROP_UNSUPPORTED;	/* fragments: later */
+		return DSLITE_STAT_DROP_FRAGMENT;	/* reassembled before */
 	l4->proto = iph->protocol;
 	l4->tcpflags = 0;
+	l4->icmp_err = false;
 	switch (iph->protocol) {
 	case IPPROTO_TCP: {
 		const struct tcphdr *th;
@@ -79,8 +82,14 @@ static int dslite_parse_l4(struct sk_buff *skb, struct dslite_l4 *l4, bool out)
 		if (!pskb_may_pull(skb, off + sizeof(*ih)))
 			return DSLITE_STAT_DROP_BAD_HEADER;
 		ih = (const struct icmphdr *)(skb_network_header(skb) + off);
+		if (ih->type == ICMP_DEST_UNREACH || ih->type == ICMP_TIME_EXCEEDED ||
+		    ih->type == ICMP_PARAMETERPROB) {
+			l4->icmp_err = true;
+			l4->hlen = sizeof(*ih);
+			return 0;
+		}
 		if (ih->type != ICMP_ECHO && ih->type != ICMP_ECHOREPLY)
-			return DSLITE_STAT_DROP_UNSUPPORTED; /* errors: later */
+			return DSLITE_STAT_DROP_UNSUPPORTED;
 		/* the echo id is the "port" on both sides */
 		l4->sport = ih->un.echo.id;
 		l4->dport = ih->un.echo.id;
@@ -156,6 +165,194 @@ static int dslite_rewrite(struct sk_buff *skb, const struct dslite_l4 *l4,
 }
 
 /*
+ * The ports of the packet quoted in an ICMP error: @e is its IPv4 header,
+ * @l4 the first bytes of its transport header (8 are always there).
+ */
+static void dslite_quoted_ports(const struct iphdr *e, const u8 *l4,
+				__be16 *sport, __be16 *dport)
+{
+	if (e->protocol == IPPROTO_ICMP) {
+		const struct icmphdr *ih = (const struct icmphdr *)l4;
+
+		*sport = ih->un.echo.id;
+		*dport = 0;
+	} else {
+		*sport = ((const __be16 *)l4)[0];
+		*dport = ((const __be16 *)l4)[1];
+	}
+}
+
+/*
+ * Translate an ICMP error (RFC 5508 REQ-3/4): the outer address toward the
+ * B4 side, and the quoted packet's matching address and port, fixing the
+ * quoted IP header checksum, the quoted transport checksum where quoted,
+ * and the ICMP checksum. Errors never create or delete a session.
+ * @out: from the B4 (rewrite the outer source and the quoted destination)
+ * or to it (the outer destination and the quoted source).
+ */
+static int dslite_nat_icmp_err(struct dslite_instance *inst, struct sk_buff *skb,
+			       struct dslite_user *u, bool out,
+			       struct in6_addr *b4)
+{
+	unsigned int off = ip_hdr(skb)->ihl * 4, eoff, l4off;
+	struct dslite_session *s, *any;
+	struct iphdr *iph, *e;
+	__be16 sport, dport, newport, *pport;
+	__be32 newaddr, *paddr;
+	struct icmphdr *ih;
+	u8 *l4;
+
+	eoff = off + sizeof(struct icmphdr);
+	if (!pskb_may_pull(skb, eoff + sizeof(struct iphdr)))
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	e = (struct iphdr *)(skb_network_header(skb) + eoff);
+	if (e->version != 4 || e->ihl < 5)
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	l4off = eoff + e->ihl * 4;
+	if (!pskb_may_pull(skb, l4off + 8))
+		return DSLITE_STAT_DROP_BAD_HEADER;
+	if (skb_ensure_writable(skb, skb->len))
+		return DSLITE_STAT_DROP_NOMEM;
+	iph = ip_hdr(skb);
+	e = (struct iphdr *)(skb_network_header(skb) + eoff);
+	l4 = skb_network_header(skb) + l4off;
+	if (e->protocol != IPPROTO_TCP && e->protocol != IPPROTO_UDP &&
+	    e->protocol != IPPROTO_ICMP)
+		return DSLITE_STAT_DROP_ICMP_ERROR;
+	if (e->protocol == IPPROTO_ICMP) {
+		u8 qtype = ((struct icmphdr *)l4)->type;
+
+		/* never an error about an error (RFC 5508 REQ-4 / 1122) */
+		if (qtype != ICMP_ECHO && qtype != ICMP_ECHOREPLY)
+			return DSLITE_STAT_DROP_ICMP_ERROR;
+	}
+	dslite_quoted_ports(e, l4, &sport, &dport);
+
+	if (out) {
+		/* quoted: remote -> inner; the B4's host answers the remote */
+		struct dslite_okey k = {
+			.user = u, .inner_addr = e->daddr,
+			.proto = e->protocol,
+		};
+
+		k.inner_port = e->protocol == IPPROTO_ICMP ? sport : dport;
+		if (e->daddr != iph->saddr)
+			return DSLITE_STAT_DROP_ICMP_ERROR;
+		s = dslite_out_find(inst, &k, e->saddr,
+				    e->protocol == IPPROTO_ICMP ? 0 : sport,
+				    &any);
+		s = s ?: any;
+		if (!s)
+			return DSLITE_STAT_DROP_ICMP_ERROR;
+		newaddr = s->ikey.pub_addr;
+		newport = s->ikey.pub_port;
+		paddr = &e->daddr;
+		pport = e->protocol == IPPROTO_ICMP ?
+			&((struct icmphdr *)l4)->un.echo.id : &((__be16 *)l4)[1];
+		csum_replace4(&iph->check, iph->saddr, newaddr);
+		iph->saddr = newaddr;
+	} else {
+		/* quoted: public -> remote, as we sent it */
+		struct dslite_ikey k = {
+			.pub_addr = e->saddr, .pub_port = sport,
+			.proto = e->protocol,
+		};
+		bool seen;
+
+		if (e->saddr != iph->daddr)
+			return DSLITE_STAT_DROP_ICMP_ERROR;
+		s = dslite_in_find(inst, &k, e->daddr, dport, &any, &seen);
+		s = s ?: any;
+		if (!s)
+			return DSLITE_STAT_DROP_ICMP_ERROR;
+		newaddr = s->okey.inner_addr;
+		newport = s->okey.inner_port;
+		paddr = &e->saddr;
+		pport = e->protocol == IPPROTO_ICMP ?
+			&((struct icmphdr *)l4)->un.echo.id : &((__be16 *)l4)[0];
+		*b4 = s->okey.user->b4;
+		csum_replace4(&iph->check, iph->daddr, newaddr);
+		iph->daddr = newaddr;
+	}
+
+	/* the quoted transport checksum, when it is within the quote */
+	if (e->protocol == IPPROTO_UDP) {
+		__sum16 *c = &((struct udphdr *)l4)->check;
+
+		if (*c) {
+			csum_replace4(c, *paddr, newaddr);
+			csum_replace2(c, *pport, newport);
+			if (!*c)
+				*c = CSUM_MANGLED_0;
+		}
+	} else if (e->protocol == IPPROTO_TCP &&
+		   skb->len >= l4off + sizeof(struct tcphdr)) {
+		__sum16 *c = &((struct tcphdr *)l4)->check;
+
+		csum_replace4(c, *paddr, newaddr);
+		csum_replace2(c, *pport, newport);
+	} else if (e->protocol == IPPROTO_ICMP) {
+		csum_replace2(&((struct icmphdr *)l4)->checksum, *pport,
+			      newport);
+	}
+	csum_replace4(&e->check, *paddr, newaddr);
+	*paddr = newaddr;
+	*pport = newport;
+
+	/* the ICMP checksum covers the quote: compute it afresh */
+	ih = (struct icmphdr *)(skb_network_header(skb) + off);
+	ih->checksum = 0;
+	ih->checksum = csum_fold(skb_checksum(skb, skb_network_offset(skb) + off,
+					      skb->len - skb_network_offset(skb) -
+					      off, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	DSLITE_STAT_INC(inst, DSLITE_STAT_ICMP_TRANSLATED);
+	return 0;
+}
+
+/* RFC 6888 / RFC 4787: clamp the MSS option of a SYN to cfg.mss. */
+static void dslite_mss_clamp(struct dslite_instance *inst, struct sk_buff *skb)
+{
+	u32 mss = READ_ONCE(inst->cfg.mss);
+	unsigned int off = ip_hdr(skb)->ihl * 4, optlen, i;
+	struct tcphdr *th;
+	u8 *opt;
+
+	if (!mss)
+		return;
+	th = (struct tcphdr *)(skb_network_header(skb) + off);
+	optlen = th->doff * 4 - sizeof(*th);
+	if (!optlen || skb_ensure_writable(skb, off + th->doff * 4))
+		return;
+	th = (struct tcphdr *)(skb_network_header(skb) + off);
+	opt = (u8 *)(th + 1);
+	for (i = 0; i < optlen; ) {
+		if (opt[i] == TCPOPT_EOL)
+			break;
+		if (opt[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= optlen || opt[i + 1] < 2 || i + opt[i + 1] > optlen)
+			break;
+		if (opt[i] == TCPOPT_MSS && opt[i + 1] == TCPOLEN_MSS) {
+			u16 old = (opt[i + 2] << 8) | opt[i + 3];
+
+			if (old > mss) {
+				opt[i + 2] = mss >> 8;
+				opt[i + 3] = mss & 0xff;
+				inet_proto_csum_replace2(&th->check, skb,
+							 htons(old), htons(mss),
+							 false);
+				DSLITE_STAT_INC(inst, DSLITE_STAT_MSS_CLAMPED);
+			}
+			break;
+		}
+		i += opt[i + 1];
+	}
+}
+
+/*
  * B4 -> Internet. @skb holds a valid inner IPv4 header at its network
  * header. Returns 0 (translated) or a drop reason (counted here; the
  * caller frees the skb).
@@ -172,6 +369,17 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 	drop = dslite_parse_l4(skb, &l4, true);
 	if (drop)
 		goto out_drop;
+	if (l4.icmp_err) {
+		/* an error never creates state: no user, no session, drop */
+		u = dslite_user_get(inst, b4, false);
+		drop = u ? dslite_nat_icmp_err(inst, skb, u, true, NULL) :
+			   DSLITE_STAT_DROP_ICMP_ERROR;
+		if (drop)
+			goto out_drop;
+		DSLITE_STAT_INC(inst, DSLITE_STAT_OUT_PACKETS);
+		DSLITE_STAT_ADD(inst, DSLITE_STAT_OUT_BYTES, skb->len);
+		return 0;
+	}
 	u = dslite_user_get(inst, b4, true);
 	if (!u) {
 		drop = DSLITE_STAT_DROP_NOMEM;
@@ -200,6 +408,8 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 			      s->ikey.pub_port);
 	if (drop)
 		goto out_drop;
+	if (l4.tcpflags & DSLITE_TCPF_SYN)
+		dslite_mss_clamp(inst, skb);
 	DSLITE_STAT_INC(inst, DSLITE_STAT_OUT_PACKETS);
 	DSLITE_STAT_ADD(inst, DSLITE_STAT_OUT_BYTES, skb->len);
 	return 0;
@@ -236,6 +446,16 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 	drop = dslite_parse_l4(skb, &l4, false);
 	if (drop)
 		goto out_drop;
+	if (l4.icmp_err) {
+		rcu_read_lock();
+		drop = dslite_nat_icmp_err(inst, skb, NULL, false, b4);
+		rcu_read_unlock();
+		if (drop)
+			goto out_drop;
+		DSLITE_STAT_INC(inst, DSLITE_STAT_IN_PACKETS);
+		DSLITE_STAT_ADD(inst, DSLITE_STAT_IN_BYTES, skb->len);
+		return 0;
+	}
 	iph = ip_hdr(skb);
 	k.pub_addr = iph->daddr;
 	k.pub_port = l4.dport;
@@ -255,6 +475,8 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 	rcu_read_unlock();
 	if (drop)
 		goto out_drop;
+	if (l4.tcpflags & DSLITE_TCPF_SYN)
+		dslite_mss_clamp(inst, skb);
 	if (skb->skb_iif == inst->dev->ifindex)
 		DSLITE_STAT_INC(inst, DSLITE_STAT_HAIRPIN_PACKETS);
 	DSLITE_STAT_INC(inst, DSLITE_STAT_IN_PACKETS);

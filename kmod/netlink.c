@@ -9,6 +9,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include <net/ipv6.h>
+#include <linux/rtnetlink.h>
 
 #include "dslite.h"
 #include "compat.h"
@@ -40,6 +41,14 @@ static struct netlink_range_validation dslite_isess_range = {
 
 static struct netlink_range_validation dslite_to_range = {
 	.min = 1, .max = 86400,
+};
+
+static struct netlink_range_validation dslite_mss_range = {
+	.min = 0, .max = 65535,
+};
+
+static struct netlink_range_validation dslite_mtu_range = {
+	.min = 576, .max = 65535,
 };
 
 static struct netlink_range_validation dslite_hold_range = {
@@ -81,6 +90,8 @@ static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_POOL_PLEN] = NLA_POLICY_RANGE(NLA_U8, 16, 32),
 	[DSLITE_A_SESS_B4] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[DSLITE_A_SESS_PROTO] = { .type = NLA_U8 },
+	[DSLITE_A_INST_MSS] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_mss_range),
+	[DSLITE_A_INST_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_mtu_range),
 };
 
 enum dslite_mcgrp {
@@ -110,7 +121,8 @@ static int dslite_put_cfg(struct sk_buff *skb, const struct dslite_cfg *c)
 	    nla_put_u32(skb, DSLITE_A_INST_TO_TCP_TRANS, c->to.tcp_trans) ||
 	    nla_put_u32(skb, DSLITE_A_INST_TO_ICMP, c->to.icmp) ||
 	    nla_put_u32(skb, DSLITE_A_INST_TO_TCP_SYN, c->to.tcp_syn) ||
-	    nla_put_u32(skb, DSLITE_A_INST_HOLDDOWN, c->holddown))
+	    nla_put_u32(skb, DSLITE_A_INST_HOLDDOWN, c->holddown) ||
+	    nla_put_u32(skb, DSLITE_A_INST_MSS, c->mss))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -128,7 +140,9 @@ static int dslite_fill_instance(struct sk_buff *skb,
 	    nla_put_u32(skb, DSLITE_A_INST_ID, inst->id) ||
 	    (inst->has_aftr &&
 	     nla_put_in6_addr(skb, DSLITE_A_INST_AFTR, &inst->aftr)) ||
-	    dslite_put_cfg(skb, &inst->cfg)) {
+	    dslite_put_cfg(skb, &inst->cfg) ||
+	    (inst->dev && nla_put_u32(skb, DSLITE_A_INST_MTU,
+				      READ_ONCE(inst->dev->mtu)))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -282,6 +296,7 @@ static void dslite_cfg_from_attrs(struct dslite_cfg *c, struct nlattr **attrs)
 		  offsetof(struct dslite_cfg, max_sess_user) },
 		{ DSLITE_A_INST_MAX_SESS, offsetof(struct dslite_cfg, max_sess) },
 		{ DSLITE_A_INST_HOLDDOWN, offsetof(struct dslite_cfg, holddown) },
+		{ DSLITE_A_INST_MSS, offsetof(struct dslite_cfg, mss) },
 		{ DSLITE_A_INST_TO_UDP, offsetof(struct dslite_cfg, to.udp) },
 		{ DSLITE_A_INST_TO_TCP_EST, offsetof(struct dslite_cfg, to.tcp_est) },
 		{ DSLITE_A_INST_TO_TCP_TRANS,
@@ -297,6 +312,19 @@ static void dslite_cfg_from_attrs(struct dslite_cfg *c, struct nlattr **attrs)
 				nla_get_u32(attrs[u32s[i].attr]);
 	if (attrs[DSLITE_A_INST_FILTERING])
 		c->filtering = nla_get_u8(attrs[DSLITE_A_INST_FILTERING]);
+}
+
+static int dslite_set_mtu(struct dslite_instance *inst, u32 mtu,
+			  struct netlink_ext_ack *extack)
+{
+	int err;
+
+	rtnl_lock();
+	err = dev_set_mtu(inst->dev, mtu);
+	rtnl_unlock();
+	if (err)
+		NL_SET_ERR_MSG(extack, "the device refused this MTU");
+	return err;
 }
 
 static bool dslite_cfg_shapes_blocks(struct nlattr **attrs)
@@ -342,6 +370,15 @@ static int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 				      nla_get_u32(attrs[DSLITE_A_INST_ID]),
 				      attrs[DSLITE_A_INST_AFTR] ? &aftr : NULL,
 				      &cfg, info->extack);
+	if (!IS_ERR(inst) && attrs[DSLITE_A_INST_MTU]) {
+		int err = dslite_set_mtu(inst, nla_get_u32(attrs[DSLITE_A_INST_MTU]),
+					 info->extack);
+
+		if (err) {
+			dslite_instance_destroy(inst);
+			inst = ERR_PTR(err);
+		}
+	}
 	if (!IS_ERR(inst))
 		dslite_genl_notify_instance(inst, DSLITE_CMD_INSTANCE_NEW);
 	mutex_unlock(&dn->lock);
@@ -378,6 +415,14 @@ static int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	err = dslite_cfg_check(&cfg, info->extack);
 	if (err)
 		goto out;
+	if (info->attrs[DSLITE_A_INST_MTU]) {
+		err = dslite_set_mtu(inst,
+				     nla_get_u32(info->attrs[DSLITE_A_INST_MTU]),
+				     info->extack);
+		if (err)
+			goto out;
+	}
+	WRITE_ONCE(inst->cfg.mss, cfg.mss);
 	/* readers use READ_ONCE on single fields; each store is atomic */
 	WRITE_ONCE(inst->cfg.block_size, cfg.block_size);
 	WRITE_ONCE(inst->cfg.port_lo, cfg.port_lo);

@@ -276,7 +276,7 @@ static u8 dslite_state_new(u8 proto, u8 tcpflags, int dir)
 }
 
 /* Find the session with remote (@raddr, @rport) in an okey list. */
-static struct dslite_session *
+struct dslite_session *
 dslite_out_find(struct dslite_instance *inst, const struct dslite_okey *k,
 		__be32 raddr, __be16 rport, struct dslite_session **any)
 {
@@ -354,7 +354,7 @@ out_unlock:
 	return s;
 }
 
-static struct dslite_session *
+struct dslite_session *
 dslite_in_find(struct dslite_instance *inst, const struct dslite_ikey *k,
 	       __be32 raddr, __be16 rport, struct dslite_session **any,
 	       bool *addr_seen)

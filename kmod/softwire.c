@@ -21,11 +21,46 @@
 #include <net/ip_tunnels.h>
 #include <net/xfrm.h>
 #include <net/dsfield.h>
+#include <net/inet_ecn.h>
+#include <linux/jhash.h>
 
 #include "dslite.h"
 
 /* RFC 6333 section 5.7: the AFTR's well-known IPv4 address */
 #define DSLITE_AFTR_V4	htonl(0xc0000001)	/* 192.0.0.1 */
+
+/*
+ * Inner IPv4 fragments are reassembled before translation (only the first
+ * carries the ports; RFC 4787 REQ-14 wants any order). The defrag queues
+ * are keyed per B4 (@user) because every B4 may use the same inner
+ * addresses. Returns 0 with a whole datagram in @skb, -EINPROGRESS when
+ * the fragment was queued, another error when it was dropped (skb gone).
+ */
+static int dslite_defrag(struct dslite_instance *inst, struct sk_buff *skb,
+			 u32 user)
+{
+	int err;
+
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
+	skb->dev = inst->dev;
+	local_bh_disable();
+	err = ip_defrag(inst->dn->net, skb, user);
+	local_bh_enable();
+	if (!err)
+		DSLITE_STAT_INC(inst, DSLITE_STAT_FRAGMENTS_REASSEMBLED);
+	else if (err != -EINPROGRESS)
+		DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_FRAGMENT);
+	return err;
+}
+
+/* defrag "users" of our own, far from enum ip_defrag_users */
+#define DSLITE_DEFRAG_OUT	0x40000000u	/* | 30 bits of the B4's hash */
+#define DSLITE_DEFRAG_IN	0x3fff0000u
+
+int dslite_defrag_in(struct dslite_instance *inst, struct sk_buff *skb)
+{
+	return dslite_defrag(inst, skb, DSLITE_DEFRAG_IN);
+}
 
 static int dslite_validate_inner(struct sk_buff *skb)
 {
@@ -48,8 +83,6 @@ static int dslite_validate_inner(struct sk_buff *skb)
 		return DSLITE_STAT_DROP_BAD_HEADER;
 	if (pskb_trim_rcsum(skb, len))
 		return DSLITE_STAT_DROP_NOMEM;
-	if (iph->ttl <= 1)
-		return DSLITE_STAT_DROP_TTL;
 	return 0;
 }
 
@@ -59,6 +92,7 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	struct dslite_instance *inst;
 	struct net_device *dev;
 	struct in6_addr b4;
+	u8 outer_ecn;
 	int drop;
 
 	rcu_read_lock();
@@ -69,6 +103,7 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	}
 	dev = inst->dev;
 	b4 = ipv6_hdr(skb)->saddr;
+	outer_ecn = ipv6_get_dsfield(ipv6_hdr(skb)) & INET_ECN_MASK;
 
 	if (!xfrm6_policy_check(NULL, XFRM_POLICY_IN, skb)) {
 		drop = DSLITE_STAT_DROP_NOT_FOR_US;
@@ -85,6 +120,30 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	drop = dslite_validate_inner(skb);
 	if (drop)
 		goto out_drop;
+	/* RFC 6040 decapsulation: carry congestion experienced inward */
+	if (outer_ecn == INET_ECN_CE) {
+		if (!INET_ECN_is_capable(ip_hdr(skb)->tos)) {
+			drop = DSLITE_STAT_DROP_BAD_HEADER;
+			goto out_drop;
+		}
+		IP_ECN_set_ce(ip_hdr(skb));
+	}
+	/* the inner TTL is decremented once, by forwarding; 1 would expire */
+	if (ip_hdr(skb)->ttl <= 1) {
+		dslite_icmp_unreach(inst, skb, &b4, ICMP_TIME_EXCEEDED,
+				    ICMP_EXC_TTL);
+		drop = DSLITE_STAT_DROP_TTL;
+		goto out_drop;
+	}
+	if (ip_is_fragment(ip_hdr(skb))) {
+		u32 user = DSLITE_DEFRAG_OUT |
+			   (jhash(&b4, sizeof(b4), 0) & 0x3fffffff);
+
+		if (dslite_defrag(inst, skb, user)) {
+			rcu_read_unlock();
+			return 0;	/* queued, or dropped and counted */
+		}
+	}
 	if (dslite_nat_out(inst, &b4, skb))
 		goto out_free;	/* counted by nat_out */
 

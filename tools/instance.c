@@ -24,10 +24,11 @@ void instance_help(FILE *f)
 	      "OPTIONS := [ port-block-size N ] [ port-range LO-HI ]\n"
 	      "           [ max-blocks-per-user N ] [ max-sessions-per-user N ]\n"
 	      "           [ max-sessions N ] [ filtering { eif | adf | apdf } ]\n"
-	      "           [ hold-down SECONDS ]\n"
+	      "           [ hold-down SECONDS ] [ mss N ] [ mtu N ]\n"
 	      "Defaults: port-block-size 512, port-range 1024-65535,\n"
 	      "  max-blocks-per-user 4, max-sessions-per-user 2048,\n"
-	      "  max-sessions 1000000, filtering eif, hold-down 120.\n"
+	      "  max-sessions 1000000, filtering eif, hold-down 120, mss 0 (off),\n"
+	      "  mtu 1500 (the device's; above it the stack sends frag-needed).\n"
 	      "port-block-size and port-range cannot change once pools exist.\n", f);
 }
 
@@ -77,6 +78,8 @@ static const struct {
 	{ "max-sessions-per-user", DSLITE_A_INST_MAX_SESS_USER },
 	{ "max-sessions", DSLITE_A_INST_MAX_SESS },
 	{ "hold-down", DSLITE_A_INST_HOLDDOWN },
+	{ "mss", DSLITE_A_INST_MSS },
+	{ "mtu", DSLITE_A_INST_MTU },
 };
 
 static const struct {
@@ -295,6 +298,8 @@ static void print_details(const struct nlattr **tb)
 		jw_str("filtering", filtering_name(tb[DSLITE_A_INST_FILTERING] ?
 			mnl_attr_get_u8(tb[DSLITE_A_INST_FILTERING]) : 0));
 		jw_uint("hold_down", get_u32(tb, DSLITE_A_INST_HOLDDOWN));
+		jw_uint("mss", get_u32(tb, DSLITE_A_INST_MSS));
+		jw_uint("mtu", get_u32(tb, DSLITE_A_INST_MTU));
 		jw_obj_open("timeouts");
 		jw_uint("udp", get_u32(tb, DSLITE_A_INST_TO_UDP));
 		jw_uint("tcp_est", get_u32(tb, DSLITE_A_INST_TO_TCP_EST));
@@ -308,6 +313,7 @@ static void print_details(const struct nlattr **tb)
 		return;
 	printf("    port-block-size %u port-range %u-%u max-blocks-per-user %u\n"
 	       "    max-sessions-per-user %u max-sessions %u filtering %s hold-down %u\n"
+	       "    mss %u mtu %u\n"
 	       "    timeout udp %u tcp-est %u tcp-trans %u icmp %u tcp-syn %u\n",
 	       get_u32(tb, DSLITE_A_INST_BLOCK_SIZE),
 	       get_u32(tb, DSLITE_A_INST_PORT_LO),
@@ -318,6 +324,7 @@ static void print_details(const struct nlattr **tb)
 	       filtering_name(tb[DSLITE_A_INST_FILTERING] ?
 			      mnl_attr_get_u8(tb[DSLITE_A_INST_FILTERING]) : 0),
 	       get_u32(tb, DSLITE_A_INST_HOLDDOWN),
+	       get_u32(tb, DSLITE_A_INST_MSS), get_u32(tb, DSLITE_A_INST_MTU),
 	       get_u32(tb, DSLITE_A_INST_TO_UDP),
 	       get_u32(tb, DSLITE_A_INST_TO_TCP_EST),
 	       get_u32(tb, DSLITE_A_INST_TO_TCP_TRANS),

@@ -48,6 +48,8 @@ static const char *const attr_names[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_POOL_PLEN] = "prefix length",
 	[DSLITE_A_SESS_B4] = "b4",
 	[DSLITE_A_SESS_PROTO] = "proto",
+	[DSLITE_A_INST_MSS] = "mss",
+	[DSLITE_A_INST_MTU] = "mtu",
 };
 
 const char *nl_attr_name(uint16_t type)
