@@ -17,6 +17,7 @@
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
+#include <net/genetlink.h>
 #include <uapi/linux/dslite.h>
 
 #include "validate.h"
@@ -30,6 +31,46 @@ struct dslite_net {
 	/* Instances by id; readers use RCU, writers hold @lock. */
 	struct xarray instances;
 	unsigned int n_instances;
+	/* hot backup (ha.c): under @lock, read under RCU */
+	bool hot_backup;
+	struct xarray sls;
+	struct list_head sigs;
+	unsigned int n_sigs;
+};
+
+#define DSLITE_SYNC_PORT	8286
+#define DSLITE_MAX_SLS		1024
+#define DSLITE_MAX_SIGS		64
+#define DSLITE_SIG_MAX_MEMBERS	8
+#define DSLITE_SIG_NAME_MAX	31
+
+/* A service-location: one unit of failover (ha.c). */
+struct dslite_sl {
+	struct rcu_head rcu;
+	u32 id;
+	char ifname[IFNAMSIZ];		/* remote-backup interface */
+	u8 peer[16];
+	u8 peer_len;			/* 4 or 16 */
+	u16 port;
+	u8 key[64];
+	u8 key_len;
+	u8 vrid;
+	char vrrp_if[IFNAMSIZ];
+	bool has_aftr;
+	struct in6_addr aftr;
+	u8 role;			/* enum dslite_sl_role */
+	u8 peer_state;			/* enum dslite_sl_peer */
+};
+
+struct dslite_sig {
+	struct list_head list;
+	struct rcu_head rcu;
+	char name[DSLITE_SIG_NAME_MAX + 1];
+	u8 n;
+	struct {
+		u32 sl_id;
+		u32 weight;
+	} members[DSLITE_SIG_MAX_MEMBERS];
 };
 
 #define DSLITE_MAX_INSTANCES	1024
@@ -68,6 +109,7 @@ struct dslite_pool {
 	struct list_head list;	/* in inst->pools, under inst->pool_lock */
 	__be32 prefix;
 	u8 plen;
+	u32 sl_id;		/* the SL whose share this is, 0 = none */
 	u32 n_addrs;
 	struct dslite_paddr addrs[];
 };
@@ -91,6 +133,7 @@ struct dslite_user {
 	struct in6_addr b4;		/* key */
 	spinlock_t lock;		/* sessions, blocks of this user */
 	struct dslite_paddr *pa;	/* paired pooling: one address */
+	u32 sl_id;			/* the SL the B4 arrives through */
 	u32 n_sessions;
 	u8 n_blocks;
 	bool dead;			/* unhashed, being freed */
@@ -146,6 +189,7 @@ struct dslite_instance {
 	struct dslite_cfg cfg;
 	struct net_device *dev;
 	struct dslite_stats __percpu *stats;
+	struct dslite_sig __rcu *sig;	/* hot-backup group, or NULL */
 
 	/* pools, resting blocks; pool_lock also guards every paddr->map */
 	spinlock_t pool_lock;
@@ -208,7 +252,9 @@ void dslite_dev_destroy(struct dslite_instance *inst);
 
 /* pool.c */
 int dslite_pool_add(struct dslite_instance *inst, __be32 prefix, u8 plen,
-		    struct netlink_ext_ack *extack);
+		    u32 sl_id, struct netlink_ext_ack *extack);
+struct dslite_pool *dslite_pool_of_addr(struct dslite_instance *inst,
+					__be32 addr);
 int dslite_pool_del(struct dslite_instance *inst, __be32 prefix, u8 plen,
 		    struct netlink_ext_ack *extack);
 void dslite_pool_free_all(struct dslite_instance *inst);
@@ -226,7 +272,8 @@ void dslite_log_block(struct dslite_instance *inst, struct dslite_user *u,
 int dslite_tables_init(struct dslite_instance *inst);
 void dslite_tables_destroy(struct dslite_instance *inst);
 struct dslite_user *dslite_user_get(struct dslite_instance *inst,
-				    const struct in6_addr *b4, bool create);
+				    const struct in6_addr *b4, bool create,
+				    u32 sl_id);
 struct dslite_session *dslite_sess_out(struct dslite_instance *inst,
 				       struct dslite_user *u,
 				       const struct dslite_okey *k,
@@ -258,7 +305,7 @@ void dslite_session_cache_exit(void);
 
 /* nat.c */
 int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
-		   struct sk_buff *skb);
+		   struct sk_buff *skb, u32 sl_id);
 int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 		  struct in6_addr *b4);
 
@@ -291,7 +338,31 @@ void dslite_plant(void);	/* plant.c, test builds only */
 static inline void dslite_plant(void) { }
 #endif
 
+/* ha.c */
+struct dslite_sl *dslite_sl_by_id(struct dslite_net *dn, u32 id);
+struct dslite_sig *dslite_sig_by_name(struct dslite_net *dn, const char *name);
+struct dslite_sl *dslite_sl_for_aftr(struct dslite_instance *inst,
+				     const struct in6_addr *aftr);
+bool dslite_sl_active(struct dslite_net *dn, const struct dslite_sl *sl);
+struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
+						    const struct in6_addr *aftr,
+						    struct dslite_sl **slp);
+void dslite_ha_free_all(struct dslite_net *dn);
+int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_ha_get(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sl_get(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sl_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sig_del(struct sk_buff *skb, struct genl_info *info);
+int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb);
+extern const struct nla_policy dslite_member_policy[DSLITE_A_MAX + 1];
+
 /* netlink.c */
+void *dslite_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		      u8 cmd);
 int dslite_genl_init(void);
 void dslite_genl_exit(void);
 void dslite_genl_notify_instance(struct dslite_instance *inst, u8 cmd);

@@ -358,7 +358,7 @@ static void dslite_mss_clamp(struct dslite_instance *inst, struct sk_buff *skb)
  * caller frees the skb).
  */
 int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
-		   struct sk_buff *skb)
+		   struct sk_buff *skb, u32 sl_id)
 {
 	struct dslite_session *s;
 	struct dslite_user *u;
@@ -371,7 +371,7 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 		goto out_drop;
 	if (l4.icmp_err) {
 		/* an error never creates state: no user, no session, drop */
-		u = dslite_user_get(inst, b4, false);
+		u = dslite_user_get(inst, b4, false, sl_id);
 		drop = u ? dslite_nat_icmp_err(inst, skb, u, true, NULL) :
 			   DSLITE_STAT_DROP_ICMP_ERROR;
 		if (drop)
@@ -380,7 +380,7 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 		DSLITE_STAT_ADD(inst, DSLITE_STAT_OUT_BYTES, skb->len);
 		return 0;
 	}
-	u = dslite_user_get(inst, b4, true);
+	u = dslite_user_get(inst, b4, true, sl_id);
 	if (!u) {
 		drop = DSLITE_STAT_DROP_NOMEM;
 		goto out_drop;
@@ -446,6 +446,26 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 	drop = dslite_parse_l4(skb, &l4, false);
 	if (drop)
 		goto out_drop;
+	if (READ_ONCE(inst->dn->hot_backup)) {
+		struct dslite_pool *p;
+		bool active;
+
+		/* return traffic to an SL's pool share: only where master */
+		rcu_read_lock();
+		p = dslite_pool_of_addr(inst, ip_hdr(skb)->daddr);
+		active = !p || !p->sl_id ||
+			 dslite_sl_active(inst->dn,
+					  dslite_sl_by_id(inst->dn, p->sl_id));
+		if (!p && rcu_access_pointer(inst->sig))
+			active = dslite_sl_active(inst->dn,
+						  dslite_sl_for_aftr(inst,
+								     &inst->aftr));
+		rcu_read_unlock();
+		if (!active) {
+			drop = DSLITE_STAT_DROP_STANDBY;
+			goto out_drop;
+		}
+	}
 	if (l4.icmp_err) {
 		rcu_read_lock();
 		drop = dslite_nat_icmp_err(inst, skb, NULL, false, b4);

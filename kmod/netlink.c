@@ -55,6 +55,20 @@ static struct netlink_range_validation dslite_hold_range = {
 	.min = 0, .max = 86400,
 };
 
+static struct netlink_range_validation dslite_sl_range = {
+	.min = 1, .max = DSLITE_MAX_SLS,
+};
+
+static struct netlink_range_validation dslite_weight_range = {
+	.min = 1, .max = 100,
+};
+
+const struct nla_policy dslite_member_policy[DSLITE_A_MAX + 1] = {
+	[DSLITE_A_SL_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_sl_range),
+	[DSLITE_A_SIG_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						      &dslite_weight_range),
+};
+
 static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
 	/*
 	 * The name is bounded here; the exact rule (15 chars, charset) is
@@ -92,6 +106,23 @@ static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_SESS_PROTO] = { .type = NLA_U8 },
 	[DSLITE_A_INST_MSS] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_mss_range),
 	[DSLITE_A_INST_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_mtu_range),
+	[DSLITE_A_HA_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[DSLITE_A_SL_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_sl_range),
+	[DSLITE_A_SL_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[DSLITE_A_SL_PEER] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[DSLITE_A_SL_PORT] = NLA_POLICY_FULL_RANGE(NLA_U16, &dslite_port_range),
+	[DSLITE_A_SL_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, 64),
+	[DSLITE_A_SL_HASH] = NLA_POLICY_MAX(NLA_U8, DSLITE_HASH_HMAC_SHA256),
+	[DSLITE_A_SL_VRID] = NLA_POLICY_RANGE(NLA_U8, 1, 255),
+	[DSLITE_A_SL_VRRP_IF] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[DSLITE_A_SL_AFTR] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DSLITE_A_SL_ROLE] = NLA_POLICY_MAX(NLA_U8, DSLITE_ROLE_BACKUP),
+	[DSLITE_A_SIG_NAME] = { .type = NLA_NUL_STRING,
+				.len = DSLITE_SIG_NAME_MAX },
+	[DSLITE_A_SIG_MEMBER] = NLA_POLICY_NESTED(dslite_member_policy),
+	[DSLITE_A_INST_SIG] = { .type = NLA_NUL_STRING,
+				.len = DSLITE_SIG_NAME_MAX },
+	[DSLITE_A_POOL_SL] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_sl_range),
 };
 
 enum dslite_mcgrp {
@@ -106,6 +137,12 @@ static const struct genl_multicast_group dslite_mcgrps[] = {
 };
 
 static struct genl_family dslite_genl_family;
+
+void *dslite_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		      u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &dslite_genl_family, flags, cmd);
+}
 
 static int dslite_put_cfg(struct sk_buff *skb, const struct dslite_cfg *c)
 {
@@ -127,6 +164,39 @@ static int dslite_put_cfg(struct sk_buff *skb, const struct dslite_cfg *c)
 	return 0;
 }
 
+static int dslite_put_sig(struct sk_buff *skb,
+			  const struct dslite_instance *inst)
+{
+	const struct dslite_sig *g;
+	int err = 0;
+
+	rcu_read_lock();
+	g = rcu_dereference(inst->sig);
+	if (g)
+		err = nla_put_string(skb, DSLITE_A_INST_SIG, g->name);
+	rcu_read_unlock();
+	return err;
+}
+
+/* Bind (or with "" unbind) the instance to a service-instance group. */
+static int dslite_bind_sig(struct dslite_instance *inst, struct nlattr *attr,
+			   struct netlink_ext_ack *extack)
+{
+	struct dslite_sig *g = NULL;
+
+	lockdep_assert_held(&inst->dn->lock);
+	if (nla_len(attr) > 1) {
+		g = dslite_sig_by_name(inst->dn, nla_data(attr));
+		if (!g) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "no service-instance-group with this name");
+			return -ENOENT;
+		}
+	}
+	rcu_assign_pointer(inst->sig, g);
+	return 0;
+}
+
 static int dslite_fill_instance(struct sk_buff *skb,
 				const struct dslite_instance *inst,
 				u32 portid, u32 seq, int flags, u8 cmd)
@@ -141,6 +211,7 @@ static int dslite_fill_instance(struct sk_buff *skb,
 	    (inst->has_aftr &&
 	     nla_put_in6_addr(skb, DSLITE_A_INST_AFTR, &inst->aftr)) ||
 	    dslite_put_cfg(skb, &inst->cfg) ||
+	    dslite_put_sig(skb, inst) ||
 	    (inst->dev && nla_put_u32(skb, DSLITE_A_INST_MTU,
 				      READ_ONCE(inst->dev->mtu)))) {
 		genlmsg_cancel(skb, hdr);
@@ -370,6 +441,15 @@ static int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 				      nla_get_u32(attrs[DSLITE_A_INST_ID]),
 				      attrs[DSLITE_A_INST_AFTR] ? &aftr : NULL,
 				      &cfg, info->extack);
+	if (!IS_ERR(inst) && attrs[DSLITE_A_INST_SIG]) {
+		int err = dslite_bind_sig(inst, attrs[DSLITE_A_INST_SIG],
+					  info->extack);
+
+		if (err) {
+			dslite_instance_destroy(inst);
+			inst = ERR_PTR(err);
+		}
+	}
 	if (!IS_ERR(inst) && attrs[DSLITE_A_INST_MTU]) {
 		int err = dslite_set_mtu(inst, nla_get_u32(attrs[DSLITE_A_INST_MTU]),
 					 info->extack);
@@ -415,6 +495,12 @@ static int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	err = dslite_cfg_check(&cfg, info->extack);
 	if (err)
 		goto out;
+	if (info->attrs[DSLITE_A_INST_SIG]) {
+		err = dslite_bind_sig(inst, info->attrs[DSLITE_A_INST_SIG],
+				      info->extack);
+		if (err)
+			goto out;
+	}
 	if (info->attrs[DSLITE_A_INST_MTU]) {
 		err = dslite_set_mtu(inst,
 				     nla_get_u32(info->attrs[DSLITE_A_INST_MTU]),
@@ -528,6 +614,7 @@ static int dslite_nl_pool_change(struct sk_buff *skb, struct genl_info *info)
 	struct genlmsghdr *gh = info->genlhdr;
 	struct dslite_instance *inst;
 	__be32 prefix;
+	u32 sl_id;
 	u8 plen;
 	int err;
 
@@ -537,15 +624,23 @@ static int dslite_nl_pool_change(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	prefix = nla_get_in_addr(info->attrs[DSLITE_A_POOL_ADDR]);
 	plen = nla_get_u8(info->attrs[DSLITE_A_POOL_PLEN]);
+	sl_id = info->attrs[DSLITE_A_POOL_SL] ?
+		nla_get_u32(info->attrs[DSLITE_A_POOL_SL]) : 0;
 
 	mutex_lock(&dn->lock);
 	inst = dslite_instance_from_attrs(dn, info->attrs, info->extack);
-	if (!inst)
+	if (!inst) {
 		err = -ENOENT;
-	else if (gh->cmd == DSLITE_CMD_POOL_NEW)
-		err = dslite_pool_add(inst, prefix, plen, info->extack);
-	else
+	} else if (gh->cmd == DSLITE_CMD_POOL_NEW && sl_id &&
+		   !dslite_sl_by_id(dn, sl_id)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DSLITE_A_POOL_SL],
+				    "no service-location with this id");
+		err = -ENOENT;
+	} else if (gh->cmd == DSLITE_CMD_POOL_NEW) {
+		err = dslite_pool_add(inst, prefix, plen, sl_id, info->extack);
+	} else {
 		err = dslite_pool_del(inst, prefix, plen, info->extack);
+	}
 	mutex_unlock(&dn->lock);
 	return err;
 }
@@ -571,7 +666,8 @@ static int dslite_fill_pool(struct sk_buff *skb, struct dslite_instance *inst,
 	    nla_put_in_addr(skb, DSLITE_A_POOL_ADDR, p->prefix) ||
 	    nla_put_u8(skb, DSLITE_A_POOL_PLEN, p->plen) ||
 	    nla_put_u32(skb, DSLITE_A_POOL_BLOCKS, nb * p->n_addrs) ||
-	    nla_put_u32(skb, DSLITE_A_POOL_BLOCKS_USED, used)) {
+	    nla_put_u32(skb, DSLITE_A_POOL_BLOCKS_USED, used) ||
+	    (p->sl_id && nla_put_u32(skb, DSLITE_A_POOL_SL, p->sl_id))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -1010,6 +1106,24 @@ static const struct genl_ops dslite_genl_ops[] = {
 		.doit = dslite_nl_stats_get,
 		.dumpit = dslite_nl_stats_dump,
 	},
+	/* hot backup (ha.c) */
+	{ .cmd = DSLITE_CMD_HA_SET, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_ha_set },
+	{ .cmd = DSLITE_CMD_HA_GET, .doit = dslite_nl_ha_get },
+	{ .cmd = DSLITE_CMD_SL_NEW, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_sl_new },
+	{ .cmd = DSLITE_CMD_SL_DEL, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_sl_del },
+	{ .cmd = DSLITE_CMD_SL_SET, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_sl_set },
+	{ .cmd = DSLITE_CMD_SL_GET, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_sl_get, .dumpit = dslite_nl_sl_dump },
+	{ .cmd = DSLITE_CMD_SIG_NEW, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_sig_new },
+	{ .cmd = DSLITE_CMD_SIG_DEL, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_sig_del },
+	{ .cmd = DSLITE_CMD_SIG_GET, .flags = GENL_ADMIN_PERM,
+	  .dumpit = dslite_nl_sig_dump },
 };
 
 static struct genl_family dslite_genl_family __ro_after_init = {

@@ -27,6 +27,8 @@ static int __net_init dslite_net_init(struct net *net)
 	mutex_init(&dn->lock);
 	xa_init(&dn->instances);
 	dn->n_instances = 0;
+	xa_init(&dn->sls);
+	INIT_LIST_HEAD(&dn->sigs);
 	return 0;
 }
 
@@ -37,6 +39,8 @@ static void __net_exit dslite_net_exit(struct net *net)
 	dslite_instance_destroy_all(dn);
 	WARN_ON_ONCE(!xa_empty(&dn->instances));
 	xa_destroy(&dn->instances);
+	dslite_ha_free_all(dn);
+	xa_destroy(&dn->sls);
 	mutex_destroy(&dn->lock);
 }
 

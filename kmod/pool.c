@@ -55,7 +55,7 @@ bool dslite_pool_overlaps(struct dslite_net *dn, __be32 prefix, u8 plen)
 }
 
 int dslite_pool_add(struct dslite_instance *inst, __be32 prefix, u8 plen,
-		    struct netlink_ext_ack *extack)
+		    u32 sl_id, struct netlink_ext_ack *extack)
 {
 	u32 n, i, nblocks = dslite_nblocks(inst);
 	struct dslite_pool *p;
@@ -81,6 +81,7 @@ int dslite_pool_add(struct dslite_instance *inst, __be32 prefix, u8 plen,
 		goto nomem;
 	p->prefix = prefix;
 	p->plen = plen;
+	p->sl_id = sl_id;
 	p->n_addrs = n;
 	for (i = 0; i < n; i++) {
 		p->addrs[i].addr = htonl(ntohl(prefix) + i);
@@ -170,6 +171,18 @@ void dslite_pool_free_all(struct dslite_instance *inst)
 	}
 }
 
+/* The pool holding a public address, or NULL. RCU or pool_lock. */
+struct dslite_pool *dslite_pool_of_addr(struct dslite_instance *inst,
+					__be32 addr)
+{
+	struct dslite_pool *p;
+
+	list_for_each_entry_rcu(p, &inst->pools, list)
+		if (dslite_prefix_overlap(p->prefix, p->plen, addr, 32))
+			return p;
+	return NULL;
+}
+
 /* The paddr of a public address, or NULL. RCU or pool_lock. */
 struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
 					   __be32 addr)
@@ -182,9 +195,12 @@ struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
 	return NULL;
 }
 
-/* A random address with a free block, or NULL. */
+/*
+ * A random address with a free block, or NULL. With service-locations,
+ * only from the pools of the user's SL (its share), or pools of none.
+ */
 static struct dslite_paddr *dslite_pick_addr(struct dslite_instance *inst,
-					     u32 nblocks)
+					     u32 nblocks, u32 sl_id)
 {
 	u32 start, i, k;
 	struct dslite_pool *p;
@@ -200,6 +216,8 @@ static struct dslite_paddr *dslite_pick_addr(struct dslite_instance *inst,
 				k -= p->n_addrs;
 				continue;
 			}
+			if (p->sl_id && p->sl_id != sl_id)
+				break;
 			if (p->addrs[k].used < nblocks)
 				return &p->addrs[k];
 			break;
@@ -226,7 +244,7 @@ int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u)
 		return -EDQUOT;
 
 	spin_lock_bh(&inst->pool_lock);
-	pa = u->pa ? u->pa : dslite_pick_addr(inst, nblocks);
+	pa = u->pa ? u->pa : dslite_pick_addr(inst, nblocks, u->sl_id);
 	if (!pa || pa->used >= nblocks) {
 		spin_unlock_bh(&inst->pool_lock);
 		return -ENOSPC;

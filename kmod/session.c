@@ -133,7 +133,8 @@ static int dslite_user_slot(struct dslite_user *u, __be16 pub_port,
 
 /* The user of @b4, created if @create. RCU held. */
 struct dslite_user *dslite_user_get(struct dslite_instance *inst,
-				    const struct in6_addr *b4, bool create)
+				    const struct in6_addr *b4, bool create,
+				    u32 sl_id)
 {
 	struct dslite_user *u, *old;
 	u32 nb;
@@ -148,6 +149,7 @@ struct dslite_user *dslite_user_get(struct dslite_instance *inst,
 	if (!u)
 		return NULL;
 	u->b4 = *b4;
+	u->sl_id = sl_id;
 	spin_lock_init(&u->lock);
 	u->idle_since = jiffies;
 	old = rhashtable_lookup_get_insert_fast(&inst->users, &u->node,

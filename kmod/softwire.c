@@ -90,13 +90,14 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 {
 	struct dslite_net *dn = dslite_net(dev_net(skb->dev));
 	struct dslite_instance *inst;
+	struct dslite_sl *sl = NULL;
 	struct net_device *dev;
 	struct in6_addr b4;
 	u8 outer_ecn;
 	int drop;
 
 	rcu_read_lock();
-	inst = dslite_instance_by_aftr(dn, &ipv6_hdr(skb)->daddr);
+	inst = dslite_instance_by_any_aftr(dn, &ipv6_hdr(skb)->daddr, &sl);
 	if (!inst || READ_ONCE(inst->dying)) {
 		rcu_read_unlock();
 		return -1;	/* not ours: the next handler (ip6_tunnel) */
@@ -111,6 +112,11 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	}
 	if (!(READ_ONCE(dev->flags) & IFF_UP)) {
 		drop = DSLITE_STAT_DROP_NOT_FOR_US;
+		goto out_drop;
+	}
+	/* hot backup: only the master of this SL translates its B4s */
+	if (!dslite_sl_active(dn, sl)) {
+		drop = DSLITE_STAT_DROP_STANDBY;
 		goto out_drop;
 	}
 	if (iptunnel_pull_offloads(skb)) {
@@ -144,7 +150,7 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 			return 0;	/* queued, or dropped and counted */
 		}
 	}
-	if (dslite_nat_out(inst, &b4, skb))
+	if (dslite_nat_out(inst, &b4, skb, sl ? sl->id : 0))
 		goto out_free;	/* counted by nat_out */
 
 	skb_scrub_packet(skb, false);

@@ -57,6 +57,9 @@ static const struct object objects[] = {
 	{ "user", do_user, user_help },
 	{ "stats", do_stats, stats_help },
 	{ "monitor", do_monitor, monitor_help },
+	{ "ha", ha_object, ha_help },
+	{ "service-location", sl_object, sl_help },
+	{ "service-instance-group", sig_object, sig_help },
 	{ "help", do_help, main_help },
 };
 
@@ -65,7 +68,8 @@ static void main_help(FILE *f)
 	fputs("Usage: dslitectl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       dslitectl [OPTIONS] -b FILE\n"
 	      "OBJECT  := { instance | pool | timeout | session | user | stats |\n"
-	      "             monitor }\n"
+	      "             monitor | ha | service-location |\n"
+	      "             service-instance-group }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -d[etails] | -n[etns] NAME |\n"
 	      "             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 	      "Exit status: 0 ok, 1 usage error, 2 kernel error.\n"

@@ -25,6 +25,7 @@ void instance_help(FILE *f)
 	      "           [ max-blocks-per-user N ] [ max-sessions-per-user N ]\n"
 	      "           [ max-sessions N ] [ filtering { eif | adf | apdf } ]\n"
 	      "           [ hold-down SECONDS ] [ mss N ] [ mtu N ]\n"
+	      "           [ service-instance-group { NAME | none } ]\n"
 	      "Defaults: port-block-size 512, port-range 1024-65535,\n"
 	      "  max-blocks-per-user 4, max-sessions-per-user 2048,\n"
 	      "  max-sessions 1000000, filtering eif, hold-down 120, mss 0 (off),\n"
@@ -165,6 +166,8 @@ static int parse_opts(int argc, char **argv, struct inst_args *a,
 				return usage_err("%s: id \"%s\" is not a number",
 						 what, argv[1]);
 			a->has_id = true;
+		} else if (!timeouts && !strcmp(argv[0], "service-instance-group")) {
+			a->sig = strcmp(argv[1], "none") ? argv[1] : "";
 		} else if (allow_id_aftr && !strcmp(argv[0], "aftr")) {
 			if (parse_ipv6(argv[1], &a->aftr))
 				return usage_err("%s: aftr \"%s\" is not an IPv6 address",
@@ -210,7 +213,7 @@ int instance_parse_set(int argc, char **argv, struct inst_args *a)
 	ret = parse_opts(argc - 1, argv + 1, a, "instance set", false, false);
 	if (ret)
 		return ret;
-	if (!a->n_opts)
+	if (!a->n_opts && !a->sig)
 		return usage_err("instance set: nothing to set");
 	return EXIT_OK;
 }
@@ -261,6 +264,8 @@ static void put_opts(struct nlmsghdr *nlh, const struct inst_args *a)
 {
 	int i;
 
+	if (a->sig)
+		mnl_attr_put_strz(nlh, DSLITE_A_INST_SIG, a->sig);
 	for (i = 0; i < a->n_opts; i++) {
 		if (a->opts[i].attr == DSLITE_A_INST_FILTERING)
 			mnl_attr_put_u8(nlh, a->opts[i].attr,
@@ -354,6 +359,9 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 		if (*aftr)
 			jw_str("aftr", aftr);
 		print_details(tb);
+		if (tb[DSLITE_A_INST_SIG])
+			jw_str("service_instance_group",
+			       mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
 		jw_obj_close();
 		if (event)
 			jw_end();
@@ -365,6 +373,9 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 		       mnl_attr_get_u32(tb[DSLITE_A_INST_ID]));
 		if (*aftr)
 			printf(" aftr %s", aftr);
+		if (tb[DSLITE_A_INST_SIG])
+			printf(" service-instance-group %s",
+			       mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
 		putchar('\n');
 		print_details(tb);
 	}

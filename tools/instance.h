@@ -21,6 +21,7 @@ struct inst_args {
 	struct in6_addr aftr;
 	int n_opts;
 	struct inst_opt opts[INST_MAX_OPTS];
+	const char *sig;	/* service-instance-group, "" to unbind */
 };
 
 /* pure: parse "NAME id ID [aftr IPV6] [OPTIONS]"; EXIT_OK or EXIT_USAGE */

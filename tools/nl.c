@@ -50,6 +50,20 @@ static const char *const attr_names[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_SESS_PROTO] = "proto",
 	[DSLITE_A_INST_MSS] = "mss",
 	[DSLITE_A_INST_MTU] = "mtu",
+	[DSLITE_A_SL_ID] = "service-location",
+	[DSLITE_A_SL_IFNAME] = "remote-backup interface",
+	[DSLITE_A_SL_PEER] = "peer",
+	[DSLITE_A_SL_PORT] = "port",
+	[DSLITE_A_SL_KEY] = "authentication-key",
+	[DSLITE_A_SL_VRID] = "vrid",
+	[DSLITE_A_SL_VRRP_IF] = "vrrp interface",
+	[DSLITE_A_SL_AFTR] = "aftr",
+	[DSLITE_A_SL_ROLE] = "role",
+	[DSLITE_A_SIG_NAME] = "service-instance-group",
+	[DSLITE_A_SIG_MEMBER] = "service-location",
+	[DSLITE_A_SIG_WEIGHT] = "weight",
+	[DSLITE_A_INST_SIG] = "service-instance-group",
+	[DSLITE_A_POOL_SL] = "service-location",
 };
 
 const char *nl_attr_name(uint16_t type)

@@ -14,6 +14,12 @@ void user_help(FILE *f);
 int do_stats(int argc, char **argv);
 void stats_help(FILE *f);
 int do_monitor(int argc, char **argv);
+int ha_object(int argc, char **argv);
+void ha_help(FILE *f);
+int sl_object(int argc, char **argv);
+void sl_help(FILE *f);
+int sig_object(int argc, char **argv);
+void sig_help(FILE *f);
 void monitor_help(FILE *f);
 
 /* pure helpers shared by the objects (unit-tested) */

@@ -12,7 +12,7 @@
 
 void pool_help(FILE *f)
 {
-	fputs("Usage: dslitectl pool add INSTANCE PREFIX\n"
+	fputs("Usage: dslitectl pool add INSTANCE PREFIX [ service-location ID ]\n"
 	      "       dslitectl pool del INSTANCE PREFIX\n"
 	      "       dslitectl pool show [ INSTANCE ]\n"
 	      "PREFIX := A.B.C.D/LEN with LEN 16..32 (no host bits)\n"
@@ -44,6 +44,9 @@ static int pool_print(const struct nlmsghdr *nlh, void *data)
 			mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS]) : 0);
 		jw_uint("blocks_used", tb[DSLITE_A_POOL_BLOCKS_USED] ?
 			mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS_USED]) : 0);
+		if (tb[DSLITE_A_POOL_SL])
+			jw_uint("service_location",
+				mnl_attr_get_u32(tb[DSLITE_A_POOL_SL]));
 		jw_obj_close();
 	} else {
 		printf("pool %s instance %s blocks %u used %u\n", prefix,
@@ -63,6 +66,14 @@ static int pool_change(int argc, char **argv, uint8_t cmd)
 	uint8_t plen;
 	int ret;
 
+	uint32_t sl = 0;
+
+	if (argc == 4 && !strcmp(argv[2], "service-location")) {
+		if (parse_u32(argv[3], 0, UINT32_MAX, &sl))
+			return usage_err("pool: service-location \"%s\" is not a number",
+					 argv[3]);
+		argc = 2;
+	}
 	if (argc != 2)
 		return usage_err("pool: INSTANCE and PREFIX are required");
 	if (parse_prefix4(argv[1], &addr, &plen))
@@ -75,6 +86,8 @@ static int pool_change(int argc, char **argv, uint8_t cmd)
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, argv[0]);
 	mnl_attr_put_u32(nlh, DSLITE_A_POOL_ADDR, addr.s_addr);
 	mnl_attr_put_u8(nlh, DSLITE_A_POOL_PLEN, plen);
+	if (sl)
+		mnl_attr_put_u32(nlh, DSLITE_A_POOL_SL, sl);
 	return nl_talk(nlh, NULL, NULL);
 }
 

@@ -43,6 +43,7 @@ static const char *const stat_names[DSLITE_STAT_MAX + 1] = {
 	[DSLITE_STAT_DROP_FRAGMENT] = "drop_fragment",
 	[DSLITE_STAT_FRAGMENTS_REASSEMBLED] = "fragments_reassembled",
 	[DSLITE_STAT_MSS_CLAMPED] = "mss_clamped",
+	[DSLITE_STAT_DROP_STANDBY] = "drop_standby",
 };
 
 void stats_help(FILE *f)

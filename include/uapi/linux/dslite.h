@@ -77,6 +77,21 @@
  * DSLITE_CMD_STATS_GET (doit with INST_NAME, or dump): counters, nested
  *   in DSLITE_A_STATS as u64 attributes of enum dslite_stat.
  *
+ * Hot backup (all admin; see docs/ha.md):
+ * DSLITE_CMD_HA_SET / _GET: HA_ENABLED for the namespace. While on, an
+ *   instance bound to a service-instance group translates only for the
+ *   service-locations whose role here is master.
+ * DSLITE_CMD_SL_NEW: SL_ID, SL_IFNAME, SL_PEER required; SL_PORT, SL_KEY
+ *   + SL_HASH, SL_VRID + SL_VRRP_IF, SL_AFTR optional. _SET: SL_ROLE.
+ *   _DEL, _GET (doit/dump; the key is never returned, only SL_HAS_KEY,
+ *   and it is wiped on delete).
+ * DSLITE_CMD_SIG_NEW: SIG_NAME and SIG_MEMBERs; _DEL; _GET (dump). A
+ *   group in use by an instance cannot be deleted; an SL in use by a
+ *   group cannot be deleted.
+ * INSTANCE_NEW/_SET take INST_SIG; POOL_NEW takes POOL_SL (the SL whose
+ *   share the pool is: its return traffic is translated only where that
+ *   SL is master).
+ *
  * Multicast group DSLITE_MCGRP_EVENTS ("events"), listening needs
  * CAP_NET_ADMIN: INSTANCE_NEW/DEL, and the RFC 6888 REQ-12 log (no
  * destinations): EVENT_BLOCK_ALLOC / EVENT_BLOCK_FREE with INST_NAME,
@@ -114,6 +129,15 @@ enum dslite_cmd {
 	DSLITE_CMD_EVENT_BLOCK_ALLOC,	/* events group only */
 	DSLITE_CMD_EVENT_BLOCK_FREE,	/* events group only */
 	DSLITE_CMD_EVENT_LIMIT,		/* events group only */
+	DSLITE_CMD_HA_SET,
+	DSLITE_CMD_HA_GET,
+	DSLITE_CMD_SL_NEW,
+	DSLITE_CMD_SL_DEL,
+	DSLITE_CMD_SL_SET,
+	DSLITE_CMD_SL_GET,
+	DSLITE_CMD_SIG_NEW,
+	DSLITE_CMD_SIG_DEL,
+	DSLITE_CMD_SIG_GET,
 
 	__DSLITE_CMD_MAX,
 };
@@ -162,11 +186,48 @@ enum dslite_attr {
 	DSLITE_A_EVENT_REASON,		/* u32, enum dslite_stat of a limit */
 	DSLITE_A_INST_MSS,		/* u32, TCP MSS clamp, 0 = off */
 	DSLITE_A_INST_MTU,		/* u32, the instance device's MTU */
+	DSLITE_A_HA_ENABLED,		/* u8, hot backup on (1) / off (0) */
+	DSLITE_A_SL_ID,			/* u32, 1..1024 */
+	DSLITE_A_SL_IFNAME,		/* string, remote-backup interface */
+	DSLITE_A_SL_PEER,		/* binary, 4 or 16 bytes: peer address */
+	DSLITE_A_SL_PORT,		/* u16, sync UDP port (default 8286) */
+	DSLITE_A_SL_KEY,		/* binary, 16..64 bytes; never dumped */
+	DSLITE_A_SL_HASH,		/* u8, enum dslite_sl_hash */
+	DSLITE_A_SL_VRID,		/* u8, 1..255, the VRRP group it follows */
+	DSLITE_A_SL_VRRP_IF,		/* string, the VRRP interface */
+	DSLITE_A_SL_AFTR,		/* binary, in6_addr: this SL's AFTR */
+	DSLITE_A_SL_ROLE,		/* u8, enum dslite_sl_role */
+	DSLITE_A_SL_PEER_STATE,		/* u8, enum dslite_sl_peer (reply) */
+	DSLITE_A_SL_HAS_KEY,		/* flag (reply): a key is set */
+	DSLITE_A_SIG_NAME,		/* string, <= 31 chars */
+	DSLITE_A_SIG_MEMBER,		/* nested, repeated: SL_ID, SIG_WEIGHT */
+	DSLITE_A_SIG_WEIGHT,		/* u32, 1..100 */
+	DSLITE_A_INST_SIG,		/* string: the instance's SIG ("" = none) */
+	DSLITE_A_POOL_SL,		/* u32: the SL owning a pool (0 = none) */
 
 	__DSLITE_A_MAX,
 };
 
 #define DSLITE_A_MAX (__DSLITE_A_MAX - 1)
+
+enum dslite_sl_role {
+	DSLITE_ROLE_INIT,	/* not decided: translates nothing */
+	DSLITE_ROLE_MASTER,	/* translates this SL's B4s and pools */
+	DSLITE_ROLE_BACKUP,	/* standby: holds state, translates nothing */
+};
+
+enum dslite_sl_peer {
+	DSLITE_PEER_DOWN,
+	DSLITE_PEER_HELLO,
+	DSLITE_PEER_BULK,
+	DSLITE_PEER_IN_SYNC,
+	DSLITE_PEER_MISMATCH,
+};
+
+enum dslite_sl_hash {
+	DSLITE_HASH_NONE,
+	DSLITE_HASH_HMAC_SHA256,
+};
 
 enum dslite_filtering {
 	DSLITE_FILTER_EIF,	/* endpoint-independent (RFC 4787 REQ-8) */
@@ -220,6 +281,7 @@ enum dslite_stat {
 	DSLITE_STAT_DROP_FRAGMENT,	/* inner fragment not reassembled */
 	DSLITE_STAT_FRAGMENTS_REASSEMBLED,
 	DSLITE_STAT_MSS_CLAMPED,
+	DSLITE_STAT_DROP_STANDBY,	/* this SL is not master here */
 
 	__DSLITE_STAT_MAX,
 };

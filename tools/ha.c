@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslitectl ha, service-location, service-instance-group: hot backup
+ * configuration (the seed's commands, the Linux way; docs/ha.md).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <linux/genetlink.h>
+
+#include "util.h"
+#include "json.h"
+#include "nl.h"
+#include "objects.h"
+
+void ha_help(FILE *f)
+{
+	fputs("Usage: dslitectl ha set hot-backup { on | off }\n"
+	      "       dslitectl ha show\n"
+	      "With hot backup on, an instance bound to a service-instance-group\n"
+	      "translates only for the service-locations that are master here.\n", f);
+}
+
+void sl_help(FILE *f)
+{
+	fputs("Usage: dslitectl service-location add ID remote-backup interface IF peer ADDR\n"
+	      "              [ port P ] [ authentication-key KEY hash-algorithm hmac-sha256 ]\n"
+	      "              [ vrrp vrid N interface IF ] [ aftr IPV6 ]\n"
+	      "       dslitectl service-location set ID role { master | backup | init }\n"
+	      "       dslitectl service-location del ID\n"
+	      "       dslitectl service-location show [ ID ]\n"
+	      "ID := 1..1024, the same on both routers. KEY: 16-64 characters; it is\n"
+	      "never shown back. keepalived's notify script sets the role.\n", f);
+}
+
+void sig_help(FILE *f)
+{
+	fputs("Usage: dslitectl service-instance-group add NAME service-location ID [ weight W ]\n"
+	      "              [ service-location ID [ weight W ] ]...\n"
+	      "       dslitectl service-instance-group del NAME\n"
+	      "       dslitectl service-instance-group show\n"
+	      "Bind an instance: dslitectl instance set INSTANCE service-instance-group NAME\n", f);
+}
+
+static const char *const role_names[] = { "init", "master", "backup" };
+static const char *const peer_names[] = {
+	"down", "hello", "bulk-syncing", "in-sync", "config-mismatch",
+};
+
+static int ha_print(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	bool on;
+
+	(void)data;
+	nl_parse(nlh, tb);
+	on = tb[DSLITE_A_HA_ENABLED] && mnl_attr_get_u8(tb[DSLITE_A_HA_ENABLED]);
+	if (ctl.json) {
+		jw_obj_open(NULL);
+		jw_bool("hot_backup", on);
+		jw_obj_close();
+		jw_end();
+	} else {
+		printf("hot-backup %s\n", on ? "on" : "off");
+	}
+	return MNL_CB_OK;
+}
+
+static int do_ha(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
+		ha_help(stdout);
+		return EXIT_OK;
+	}
+	if (argc == 0 || matches(argv[0], "show")) {
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_HA_GET, NLM_F_ACK);
+		return nl_talk(nlh, ha_print, NULL);
+	}
+	if (matches(argv[0], "set")) {
+		if (argc != 3 || strcmp(argv[1], "hot-backup") ||
+		    (strcmp(argv[2], "on") && strcmp(argv[2], "off")))
+			return usage_err("ha set hot-backup { on | off }");
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_HA_SET, NLM_F_ACK);
+		mnl_attr_put_u8(nlh, DSLITE_A_HA_ENABLED, !strcmp(argv[2], "on"));
+		return nl_talk(nlh, NULL, NULL);
+	}
+	usage_err("ha: unknown command \"%s\"", argv[0]);
+	return EXIT_USAGE;
+}
+
+int ha_object(int argc, char **argv)
+{
+	return do_ha(argc, argv);
+}
+
+static int sl_print(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	char peer[INET6_ADDRSTRLEN] = "", aftr[INET6_ADDRSTRLEN] = "";
+	unsigned int role = 0, ps = 0;
+
+	(void)data;
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_SL_ID])
+		return MNL_CB_OK;
+	if (tb[DSLITE_A_SL_PEER])
+		inet_ntop(mnl_attr_get_payload_len(tb[DSLITE_A_SL_PEER]) == 4 ?
+			  AF_INET : AF_INET6,
+			  mnl_attr_get_payload(tb[DSLITE_A_SL_PEER]), peer,
+			  sizeof(peer));
+	if (tb[DSLITE_A_SL_AFTR])
+		inet_ntop(AF_INET6, mnl_attr_get_payload(tb[DSLITE_A_SL_AFTR]),
+			  aftr, sizeof(aftr));
+	if (tb[DSLITE_A_SL_ROLE])
+		role = mnl_attr_get_u8(tb[DSLITE_A_SL_ROLE]);
+	if (tb[DSLITE_A_SL_PEER_STATE])
+		ps = mnl_attr_get_u8(tb[DSLITE_A_SL_PEER_STATE]);
+	if (role > 2)
+		role = 0;
+	if (ps > 4)
+		ps = 0;
+	if (ctl.json) {
+		jw_obj_open(NULL);
+		jw_uint("id", mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
+		jw_str("role", role_names[role]);
+		jw_str("peer_state", peer_names[ps]);
+		jw_str("interface", tb[DSLITE_A_SL_IFNAME] ?
+		       mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "");
+		jw_str("peer", peer);
+		jw_uint("port", tb[DSLITE_A_SL_PORT] ?
+			mnl_attr_get_u16(tb[DSLITE_A_SL_PORT]) : 0);
+		jw_bool("authentication", !!tb[DSLITE_A_SL_HAS_KEY]);
+		if (tb[DSLITE_A_SL_VRID]) {
+			jw_uint("vrid", mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]));
+			jw_str("vrrp_interface", tb[DSLITE_A_SL_VRRP_IF] ?
+			       mnl_attr_get_str(tb[DSLITE_A_SL_VRRP_IF]) : "");
+		}
+		if (*aftr)
+			jw_str("aftr", aftr);
+		jw_obj_close();
+	} else {
+		printf("service-location %u role %s peer-state %s remote-backup interface %s peer %s port %u%s",
+		       mnl_attr_get_u32(tb[DSLITE_A_SL_ID]), role_names[role],
+		       peer_names[ps],
+		       tb[DSLITE_A_SL_IFNAME] ? mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "",
+		       peer, tb[DSLITE_A_SL_PORT] ?
+		       mnl_attr_get_u16(tb[DSLITE_A_SL_PORT]) : 0,
+		       tb[DSLITE_A_SL_HAS_KEY] ? " authentication hmac-sha256" : "");
+		if (tb[DSLITE_A_SL_VRID])
+			printf(" vrrp vrid %u interface %s",
+			       mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]),
+			       tb[DSLITE_A_SL_VRRP_IF] ?
+			       mnl_attr_get_str(tb[DSLITE_A_SL_VRRP_IF]) : "");
+		if (*aftr)
+			printf(" aftr %s", aftr);
+		putchar('\n');
+	}
+	return MNL_CB_OK;
+}
+
+static int parse_sl_id(const char *s, uint32_t *id)
+{
+	if (parse_u32(s, 0, UINT32_MAX, id))
+		return usage_err("service-location: ID \"%s\" is not a number", s);
+	return EXIT_OK;
+}
+
+static int sl_add(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct in6_addr a6, aftr;
+	struct in_addr a4;
+	uint32_t id, v;
+	const char *ifname = NULL, *key = NULL, *vif = NULL;
+	bool has_peer = false, v6 = false, has_aftr = false, hmac = false;
+	uint32_t port = 0, vrid = 0;
+	int ret;
+
+	if (argc < 1)
+		return usage_err("service-location add: ID is missing");
+	ret = parse_sl_id(argv[0], &id);
+	if (ret)
+		return ret;
+	argc--, argv++;
+	while (argc > 0) {
+		if (!strcmp(argv[0], "remote-backup") && argc >= 3 &&
+		    !strcmp(argv[1], "interface")) {
+			ifname = argv[2];
+			argc -= 3, argv += 3;
+		} else if (!strcmp(argv[0], "peer") && argc >= 2) {
+			if (inet_pton(AF_INET, argv[1], &a4) == 1) {
+				v6 = false;
+			} else if (inet_pton(AF_INET6, argv[1], &a6) == 1) {
+				v6 = true;
+			} else {
+				return usage_err("peer \"%s\" is not an IP address",
+						 argv[1]);
+			}
+			has_peer = true;
+			argc -= 2, argv += 2;
+		} else if (!strcmp(argv[0], "port") && argc >= 2) {
+			if (parse_u32(argv[1], 0, UINT32_MAX, &port))
+				return usage_err("port \"%s\" is not a number", argv[1]);
+			argc -= 2, argv += 2;
+		} else if (!strcmp(argv[0], "authentication-key") && argc >= 2) {
+			key = argv[1];
+			argc -= 2, argv += 2;
+		} else if (!strcmp(argv[0], "hash-algorithm") && argc >= 2) {
+			if (strcmp(argv[1], "hmac-sha256"))
+				return usage_err("hash-algorithm must be hmac-sha256");
+			hmac = true;
+			argc -= 2, argv += 2;
+		} else if (!strcmp(argv[0], "vrrp") && argc >= 5 &&
+			   !strcmp(argv[1], "vrid") && !strcmp(argv[3], "interface")) {
+			if (parse_u32(argv[2], 0, UINT32_MAX, &vrid))
+				return usage_err("vrid \"%s\" is not a number", argv[2]);
+			vif = argv[4];
+			argc -= 5, argv += 5;
+		} else if (!strcmp(argv[0], "aftr") && argc >= 2) {
+			if (parse_ipv6(argv[1], &aftr))
+				return usage_err("aftr \"%s\" is not an IPv6 address",
+						 argv[1]);
+			has_aftr = true;
+			argc -= 2, argv += 2;
+		} else {
+			return usage_err("service-location add: unknown or incomplete argument \"%s\"",
+					 argv[0]);
+		}
+	}
+	if (!ifname || !has_peer)
+		return usage_err("service-location add: \"remote-backup interface IF peer ADDR\" is required");
+	ret = nl_open();
+	if (ret)
+		return ret;
+	nlh = nl_req(DSLITE_CMD_SL_NEW, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+	mnl_attr_put_strz(nlh, DSLITE_A_SL_IFNAME, ifname);
+	if (v6)
+		mnl_attr_put(nlh, DSLITE_A_SL_PEER, 16, &a6);
+	else
+		mnl_attr_put(nlh, DSLITE_A_SL_PEER, 4, &a4);
+	if (port)
+		mnl_attr_put_u16(nlh, DSLITE_A_SL_PORT, (uint16_t)port);
+	if (key)
+		mnl_attr_put(nlh, DSLITE_A_SL_KEY, strlen(key), key);
+	if (hmac)
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_HASH, DSLITE_HASH_HMAC_SHA256);
+	if (vif) {
+		v = vrid;
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_VRID, v > 255 ? 0 : (uint8_t)v);
+		mnl_attr_put_strz(nlh, DSLITE_A_SL_VRRP_IF, vif);
+	}
+	if (has_aftr)
+		mnl_attr_put(nlh, DSLITE_A_SL_AFTR, 16, &aftr);
+	return nl_talk(nlh, NULL, NULL);
+}
+
+int sl_object(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	uint32_t id;
+	int ret, role;
+
+	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
+		sl_help(stdout);
+		return EXIT_OK;
+	}
+	if (argc == 0 || matches(argv[0], "show") || matches(argv[0], "list")) {
+		if (argc > 2)
+			return usage_err("service-location show [ ID ]");
+		if (argc == 2 && (ret = parse_sl_id(argv[1], &id)))
+			return ret;
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_SL_GET, NLM_F_ACK |
+			     (argc == 2 ? 0 : NLM_F_DUMP));
+		if (argc == 2)
+			mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+		if (ctl.json)
+			jw_arr_open(NULL);
+		ret = nl_talk(nlh, sl_print, NULL);
+		if (ctl.json) {
+			jw_arr_close();
+			jw_end();
+		}
+		return ret;
+	}
+	if (matches(argv[0], "add"))
+		return sl_add(argc - 1, argv + 1);
+	if (matches(argv[0], "delete")) {
+		if (argc != 2)
+			return usage_err("service-location del ID");
+		ret = parse_sl_id(argv[1], &id);
+		if (ret)
+			return ret;
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_SL_DEL, NLM_F_ACK);
+		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+		return nl_talk(nlh, NULL, NULL);
+	}
+	if (matches(argv[0], "set")) {
+		if (argc != 4 || strcmp(argv[2], "role"))
+			return usage_err("service-location set ID role { master | backup | init }");
+		ret = parse_sl_id(argv[1], &id);
+		if (ret)
+			return ret;
+		for (role = 0; role < 3; role++)
+			if (!strcmp(argv[3], role_names[role]))
+				break;
+		if (role == 3)
+			return usage_err("role \"%s\" is not master, backup or init",
+					 argv[3]);
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_SL_SET, NLM_F_ACK);
+		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, (uint8_t)role);
+		return nl_talk(nlh, NULL, NULL);
+	}
+	usage_err("service-location: unknown command \"%s\"", argv[0]);
+	return EXIT_USAGE;
+}
+
+static int sig_print(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	const struct nlattr *a, *b;
+
+	(void)data;
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_SIG_NAME])
+		return MNL_CB_OK;
+	if (ctl.json) {
+		jw_obj_open(NULL);
+		jw_str("name", mnl_attr_get_str(tb[DSLITE_A_SIG_NAME]));
+		jw_arr_open("service_locations");
+	} else {
+		printf("service-instance-group %s", mnl_attr_get_str(tb[DSLITE_A_SIG_NAME]));
+	}
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		uint32_t id = 0, w = 0;
+
+		if (mnl_attr_get_type(a) != DSLITE_A_SIG_MEMBER)
+			continue;
+		mnl_attr_for_each_nested(b, a) {
+			if (mnl_attr_get_type(b) == DSLITE_A_SL_ID)
+				id = mnl_attr_get_u32(b);
+			else if (mnl_attr_get_type(b) == DSLITE_A_SIG_WEIGHT)
+				w = mnl_attr_get_u32(b);
+		}
+		if (ctl.json) {
+			jw_obj_open(NULL);
+			jw_uint("id", id);
+			jw_uint("weight", w);
+			jw_obj_close();
+		} else {
+			printf(" service-location %u weight %u", id, w);
+		}
+	}
+	if (ctl.json) {
+		jw_arr_close();
+		jw_obj_close();
+	} else {
+		putchar('\n');
+	}
+	return MNL_CB_OK;
+}
+
+int sig_object(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	uint32_t id, w;
+	int ret;
+
+	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
+		sig_help(stdout);
+		return EXIT_OK;
+	}
+	if (argc == 0 || matches(argv[0], "show") || matches(argv[0], "list")) {
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_SIG_GET, NLM_F_ACK | NLM_F_DUMP);
+		if (ctl.json)
+			jw_arr_open(NULL);
+		ret = nl_talk(nlh, sig_print, NULL);
+		if (ctl.json) {
+			jw_arr_close();
+			jw_end();
+		}
+		return ret;
+	}
+	if (matches(argv[0], "delete")) {
+		if (argc != 2)
+			return usage_err("service-instance-group del NAME");
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_SIG_DEL, NLM_F_ACK);
+		mnl_attr_put_strz(nlh, DSLITE_A_SIG_NAME, argv[1]);
+		return nl_talk(nlh, NULL, NULL);
+	}
+	if (!matches(argv[0], "add")) {
+		usage_err("service-instance-group: unknown command \"%s\"", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (argc < 4)
+		return usage_err("service-instance-group add NAME service-location ID [ weight W ] ...");
+	ret = nl_open();
+	if (ret)
+		return ret;
+	nlh = nl_req(DSLITE_CMD_SIG_NEW, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, DSLITE_A_SIG_NAME, argv[1]);
+	argc -= 2, argv += 2;
+	while (argc > 0) {
+		if (strcmp(argv[0], "service-location") || argc < 2)
+			return usage_err("expected \"service-location ID\", got \"%s\"",
+					 argv[0]);
+		if (parse_u32(argv[1], 0, UINT32_MAX, &id))
+			return usage_err("service-location \"%s\" is not a number",
+					 argv[1]);
+		w = 1;
+		argc -= 2, argv += 2;
+		if (argc >= 2 && !strcmp(argv[0], "weight")) {
+			if (parse_u32(argv[1], 0, UINT32_MAX, &w))
+				return usage_err("weight \"%s\" is not a number",
+						 argv[1]);
+			argc -= 2, argv += 2;
+		}
+		nest = mnl_attr_nest_start(nlh, DSLITE_A_SIG_MEMBER);
+		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+		mnl_attr_put_u32(nlh, DSLITE_A_SIG_WEIGHT, w);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	return nl_talk(nlh, NULL, NULL);
+}
