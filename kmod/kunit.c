@@ -6,6 +6,7 @@
 #include <kunit/test.h>
 
 #include "dslite.h"
+#include "sync_codec.h"
 
 static void dslite_test_name(struct kunit *test)
 {
@@ -112,7 +113,41 @@ static void dslite_test_blocks(struct kunit *test)
 			-1);
 }
 
+static void dslite_test_replay(struct kunit *test)
+{
+	struct dslite_replay w = { };
+
+	KUNIT_EXPECT_TRUE(test, dslite_replay_check(&w, 10));
+	KUNIT_EXPECT_FALSE(test, dslite_replay_check(&w, 10));
+	KUNIT_EXPECT_TRUE(test, dslite_replay_check(&w, 12));
+	KUNIT_EXPECT_TRUE(test, dslite_replay_check(&w, 11));
+	KUNIT_EXPECT_TRUE(test, dslite_replay_check(&w, 100));
+	KUNIT_EXPECT_FALSE(test, dslite_replay_check(&w, 36));
+	KUNIT_EXPECT_TRUE(test, dslite_replay_check(&w, 37));
+}
+
+static void dslite_test_sync_codec(struct kunit *test)
+{
+	struct dslite_sync_session s = {
+		.inst_id = 1, .proto = IPPROTO_TCP, .state = 4,
+		.remaining = 7000,
+	}, d;
+	u8 buf[64];
+
+	s.pub_port = htons(40000);
+	KUNIT_ASSERT_EQ(test, dslite_sync_put_session(buf, sizeof(buf),
+						      DSLITE_REC_SESSION, &s),
+			(size_t)(2 + DSLITE_REC_SESSION_LEN));
+	KUNIT_EXPECT_EQ(test, dslite_sync_get_session(buf + 2, buf[1], &d), 0);
+	KUNIT_EXPECT_EQ(test, d.remaining, 7000U);
+	KUNIT_EXPECT_EQ(test, d.pub_port, htons(40000));
+	KUNIT_EXPECT_EQ(test, dslite_sync_get_session(buf + 2, 10, &d),
+			-EBADMSG);
+}
+
 static struct kunit_case dslite_logic_cases[] = {
+	KUNIT_CASE(dslite_test_replay),
+	KUNIT_CASE(dslite_test_sync_codec),
 	KUNIT_CASE(dslite_test_name),
 	KUNIT_CASE(dslite_test_aftr),
 	KUNIT_CASE(dslite_test_tcp_states),

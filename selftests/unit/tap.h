@@ -6,14 +6,17 @@
 #ifndef DSLITE_TAP_H
 #define DSLITE_TAP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 static int tap_n, tap_pass, tap_fail;
 
+/* evaluates @cond exactly once: it may have side effects */
 #define TAP_CHECK(cond, ...) do {					\
+	bool tap_ok_ = (cond);						\
 	tap_n++;							\
-	if (cond) {							\
+	if (tap_ok_) {							\
 		tap_pass++;						\
 		printf("ok %d ", tap_n);				\
 	} else {							\
@@ -22,7 +25,7 @@ static int tap_n, tap_pass, tap_fail;
 	}								\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!tap_ok_)							\
 		printf("#   %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
 } while (0)
 

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: the hot-backup sync wire format. See sync_codec.h. Pure code,
+ * unit-tested on the host (selftests/unit/test_sync.c) and by KUnit.
+ */
+#include "sync_codec.h"
+
+#ifndef __KERNEL__
+#include <errno.h>
+#include <arpa/inet.h>
+#define cpu_to_be16 htons
+#define cpu_to_be32 htonl
+#define be16_to_cpu ntohs
+#define be32_to_cpu ntohl
+#else
+#include <linux/errno.h>
+#include <asm/byteorder.h>
+#endif
+
+static void put16(u8 *p, u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put32(u8 *p, u32 v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static u16 get16(const u8 *p)
+{
+	return (u16)(p[0] << 8 | p[1]);
+}
+
+static u32 get32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
+			   u32 sl_id, u32 epoch, u32 seq, u32 ack, u16 len)
+{
+	if (room < sizeof(struct dslite_sync_hdr))
+		return 0;
+	buf[0] = DSLITE_SYNC_VERSION;
+	buf[1] = type;
+	put16(buf + 2, flags);
+	put32(buf + 4, sl_id);
+	put32(buf + 8, epoch);
+	put32(buf + 12, seq);
+	put32(buf + 16, ack);
+	put16(buf + 20, len);
+	put16(buf + 22, 0);
+	return sizeof(struct dslite_sync_hdr);
+}
+
+int dslite_sync_get_hdr(const u8 *buf, size_t len, struct dslite_sync_hdr *h)
+{
+	if (len < sizeof(*h))
+		return -EBADMSG;
+	if (buf[0] != DSLITE_SYNC_VERSION)
+		return -EPROTONOSUPPORT;
+	if (buf[1] < DSLITE_SYNC_HELLO || buf[1] > DSLITE_SYNC_BULK_REQ)
+		return -EBADMSG;
+	h->version = buf[0];
+	h->type = buf[1];
+	h->flags = cpu_to_be16(get16(buf + 2));
+	h->sl_id = cpu_to_be32(get32(buf + 4));
+	h->epoch = cpu_to_be32(get32(buf + 8));
+	h->seq = cpu_to_be32(get32(buf + 12));
+	h->ack = cpu_to_be32(get32(buf + 16));
+	h->len = cpu_to_be16(get16(buf + 20));
+	h->reserved = 0;
+	/* the records must be there (a trailer may follow them) */
+	if (sizeof(*h) + get16(buf + 20) > len)
+		return -EBADMSG;
+	return 0;
+}
+
+/* addresses and ports are kept in network order: copy their bytes */
+static void put_be32(u8 *p, __be32 v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put_be16(u8 *p, __be16 v)
+{
+	memcpy(p, &v, 2);
+}
+
+size_t dslite_sync_put_session(u8 *buf, size_t room, u8 rtype,
+			       const struct dslite_sync_session *s)
+{
+	u8 *v = buf + 2;
+
+	if (room < 2 + DSLITE_REC_SESSION_LEN)
+		return 0;
+	buf[0] = rtype;
+	buf[1] = DSLITE_REC_SESSION_LEN;
+	put16(v, s->inst_id);
+	memcpy(v + 2, s->b4, 16);
+	put_be32(v + 18, s->inner_addr);
+	put_be16(v + 22, s->inner_port);
+	put_be32(v + 24, s->pub_addr);
+	put_be16(v + 28, s->pub_port);
+	put_be32(v + 30, s->remote_addr);
+	put_be16(v + 34, s->remote_port);
+	v[36] = s->proto;
+	v[37] = s->state;
+	put32(v + 38, s->remaining);
+	put16(v + 42, 0);
+	return 2 + DSLITE_REC_SESSION_LEN;
+}
+
+int dslite_sync_get_session(const u8 *v, u8 vlen, struct dslite_sync_session *s)
+{
+	if (vlen != DSLITE_REC_SESSION_LEN)
+		return -EBADMSG;
+	s->inst_id = get16(v);
+	memcpy(s->b4, v + 2, 16);
+	memcpy(&s->inner_addr, v + 18, 4);
+	memcpy(&s->inner_port, v + 22, 2);
+	memcpy(&s->pub_addr, v + 24, 4);
+	memcpy(&s->pub_port, v + 28, 2);
+	memcpy(&s->remote_addr, v + 30, 4);
+	memcpy(&s->remote_port, v + 34, 2);
+	s->proto = v[36];
+	s->state = v[37];
+	s->remaining = get32(v + 38);
+	if (s->proto != 1 && s->proto != 6 && s->proto != 17)
+		return -EBADMSG;
+	return 0;
+}
+
+size_t dslite_sync_put_block(u8 *buf, size_t room,
+			     const struct dslite_sync_block *b)
+{
+	u8 *v = buf + 2;
+
+	if (room < 2 + DSLITE_REC_BLOCK_LEN)
+		return 0;
+	buf[0] = DSLITE_REC_BLOCK;
+	buf[1] = DSLITE_REC_BLOCK_LEN;
+	put16(v, b->inst_id);
+	memcpy(v + 2, b->b4, 16);
+	put_be32(v + 18, b->pub_addr);
+	put16(v + 22, b->idx);
+	return 2 + DSLITE_REC_BLOCK_LEN;
+}
+
+int dslite_sync_get_block(const u8 *v, u8 vlen, struct dslite_sync_block *b)
+{
+	if (vlen != DSLITE_REC_BLOCK_LEN)
+		return -EBADMSG;
+	b->inst_id = get16(v);
+	memcpy(b->b4, v + 2, 16);
+	memcpy(&b->pub_addr, v + 18, 4);
+	b->idx = get16(v + 22);
+	return 0;
+}
+
+int dslite_sync_walk(const u8 *buf, size_t len,
+		     int (*cb)(void *ctx, u8 type, const u8 *val, u8 vlen),
+		     void *ctx)
+{
+	size_t off = 0;
+	int err;
+
+	while (off < len) {
+		if (len - off < 2 || len - off - 2 < buf[off + 1])
+			return -EBADMSG;
+		err = cb(ctx, buf[off], buf + off + 2, buf[off + 1]);
+		if (err)
+			return err;
+		off += 2 + buf[off + 1];
+	}
+	return 0;
+}
+
+bool dslite_replay_check(struct dslite_replay *w, u32 seq)
+{
+	u32 diff;
+
+	if (!w->started) {
+		w->started = true;
+		w->top = seq;
+		w->bits = 1;
+		return true;
+	}
+	diff = seq - w->top;
+	if (diff && diff < 0x80000000u) {
+		/* newer: slide the window */
+		w->bits = diff >= 64 ? 0 : w->bits << diff;
+		w->bits |= 1;
+		w->top = seq;
+		return true;
+	}
+	diff = w->top - seq;
+	if (diff >= 64)
+		return false;		/* older than the window */
+	if (w->bits & (1ULL << diff))
+		return false;		/* seen */
+	w->bits |= 1ULL << diff;
+	return true;
+}
