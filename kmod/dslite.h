@@ -22,6 +22,7 @@
 
 #include "validate.h"
 #include "logic.h"
+#include "sync_codec.h"
 
 /* Per network namespace state (netns.c). */
 struct dslite_net {
@@ -33,6 +34,7 @@ struct dslite_net {
 	unsigned int n_instances;
 	/* hot backup (ha.c): under @lock, read under RCU */
 	bool hot_backup;
+	struct list_head sync_socks;	/* struct dslite_sync_sock, by port */
 	struct xarray sls;
 	struct list_head sigs;
 	unsigned int n_sigs;
@@ -44,9 +46,54 @@ struct dslite_net {
 #define DSLITE_SIG_MAX_MEMBERS	8
 #define DSLITE_SIG_NAME_MAX	31
 
-/* A service-location: one unit of failover (ha.c). */
+#define DSLITE_SYNC_MTU		1400	/* UDP payload of a sync packet */
+#define DSLITE_SYNC_RING	256	/* unacked packets kept per SL */
+
+/* a sync packet kept until the peer acknowledges it (sync.c) */
+struct dslite_sync_pkt {
+	u32 seq;
+	u16 len;
+	u8 data[DSLITE_SYNC_MTU];
+};
+
+struct dslite_sync_sock;
+
+/* sync counters of an SL, shown by service-location show */
+struct dslite_sync_stats {
+	u64 tx_packets, tx_records, rx_packets, rx_records;
+	u64 retransmits, resyncs, bulk_sent, bulk_received;
+	u64 drop_auth, drop_replay, drop_malformed, drop_queue_full;
+};
+
+/* A service-location: one unit of failover (ha.c, sync.c). */
 struct dslite_sl {
 	struct rcu_head rcu;
+	struct dslite_net *dn;
+	/* sync (sync.c): tx under tx_lock, rx in softirq under rx_lock */
+	struct dslite_sync_sock *ss;
+	struct crypto_shash *tfm;	/* hmac(sha256) when keyed */
+	spinlock_t tx_lock;
+	u8 *cur;			/* records being batched */
+	u16 cur_len;
+	unsigned long cur_since;	/* jiffies of the oldest batched */
+	u32 epoch;			/* ours, random per SL creation */
+	u32 next_seq;
+	u32 acked;			/* peer has every seq <= acked */
+	u32 sent_upto;			/* every seq <= sent_upto went out */
+	unsigned long last_tx;		/* jiffies of the last hello */
+	unsigned long last_data;	/* jiffies of the last DATA sent */
+	struct dslite_sync_pkt *ring;
+	bool bulk_pending;		/* peer (re)joined: send everything */
+	spinlock_t rx_lock;
+	u32 peer_epoch;
+	u32 rx_next;
+	u32 peer_fp;
+	unsigned long last_rx;		/* jiffies of the last valid packet */
+	bool ack_pending;
+	struct dslite_replay replay;
+	struct dslite_sync_stats st;
+	struct delayed_work work;	/* flush, hello, retransmit, bulk */
+	bool dying;
 	u32 id;
 	char ifname[IFNAMSIZ];		/* remote-backup interface */
 	u8 peer[16];
@@ -348,6 +395,20 @@ struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
 						    const struct in6_addr *aftr,
 						    struct dslite_sl **slp);
 void dslite_ha_free_all(struct dslite_net *dn);
+
+/* sync.c */
+int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
+		      struct netlink_ext_ack *extack);
+void dslite_sync_stop(struct dslite_sl *sl);
+void dslite_sync_note_session(struct dslite_instance *inst,
+			      struct dslite_session *s, bool del);
+void dslite_sync_note_block(struct dslite_instance *inst,
+			    struct dslite_user *u, u32 idx);
+int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl);
+void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
+				 const struct dslite_sync_session *r, bool del);
+void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
+			       const struct dslite_sync_block *b);
 int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_ha_get(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info);

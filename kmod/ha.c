@@ -235,7 +235,19 @@ int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 	sl->role = DSLITE_ROLE_INIT;
 
 	mutex_lock(&dn->lock);
-	err = xa_insert(&dn->sls, sl->id, sl, GFP_KERNEL);
+	if (dslite_sl_by_id(dn, sl->id)) {
+		err = -EBUSY;
+	} else {
+		err = dslite_sync_start(dn, sl, info->extack);
+		if (err) {
+			mutex_unlock(&dn->lock);
+			kfree_sensitive(sl);
+			return err;
+		}
+		err = xa_insert(&dn->sls, sl->id, sl, GFP_KERNEL);
+		if (err)
+			dslite_sync_stop(sl);
+	}
 	mutex_unlock(&dn->lock);
 	if (err) {
 		if (err == -EBUSY)
@@ -299,6 +311,7 @@ int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
 		err = -EBUSY;
 	} else {
 		xa_erase(&dn->sls, sl->id);
+		dslite_sync_stop(sl);
 		memzero_explicit(sl->key, sizeof(sl->key));
 		call_rcu(&sl->rcu, dslite_sl_free_rcu);
 	}
@@ -324,7 +337,8 @@ static int dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 			  nla_put_string(skb, DSLITE_A_SL_VRRP_IF,
 					 sl->vrrp_if))) ||
 	    (sl->has_aftr && nla_put_in6_addr(skb, DSLITE_A_SL_AFTR,
-					      &sl->aftr))) {
+					      &sl->aftr)) ||
+	    dslite_sync_put_stats(skb, sl)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -538,6 +552,7 @@ void dslite_ha_free_all(struct dslite_net *dn)
 	dn->n_sigs = 0;
 	xa_for_each(&dn->sls, id, sl) {
 		xa_erase(&dn->sls, id);
+		dslite_sync_stop(sl);
 		memzero_explicit(sl->key, sizeof(sl->key));
 		call_rcu(&sl->rcu, dslite_sl_free_rcu);
 	}

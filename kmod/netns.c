@@ -28,6 +28,7 @@ static int __net_init dslite_net_init(struct net *net)
 	xa_init(&dn->instances);
 	dn->n_instances = 0;
 	xa_init(&dn->sls);
+	INIT_LIST_HEAD(&dn->sync_socks);
 	INIT_LIST_HEAD(&dn->sigs);
 	return 0;
 }

@@ -263,6 +263,7 @@ int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u)
 	u->blocks[slot].idx = idx;
 	u->blocks[slot].sessions = 0;
 	dslite_log_block(inst, u, idx, true);
+	dslite_sync_note_block(inst, u, idx);
 	if (atomic_inc_return(&inst->n_blocks) > READ_ONCE(inst->peak_blocks))
 		WRITE_ONCE(inst->peak_blocks, atomic_read(&inst->n_blocks));
 	return slot;

@@ -262,6 +262,7 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 	u->blocks[slot].sessions++;
 	dslite_count_new(inst);
 	WRITE_ONCE(inst->gen, inst->gen + 1);
+	dslite_sync_note_session(inst, s, false);
 	return s;
 
 err_free:
@@ -455,8 +456,11 @@ void dslite_sess_touch(struct dslite_instance *inst,
 	if (s->okey.proto != IPPROTO_TCP)
 		return;
 	st = READ_ONCE(s->state);
-	if (dslite_tcp_next(st, tcpflags, dir) != st)
+	if (dslite_tcp_next(st, tcpflags, dir) != st) {
 		WRITE_ONCE(s->state, dslite_tcp_next(st, tcpflags, dir));
+		/* synced on state change, never per packet */
+		dslite_sync_note_session(inst, s, false);
+	}
 }
 
 u32 dslite_sess_expires(struct dslite_instance *inst,
@@ -487,6 +491,7 @@ static void dslite_sess_kill(struct dslite_instance *inst,
 	if (s->dead)
 		return;
 	WRITE_ONCE(s->dead, 1);
+	dslite_sync_note_session(inst, s, true);
 	rhltable_remove(&inst->sess_out, &s->onode, dslite_out_params);
 	rhltable_remove(&inst->sess_in, &s->inode, dslite_in_params);
 	slot = dslite_user_slot(u, s->ikey.pub_port, &inst->cfg);
@@ -695,4 +700,123 @@ void dslite_pool_evict(struct dslite_instance *inst,
 		if (pass == 0)
 			dslite_sess_sweep(inst, false, &f);
 	}
+}
+
+/*
+ * Sync receive (backup side): install a block a peer's user holds. The
+ * block is marked taken on its address; the user is created on demand.
+ * RCU held (softirq).
+ */
+void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
+			       const struct dslite_sync_block *b)
+{
+	u32 nblocks = dslite_blocks_per_addr(inst->cfg.port_lo,
+					     inst->cfg.port_hi,
+					     inst->cfg.block_size);
+	struct dslite_paddr *pa = dslite_pool_find_addr(inst, b->pub_addr);
+	struct in6_addr b4;
+	struct dslite_user *u;
+	int i;
+
+	if (!pa || b->idx >= nblocks)
+		return;
+	memcpy(&b4, b->b4, 16);
+	u = dslite_user_get(inst, &b4, true, sl_id);
+	if (!u)
+		return;
+	spin_lock_bh(&u->lock);
+	if (u->dead || (u->pa && u->pa != pa))
+		goto out;
+	for (i = 0; i < u->n_blocks; i++)
+		if (u->blocks[i].idx == b->idx)
+			goto out;
+	if (u->n_blocks >= min_t(u32, READ_ONCE(inst->cfg.max_blocks),
+				 DSLITE_MAX_BLOCKS_USER))
+		goto out;
+	spin_lock_bh(&inst->pool_lock);
+	if (!test_and_set_bit(b->idx, pa->map))
+		pa->used++;
+	spin_unlock_bh(&inst->pool_lock);
+	u->pa = pa;
+	u->blocks[u->n_blocks].idx = b->idx;
+	u->blocks[u->n_blocks].sessions = 0;
+	u->n_blocks++;
+	if (atomic_inc_return(&inst->n_blocks) > READ_ONCE(inst->peak_blocks))
+		WRITE_ONCE(inst->peak_blocks, atomic_read(&inst->n_blocks));
+out:
+	spin_unlock_bh(&u->lock);
+}
+
+/*
+ * Sync receive: install, refresh or delete a session. Its lifetime is
+ * set from the remaining seconds the master reported.
+ */
+void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
+				 const struct dslite_sync_session *r, bool del)
+{
+	struct dslite_session *s, *any;
+	struct dslite_okey ok = { };
+	struct dslite_ikey ik = { };
+	struct dslite_user *u;
+	struct in6_addr b4;
+	int slot, drop, idx;
+	u32 to;
+
+	memcpy(&b4, r->b4, 16);
+	u = dslite_user_get(inst, &b4, !del, sl_id);
+	if (!u)
+		return;
+	ok.user = u;
+	ok.inner_addr = r->inner_addr;
+	ok.inner_port = r->inner_port;
+	ok.proto = r->proto;
+	ik.pub_addr = r->pub_addr;
+	ik.pub_port = r->pub_port;
+	ik.proto = r->proto;
+
+	spin_lock_bh(&u->lock);
+	if (u->dead)
+		goto out;
+	s = dslite_out_find(inst, &ok, r->remote_addr, r->remote_port, &any);
+	if (del) {
+		if (s)
+			dslite_sess_kill(inst, s);
+		goto out;
+	}
+	to = dslite_timeout_for(r->state, &inst->cfg.to);
+	if (!s) {
+		slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
+		if (slot < 0) {
+			/* the block record went missing: take the block */
+			struct dslite_sync_block b = {
+				.inst_id = inst->id, .pub_addr = r->pub_addr,
+			};
+
+			idx = dslite_block_of_port(ntohs(ik.pub_port),
+						   inst->cfg.port_lo,
+						   inst->cfg.block_size, 65536);
+			if (idx < 0)
+				goto out;
+			b.idx = idx;
+			memcpy(b.b4, r->b4, 16);
+			spin_unlock_bh(&u->lock);
+			dslite_sync_install_block(inst, sl_id, &b);
+			spin_lock_bh(&u->lock);
+			if (u->dead)
+				goto out;
+			slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
+			if (slot < 0)
+				goto out;
+		}
+		s = dslite_sess_insert(inst, u, &ok, &ik, r->remote_addr,
+				       r->remote_port, r->state, slot, &drop);
+		if (!s)
+			goto out;
+	}
+	WRITE_ONCE(s->state, r->state);
+	/* remaining lifetime, not a clock: as if last seen to - remaining ago */
+	WRITE_ONCE(s->last, (u32)jiffies -
+		   (min(r->remaining, to) < to ? (to - r->remaining) * HZ : 0));
+out:
+	spin_unlock_bh(&u->lock);
 }

@@ -101,6 +101,52 @@ int ha_object(int argc, char **argv)
 	return do_ha(argc, argv);
 }
 
+static const char *const sync_stat_names[] = {
+	[DSLITE_SYNC_STAT_TX_PACKETS] = "tx_packets",
+	[DSLITE_SYNC_STAT_TX_RECORDS] = "tx_records",
+	[DSLITE_SYNC_STAT_RX_PACKETS] = "rx_packets",
+	[DSLITE_SYNC_STAT_RX_RECORDS] = "rx_records",
+	[DSLITE_SYNC_STAT_RETRANSMITS] = "retransmits",
+	[DSLITE_SYNC_STAT_RESYNCS] = "resyncs",
+	[DSLITE_SYNC_STAT_BULK_SENT] = "bulk_sent",
+	[DSLITE_SYNC_STAT_BULK_RECEIVED] = "bulk_received",
+	[DSLITE_SYNC_STAT_DROP_AUTH] = "drop_auth",
+	[DSLITE_SYNC_STAT_DROP_REPLAY] = "drop_replay",
+	[DSLITE_SYNC_STAT_DROP_MALFORMED] = "drop_malformed",
+	[DSLITE_SYNC_STAT_DROP_QUEUE_FULL] = "drop_queue_full",
+};
+
+static void sync_print(const struct nlattr *nest, const struct nlattr *lag)
+{
+	uint64_t v[__DSLITE_SYNC_STAT_MAX] = { 0 };
+	const struct nlattr *a;
+	unsigned int i;
+
+	if (!nest)
+		return;
+	mnl_attr_for_each_nested(a, nest) {
+		uint16_t t = mnl_attr_get_type(a);
+
+		if (t < __DSLITE_SYNC_STAT_MAX &&
+		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
+			v[t] = mnl_attr_get_u64(a);
+	}
+	if (ctl.json) {
+		jw_obj_open("sync");
+		for (i = 1; i < sizeof(sync_stat_names) / sizeof(sync_stat_names[0]); i++)
+			if (sync_stat_names[i])
+				jw_uint(sync_stat_names[i], v[i]);
+		jw_uint("lag_ms", lag ? mnl_attr_get_u32(lag) : 0);
+		jw_obj_close();
+		return;
+	}
+	printf("    sync");
+	for (i = 1; i < sizeof(sync_stat_names) / sizeof(sync_stat_names[0]); i++)
+		if (sync_stat_names[i])
+			printf(" %s %llu", sync_stat_names[i], (unsigned long long)v[i]);
+	printf(" lag_ms %u\n", lag ? mnl_attr_get_u32(lag) : 0);
+}
+
 static int sl_print(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
@@ -145,6 +191,7 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 		}
 		if (*aftr)
 			jw_str("aftr", aftr);
+		sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
 		jw_obj_close();
 	} else {
 		printf("service-location %u role %s peer-state %s remote-backup interface %s peer %s port %u%s",
@@ -162,6 +209,7 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 		if (*aftr)
 			printf(" aftr %s", aftr);
 		putchar('\n');
+		sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
 	}
 	return MNL_CB_OK;
 }

@@ -204,6 +204,8 @@ enum dslite_attr {
 	DSLITE_A_SIG_WEIGHT,		/* u32, 1..100 */
 	DSLITE_A_INST_SIG,		/* string: the instance's SIG ("" = none) */
 	DSLITE_A_POOL_SL,		/* u32: the SL owning a pool (0 = none) */
+	DSLITE_A_SL_SYNC,		/* nested (reply): enum dslite_sync_stat */
+	DSLITE_A_SL_LAG,		/* u32 (reply): ms since the last packet */
 
 	__DSLITE_A_MAX,
 };
@@ -222,6 +224,26 @@ enum dslite_sl_peer {
 	DSLITE_PEER_BULK,
 	DSLITE_PEER_IN_SYNC,
 	DSLITE_PEER_MISMATCH,
+};
+
+/* sync counters of a service-location (DSLITE_A_SL_SYNC), all u64 */
+enum dslite_sync_stat {
+	DSLITE_SYNC_STAT_UNSPEC,
+	DSLITE_SYNC_STAT_TX_PACKETS,
+	DSLITE_SYNC_STAT_TX_RECORDS,
+	DSLITE_SYNC_STAT_RX_PACKETS,
+	DSLITE_SYNC_STAT_RX_RECORDS,
+	DSLITE_SYNC_STAT_RETRANSMITS,
+	DSLITE_SYNC_STAT_RESYNCS,
+	DSLITE_SYNC_STAT_BULK_SENT,
+	DSLITE_SYNC_STAT_BULK_RECEIVED,
+	DSLITE_SYNC_STAT_DROP_AUTH,
+	DSLITE_SYNC_STAT_DROP_REPLAY,
+	DSLITE_SYNC_STAT_DROP_MALFORMED,
+	DSLITE_SYNC_STAT_DROP_QUEUE_FULL,
+	DSLITE_SYNC_STAT_PAD,
+
+	__DSLITE_SYNC_STAT_MAX,
 };
 
 enum dslite_sl_hash {
