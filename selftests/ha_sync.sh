@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hot-backup state sync between two AFTRs (no keepalived here: roles and
+# virtual addresses are moved by hand, as dslite-notify would; ha_roles.sh
+# covers keepalived). Proves: blocks and sessions reach the backup with
+# the same public endpoints; a flow continues through the new master with
+# the same public address and port; a TCP transfer survives the switch;
+# a wrong or missing key and a configuration mismatch sync nothing and
+# are reported.
+source "$(dirname "$0")/lib.sh"
+require_root
+require_module
+trap cleanup_ns EXIT
+
+B4=$(ns_add b4) A1=$(ns_add a1) A2=$(ns_add a2) SRV=$(ns_add srv) SW=$(ns_add sw) ||
+	{ fail "create namespaces"; ksft_finish; }
+D() { dslitectl "$@"; }
+sj() { D -n "$1" -j service-location show 1 | json "j[0]$2"; }
+
+ip -n "$SW" link add acc type bridge && ip -n "$SW" link set acc up
+ip -n "$SW" link add upl type bridge && ip -n "$SW" link set upl up
+ip link add b0 netns "$B4" type veth peer name p-b4 netns "$SW"
+for a in "$A1" "$A2"; do
+	n=${a##*_}
+	ip link add a0 netns "$a" type veth peer name p-$n netns "$SW"
+	ip link add u0 netns "$a" type veth peer name q-$n netns "$SW"
+	ip -n "$SW" link set p-$n master acc up
+	ip -n "$SW" link set q-$n master upl up
+done
+ip link add s0 netns "$SRV" type veth peer name q-s netns "$SW"
+ip -n "$SW" link set p-b4 master acc up
+ip -n "$SW" link set q-s master upl up
+ip link add sy0 netns "$A1" type veth peer name sy0 netns "$A2"
+ip -n "$B4" addr add 2001:db8:a::a/64 dev b0 nodad && ip -n "$B4" link set b0 up
+ip -n "$SRV" addr add 203.0.113.2/24 dev s0 && ip -n "$SRV" link set s0 up
+ip -n "$SRV" route add 198.51.100.0/24 via 203.0.113.1
+i=1
+for a in "$A1" "$A2"; do
+	ip -n "$a" addr add 2001:db8:a::1$i/64 dev a0 nodad && ip -n "$a" link set a0 up
+	ip -n "$a" addr add 203.0.113.1$i/24 dev u0 && ip -n "$a" link set u0 up
+	ip -n "$a" addr add 192.0.2.$i/24 dev sy0 && ip -n "$a" link set sy0 up
+	ip netns exec "$a" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+	i=$((i + 1))
+done
+ip -n "$B4" -6 route add 2001:db8::1/128 dev b0
+ip -n "$B4" -6 tunnel add t0 mode ipip6 local 2001:db8:a::a remote 2001:db8::1 dev b0
+ip -n "$B4" link set t0 up && ip -n "$B4" addr add 192.0.0.2/32 dev t0 &&
+	ip -n "$B4" route add default dev t0
+
+KEY=0123456789abcdef-test-key
+setup_aftr() {	# NS PEER KEY INSTANCE-ID
+	D -n "$1" ha set hot-backup on &&
+	D -n "$1" service-location add 1 remote-backup interface sy0 peer "$2" \
+		${3:+authentication-key "$3" hash-algorithm hmac-sha256} &&
+	D -n "$1" service-instance-group add sig1 service-location 1 &&
+	D -n "$1" instance add dsl0 id "$4" aftr 2001:db8::1 service-instance-group sig1 &&
+	ip -n "$1" link set dsl0 up &&
+	D -n "$1" pool add dsl0 198.51.100.0/28 service-location 1 &&
+	ip -n "$1" route add 198.51.100.0/28 dev dsl0
+}
+teardown_aftr() {
+	D -n "$1" instance del dsl0; D -n "$1" service-instance-group del sig1
+	D -n "$1" service-location del 1
+}
+vip_to() {	# NS: move the AFTR address and the pools' next hop there
+	local a
+	for a in "$A1" "$A2"; do
+		ip -n "$a" -6 addr del 2001:db8::1/128 dev a0 2>/dev/null
+		ip -n "$a" addr del 203.0.113.1/32 dev u0 2>/dev/null
+	done
+	ip -n "$1" -6 addr add 2001:db8::1/128 dev a0 nodad
+	ip -n "$1" addr add 203.0.113.1/32 dev u0
+	ip -n "$B4" -6 neigh flush dev b0; ip -n "$SRV" neigh flush dev s0
+}
+wait_state() {	# NS STATE
+	for _ in $(seq 1 40); do
+		[[ "$(sj "$1" '["peer_state"]')" == "$2" ]] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# --- a UDP echo server that reports the source it saw ---------------------
+ip netns exec "$SRV" python3 -c '
+import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0",7777)); s.settimeout(120)
+while True:
+  try: d,a=s.recvfrom(100)
+  except Exception: break
+  s.sendto(("%s:%d" % a).encode(),a)' &
+SRVPID=$!
+probe() { ip netns exec "$B4" python3 -c '
+import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR,1); s.bind(("192.0.0.2",5555))
+s.sendto(b"hi",("203.0.113.2",7777))
+try: print(s.recv(100).decode())
+except Exception: print("none")'; }
+
+# --- 1:1 with a key: sync, then failover ---------------------------------------
+check "aftr1 configured (keyed SL 1)" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
+check "aftr2 configured (keyed SL 1)" setup_aftr "$A2" 192.0.2.1 "$KEY" 1
+vip_to "$A1"
+check "aftr1 role master" D -n "$A1" service-location set 1 role master
+check "aftr2 role backup" D -n "$A2" service-location set 1 role backup
+check "peers see each other in sync (aftr1)" wait_state "$A1" in-sync
+check "peers see each other in sync (aftr2)" wait_state "$A2" in-sync
+
+before=$(probe)
+[[ $before == 198.51.100.* ]] && ok "UDP through aftr1: server saw $before" ||
+	fail "UDP through aftr1" "server saw '$before'"
+# a TCP transfer that will span the switch
+head -c 3000000 /dev/urandom >"${TMPDIR:-/tmp}/tx.$$"
+ip netns exec "$SRV" socat -u TCP-LISTEN:8000,reuseaddr OPEN:"${TMPDIR:-/tmp}/rx.$$",creat,trunc &
+sleep 0.5
+ip netns exec "$B4" bash -c "tc qdisc add dev b0 root tbf rate 4mbit burst 32k latency 400ms 2>/dev/null;
+	socat -u OPEN:${TMPDIR:-/tmp}/tx.$$ TCP:203.0.113.2:8000" &
+TCPPID=$!
+sleep 2
+m=$(D -n "$A1" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)')
+b=$(D -n "$A2" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)')
+assert_eq "the backup holds the master's sessions, same public endpoints" "$b" "$m"
+assert_eq "the backup holds the user's block" \
+	"$(D -n "$A2" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]')" \
+	"$(D -n "$A1" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]')"
+assert_eq "backup translated nothing" "$(D -n "$A2" -j stats show | json 'j[0]["out_packets"]')" 0
+
+# failover: what dslite-notify and keepalived do
+D -n "$A1" service-location set 1 role backup
+vip_to "$A2"
+D -n "$A2" service-location set 1 role master
+after=$(probe)
+assert_eq "UDP continues through aftr2 with the same public address and port" "$after" "$before"
+if wait $TCPPID && sleep 1 && cmp -s "${TMPDIR:-/tmp}/tx.$$" "${TMPDIR:-/tmp}/rx.$$"; then
+	ok "a 3 MB TCP transfer spanning the switch completed intact"
+else
+	fail "a 3 MB TCP transfer spanning the switch completed intact"
+fi
+assert_eq "aftr2 translates after the switch, nothing dropped as standby" \
+	"$(D -n "$A2" -j stats show | json 'j[0]["drop_standby"] == 0 and j[0]["out_packets"] > 0')" True
+st=$(D -n "$A1" -j service-location show 1)
+assert_eq "nothing was dropped by authentication or as malformed" \
+	"$(json '[j[0]["sync"]["drop_auth"], j[0]["sync"]["drop_malformed"]]' <<<"$st")" "[0, 0]"
+echo "# sync counters aftr1: $(json 'j[0]["sync"]' <<<"$st")"
+rm -f "${TMPDIR:-/tmp}/tx.$$" "${TMPDIR:-/tmp}/rx.$$"
+teardown_aftr "$A1"; teardown_aftr "$A2"
+
+# --- wrong key, no key on one side: nothing synced, counted ---------------------
+check "aftr1 with key A" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
+check "aftr2 with key B" setup_aftr "$A2" 192.0.2.1 "another-key-0123456789" 1
+D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
+vip_to "$A1"; probe >/dev/null; sleep 2
+assert_eq "wrong key: aftr2 drops and counts" "$(sj "$A2" '["sync"]["drop_auth"] > 0')" True
+assert_eq "wrong key: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
+assert_eq "wrong key: peer never seen" "$(sj "$A2" '["peer_state"]')" down
+teardown_aftr "$A2"
+check "aftr2 without a key" setup_aftr "$A2" 192.0.2.1 "" 1
+D -n "$A2" service-location set 1 role backup; probe >/dev/null; sleep 2
+assert_eq "no key on one side: the keyed side refuses the plain packets" "$(sj "$A1" '["sync"]["drop_auth"] > 0')" True
+assert_eq "no key on one side: the plain side refuses the signed packets" "$(sj "$A2" '["sync"]["drop_auth"] > 0')" True
+assert_eq "no key on one side: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
+teardown_aftr "$A1"; teardown_aftr "$A2"
+
+# --- configuration mismatch: different instance id -------------------------------
+check "aftr1 instance id 1" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
+check "aftr2 instance id 2" setup_aftr "$A2" 192.0.2.1 "$KEY" 2
+D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
+vip_to "$A1"
+check "mismatch reported (aftr2)" wait_state "$A2" config-mismatch
+check "mismatch reported (aftr1)" wait_state "$A1" config-mismatch
+probe >/dev/null; sleep 1
+assert_eq "mismatch: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
+teardown_aftr "$A1"; teardown_aftr "$A2"
+kill $SRVPID 2>/dev/null
+ksft_finish
