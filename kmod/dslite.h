@@ -183,10 +183,15 @@ struct dslite_user {
 	u32 sl_id;			/* the SL the B4 arrives through */
 	u32 n_sessions;
 	u8 n_blocks;
+	u8 cap;				/* room in @blocks */
 	bool dead;			/* unhashed, being freed */
 	unsigned long idle_since;	/* jiffies, when n_sessions hit 0 */
 	struct rcu_head rcu;
-	struct dslite_user_block blocks[];
+	/*
+	 * Grows when max-blocks-per-user is raised; read and written only
+	 * under @lock, so the old array can go at once.
+	 */
+	struct dslite_user_block *blocks;
 };
 
 /* key of the inside (EIM mapping) index: every session of one mapping */
@@ -309,6 +314,7 @@ struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
 					   __be32 addr);
 bool dslite_pool_overlaps(struct dslite_net *dn, __be32 prefix, u8 plen);
 int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u);
+int dslite_user_grow(struct dslite_user *u, u32 max_blocks);
 void dslite_block_release(struct dslite_instance *inst,
 			  struct dslite_paddr *pa, u32 idx);
 void dslite_pool_expire_resting(struct dslite_instance *inst, bool all);

@@ -227,6 +227,31 @@ static struct dslite_paddr *dslite_pick_addr(struct dslite_instance *inst,
 }
 
 /*
+ * Make room for one more block in @u->blocks (the quota may have been
+ * raised since the user was created). Caller holds u->lock, as does
+ * every reader of the array, so the old one is freed at once.
+ */
+int dslite_user_grow(struct dslite_user *u, u32 max_blocks)
+{
+	struct dslite_user_block *nb;
+	u32 cap;
+
+	lockdep_assert_held(&u->lock);
+	if (u->n_blocks < u->cap)
+		return 0;
+	cap = clamp_t(u32, max_t(u32, 2 * u->cap, max_blocks), 1,
+		      DSLITE_MAX_BLOCKS_USER);
+	if (cap <= u->n_blocks)
+		return -EDQUOT;
+	nb = krealloc_array(u->blocks, cap, sizeof(*nb), GFP_ATOMIC);
+	if (!nb)
+		return -ENOMEM;
+	u->blocks = nb;
+	u->cap = cap;
+	return 0;
+}
+
+/*
  * Give user @u one more block: on its address if it has one (paired
  * pooling), else on a random address with room. Caller holds u->lock.
  * Returns the slot index in u->blocks, -EDQUOT at the user's block quota,
@@ -242,6 +267,8 @@ int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u)
 	if (u->n_blocks >= min_t(u32, READ_ONCE(inst->cfg.max_blocks),
 				 DSLITE_MAX_BLOCKS_USER))
 		return -EDQUOT;
+	if (dslite_user_grow(u, READ_ONCE(inst->cfg.max_blocks)))
+		return -ENOMEM;
 
 	spin_lock_bh(&inst->pool_lock);
 	pa = u->pa ? u->pa : dslite_pick_addr(inst, nblocks, u->sl_id);

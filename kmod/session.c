@@ -105,7 +105,10 @@ static void dslite_sess_free_rcu(struct rcu_head *head)
 
 static void dslite_user_free_rcu(struct rcu_head *head)
 {
-	kfree(container_of(head, struct dslite_user, rcu));
+	struct dslite_user *u = container_of(head, struct dslite_user, rcu);
+
+	kfree(u->blocks);
+	kfree(u);
 	atomic_dec(&dslite_live_users);
 }
 
@@ -145,9 +148,15 @@ struct dslite_user *dslite_user_get(struct dslite_instance *inst,
 
 	nb = min_t(u32, READ_ONCE(inst->cfg.max_blocks),
 		   DSLITE_MAX_BLOCKS_USER);
-	u = kzalloc(struct_size(u, blocks, nb), GFP_ATOMIC);
+	u = kzalloc(sizeof(*u), GFP_ATOMIC);
 	if (!u)
 		return NULL;
+	u->cap = max_t(u32, nb, 1);
+	u->blocks = kcalloc(u->cap, sizeof(*u->blocks), GFP_ATOMIC);
+	if (!u->blocks) {
+		kfree(u);
+		return NULL;
+	}
 	u->b4 = *b4;
 	u->sl_id = sl_id;
 	spin_lock_init(&u->lock);
@@ -155,6 +164,7 @@ struct dslite_user *dslite_user_get(struct dslite_instance *inst,
 	old = rhashtable_lookup_get_insert_fast(&inst->users, &u->node,
 						dslite_user_params);
 	if (old) {
+		kfree(u->blocks);
 		kfree(u);
 		return IS_ERR(old) ? NULL : old;
 	}
@@ -731,7 +741,8 @@ void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 		if (u->blocks[i].idx == b->idx)
 			goto out;
 	if (u->n_blocks >= min_t(u32, READ_ONCE(inst->cfg.max_blocks),
-				 DSLITE_MAX_BLOCKS_USER))
+				 DSLITE_MAX_BLOCKS_USER) ||
+	    dslite_user_grow(u, READ_ONCE(inst->cfg.max_blocks)))
 		goto out;
 	spin_lock_bh(&inst->pool_lock);
 	if (!test_and_set_bit(b->idx, pa->map))

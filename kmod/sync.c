@@ -346,14 +346,22 @@ static void dslite_bulk_user(struct dslite_bulk *b,
 	struct dslite_sync_block r = { .inst_id = inst->id };
 	int i;
 
+	u16 idx[DSLITE_MAX_BLOCKS_USER];
+	int n;
+
 	if (u->sl_id != b->sl->id || !u->pa)
 		return;
 	memcpy(r.b4, &u->b4, 16);
 	r.pub_addr = u->pa->addr;
-	for (i = 0; i < u->n_blocks; i++) {
+	/* the block array is read under the user's lock only */
+	spin_lock_bh(&u->lock);
+	for (n = 0; n < u->n_blocks; n++)
+		idx[n] = u->blocks[n].idx;
+	spin_unlock_bh(&u->lock);
+	for (i = 0; i < n; i++) {
 		u8 *rec = dslite_bulk_room(b, 2 + DSLITE_REC_BLOCK_LEN);
 
-		r.idx = u->blocks[i].idx;
+		r.idx = idx[i];
 		b->len += dslite_sync_put_block(rec, 2 + DSLITE_REC_BLOCK_LEN,
 						&r);
 	}
