@@ -128,7 +128,8 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 		goto out_drop;
 	/* RFC 6040 decapsulation: carry congestion experienced inward */
 	if (outer_ecn == INET_ECN_CE) {
-		if (!INET_ECN_is_capable(ip_hdr(skb)->tos)) {
+		/* INET_ECN_is_capable() misses ECT(1): test for Not-ECT */
+		if (INET_ECN_is_not_ect(ip_hdr(skb)->tos)) {
 			drop = DSLITE_STAT_DROP_BAD_HEADER;
 			goto out_drop;
 		}
