@@ -9,7 +9,7 @@ cd "$(dirname "$0")" || exit 1
 if [[ $# -gt 0 ]]; then
 	tests=("$@")
 else
-	read -ra tests <<<"$(sed -n 's/^TEST_PROGS *:= *//p' Makefile)"
+	read -ra tests <<<"$(make -s --no-print-directory print-tests)"
 fi
 timeout=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
 echo "TAP version 13"
