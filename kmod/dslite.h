@@ -253,6 +253,7 @@ struct dslite_instance {
 	struct rhltable sess_out;	/* by struct dslite_okey */
 	struct rhltable sess_in;	/* by struct dslite_ikey */
 	atomic_t n_sessions;
+	atomic_t ip_id;			/* ids of reassembled datagrams */
 	atomic_t n_users;
 	atomic_t n_blocks;
 	u32 peak_sessions;

@@ -93,6 +93,7 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	struct dslite_sl *sl = NULL;
 	struct net_device *dev;
 	struct in6_addr b4;
+	bool reassembled = false;
 	u8 outer_ecn;
 	int drop;
 
@@ -150,9 +151,22 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 			rcu_read_unlock();
 			return 0;	/* queued, or dropped and counted */
 		}
+		reassembled = true;
 	}
 	if (dslite_nat_out(inst, &b4, skb, sl ? sl->id : 0))
 		goto out_free;	/* counted by nat_out */
+	if (reassembled) {
+		/*
+		 * It will be fragmented again on the way out: B4s choose IP
+		 * ids alone, so two of them behind one public address may
+		 * collide at the receiver. Give it an id of the instance's.
+		 */
+		struct iphdr *iph = ip_hdr(skb);
+		__be16 id = htons((u16)atomic_inc_return(&inst->ip_id));
+
+		csum_replace2(&iph->check, iph->id, id);
+		iph->id = id;
+	}
 
 	skb_scrub_packet(skb, false);
 	skb->protocol = htons(ETH_P_IP);
