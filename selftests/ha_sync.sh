@@ -115,7 +115,11 @@ sleep 0.5
 ip netns exec "$B4" bash -c "tc qdisc add dev b0 root tbf rate 4mbit burst 32k latency 400ms 2>/dev/null;
 	socat -u OPEN:${TMPDIR:-/tmp}/tx.$$ TCP:203.0.113.2:8000" &
 TCPPID=$!
-sleep 2
+# compare once the transfer's session exists on the master (slow kernels)
+has_tcp() { [[ $(D -n "$A1" -j session show proto tcp | json 'len(j)') -ge 1 ]]; }
+for _ in $(seq 1 40); do has_tcp && break; sleep 0.25; done
+check "the TCP transfer has its session on the master" has_tcp
+sleep 1
 m=$(D -n "$A1" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)')
 b=$(D -n "$A2" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)')
 assert_eq "the backup holds the master's sessions, same public endpoints" "$b" "$m"
