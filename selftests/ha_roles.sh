@@ -4,19 +4,26 @@
 # Hot backup, 1:1, with real keepalived (VRRPv3) driving the roles through
 # keepalived-scripts/dslite-notify and dslite-track:
 #
-#   b4a 2001:db8:1::a  \                      / aftr1 acc ::11  upl .11 \
-#   b4b 2001:db8:1::b  -- access bridge (br) -                          - uplink bridge (br) -- srv 203.0.113.2
-#   (ipip6 t0, 192.0.0.2, to 2001:db8::1)     \ aftr2 acc ::12  upl .12 /   (198.51.100.0/24 via 203.0.113.1)
-#                                               aftr1 sync 192.0.2.1 -- aftr2 sync 192.0.2.2
+#   access bridge: b4a 2001:db8:1::a, b4b 2001:db8:1::b (ipip6 t0, inner
+#                  192.0.0.2, to 2001:db8::1), aftr1 acc 2001:db8:1::11,
+#                  aftr2 acc 2001:db8:1::12
+#   uplink bridge: aftr1 upl 203.0.113.11, aftr2 upl 203.0.113.12,
+#                  srv 203.0.113.2 (routes 198.51.100.0/24 via 203.0.113.1)
+#   sync link:     aftr1 192.0.2.1 -- aftr2 192.0.2.2 (the remote-backup
+#                  interface of SL 1)
 #
-# The AFTR address 2001:db8::1 (access) and 203.0.113.1 (uplink) are the
-# VRRP virtual addresses of a sync group; keepalived.conf is generated from
-# keepalived-scripts/keepalived-1to1.conf (interface names, script paths,
-# and on aftr2 state BACKUP / priority 100). Both routers run hot backup on
-# with SL 1, group sig1 and instance dsl0 with pool 198.51.100.0/24.
+# The AFTR address 2001:db8::1 (access) and 203.0.113.1 (uplink, the
+# pool's next hop) are keepalived's virtual addresses; keepalived.conf is
+# generated from keepalived-scripts/keepalived-1to1.conf (interface names,
+# script paths, and on aftr2 state BACKUP / priority 100). Both routers
+# run hot backup on with SL 1, group sig1 and instance dsl0 with pool
+# 198.51.100.0/24. A logger on keepalived's PATH records what dslite-notify
+# logs (there is no syslog in the VM), shown when something fails.
 #
 # Sessions surviving a failover (the state sync channel) are not checked
-# here: only roles and NEW flows:
+# here: only roles and NEW flows. After each change the SL role must also
+# match keepalived's own state (its log), which catches notify scripts that
+# ran out of order.
 #  1. convergence: aftr1 master, aftr2 backup, the VIPs on aftr1
 #  2. UDP and ping from both B4s reach srv from a pool address via aftr1
 #  3. what reaches aftr2 (backup) is dropped and counted (drop_standby),
@@ -58,7 +65,7 @@ POOL=198.51.100.0/24
 KEY=dslite-ha-roles-test-key-0123456789
 TRACK_INTERVAL=${DSLITE_HA_TRACK_INTERVAL:-10}
 TRACK_TIMEOUT=${DSLITE_HA_TRACK_TIMEOUT:-30}
-declare -A KA_PID
+declare -A KA_PID KA_LOG
 KA_STARTS=0
 
 # ka_reaped ROUTER: its keepalived is gone; topo_cleanup must not signal
@@ -204,15 +211,17 @@ aftr "$A2" 2 192.0.2.1 || die "aftr2 setup"
 assert_eq "before keepalived: both roles init" "$(role "$A1") $(role "$A2")" "init init"
 
 # --- keepalived ----------------------------------------------------------------
-# the shipped 1:1 config with this topology's names; every substitution
-# must hit, so a reshaped template fails here instead of testing nothing
+# The shipped 1:1 config with this topology's names (eth0 -> acc, eth1 ->
+# upl), the repo's scripts, and on aftr2 state BACKUP / priority 100. The
+# checks below make sure every substitution hit, so a reshaped template
+# fails here instead of silently testing something else.
 TPL=${DSLITE_HA_TEMPLATE:-$REPO/keepalived-scripts/keepalived-1to1.conf}
 gen_conf() {	# ROUTER: print keepalived.conf for aftr1 or aftr2
 	local s=(
 		-e "s|/usr/local/sbin/dslite-notify|$REPO/keepalived-scripts/dslite-notify --dslitectl $DSLITECTL|g"
 		-e "s|/usr/local/sbin/dslite-track|$REPO/keepalived-scripts/dslite-track --dslitectl $DSLITECTL|g"
-		-e "s/^\( *\)interval 1\$/\1interval $TRACK_INTERVAL\n\1timeout $TRACK_TIMEOUT/"
-		-e "s/interface eth0/interface acc/" -e "s/interface eth1/interface upl/")
+		-e "s/^\( *\)interval 1\( .*\)\?\$/\1interval $TRACK_INTERVAL\n\1timeout $TRACK_TIMEOUT/"
+		-e "s/\beth0\b/acc/g" -e "s/\beth1\b/upl/g")
 	[[ $1 == aftr2 ]] && s+=(-e "s/state MASTER/state BACKUP/" -e "s/priority 150/priority 100/")
 	sed "${s[@]}" "$TPL"
 }
@@ -221,28 +230,32 @@ gen_conf aftr2 >"$T/ka-aftr2.conf"
 py_checks "keepalived configs" '
 import re
 tpl, c1, c2 = (re.sub(r"#.*", "", open(f).read()) for f in sys.argv[1:4])
-repo, ctl, ival = sys.argv[4], sys.argv[5], sys.argv[6]
+repo, ctl, ival, vip6, vip4 = sys.argv[4:9]
 for name, c, st, pr in (("aftr1", c1, "MASTER", "150"), ("aftr2", c2, "BACKUP", "100")):
-    check(name + " conf: the group notify is the repo dslite-notify --sl 1",
-          re.findall(r"^\s*notify \"(.*)\"", c, re.M), [repo + "/keepalived-scripts/dslite-notify --dslitectl " + ctl + " --sl 1"])
-    check(name + " conf: the track script is the repo dslite-track --sl 1",
-          re.findall(r"^\s*script \"(.*)\"", c, re.M), [repo + "/keepalived-scripts/dslite-track --dslitectl " + ctl + " --sl 1"])
-    check(name + " conf: no script left at an installed path", "/usr/local/sbin" in c, False)
-    check(name + " conf: the track interval is the test one", re.findall(r"interval (\d+)", c), [ival])
-    check(name + " conf: interfaces acc and upl", re.findall(r"interface (\S+)", c), ["acc", "upl"])
-    check(name + " conf: state and priority", (re.findall(r"state (\S+)", c), re.findall(r"priority (\d+)", c)),
-          ([st, st], [pr, pr]))
-    check(name + " conf: track weight is the template one", re.findall(r"weight (\S+)", c),
-          re.findall(r"weight (\S+)", tpl))
-    check(name + " conf: VRRPv3, advert_int 1, sync group of both instances",
-          ("vrrp_version 3" in c, re.findall(r"advert_int (\d+)", c), "vrrp_sync_group aftr_sl1" in c), (True, ["1", "1"], True))
+    n = len(re.findall(r"^\s*vrrp_instance\s", c, re.M))
+    check(name + " conf: has a vrrp_instance", n >= 1, True)
+    check(name + " conf: every notify is the repo dslite-notify --sl 1",
+          sorted(set(re.findall(r"^\s*notify\s+\"(.*)\"", c, re.M))), [repo + "/keepalived-scripts/dslite-notify --dslitectl " + ctl + " --sl 1"])
+    check(name + " conf: every track script is the repo dslite-track --sl 1",
+          sorted(set(re.findall(r"^\s*script\s+\"(.*)\"", c, re.M))), [repo + "/keepalived-scripts/dslite-track --dslitectl " + ctl + " --sl 1"])
+    check(name + " conf: no installed path or eth* name left",
+          re.findall(r"/usr/local/sbin\S*|\beth\d\b", c), [])
+    check(name + " conf: the track interval is the test one", sorted(set(re.findall(r"interval\s+(\d+)", c))), [ival])
+    check(name + " conf: every instance is " + st + ", priority " + pr,
+          (sorted(set(re.findall(r"^\s*state\s+(\S+)", c, re.M))), sorted(set(re.findall(r"priority\s+(\d+)", c)))), ([st], [pr]))
+    check(name + " conf: track weight is the template one", re.findall(r"weight\s+(\S+)", c),
+          re.findall(r"weight\s+(\S+)", tpl))
+    check(name + " conf: VRRPv3, advert_int 1",
+          ("vrrp_version 3" in c, sorted(set(re.findall(r"advert_int\s+(\d+)", c)))), (True, ["1"]))
+    check(name + " conf: the VIPs are the ones of this topology (%s, %s)" % (vip6, vip4),
+          (vip6 + "/" in c, vip4 + "/" in c), (True, True))
 # a failing track script must take the master below the backup, or the
 # backup (which preempts only a lower priority) never takes over
-w = [int(x) for x in re.findall(r"weight (-?\d+)", c1)]
-p1, p2 = int(re.findall(r"priority (\d+)", c1)[0]), int(re.findall(r"priority (\d+)", c2)[0])
+w = [int(x) for x in re.findall(r"weight\s+(-?\d+)", c1)]
+p1, p2 = int(re.findall(r"priority\s+(\d+)", c1)[0]), int(re.findall(r"priority\s+(\d+)", c2)[0])
 check("confs: master priority + track weight (%d%+d) is below the backup priority (%d)" % (p1, w[0] if w else 0, p2),
       bool(w) and p1 + w[0] < p2, True)
-' "$TPL" "$T/ka-aftr1.conf" "$T/ka-aftr2.conf" "$REPO" "$DSLITECTL" "$TRACK_INTERVAL"
+' "$TPL" "$T/ka-aftr1.conf" "$T/ka-aftr2.conf" "$REPO" "$DSLITECTL" "$TRACK_INTERVAL" "$VIP6" "$VIP4"
 for r in aftr1 aftr2; do
 	ns=${NS_PREFIX}_$r
 	if out=$(ip netns exec "$ns" keepalived -t -f "$T/ka-$r.conf" 2>&1); then
@@ -268,10 +281,34 @@ ka_start() {	# ROUTER
 	KA_STARTS=$((KA_STARTS + 1))
 	mkdir -p "$T/run-$r"
 	rm -f "$T/run-$r"/*.pid
-	ns_bg "$ns" "$T/ka-$r.$KA_STARTS.log" env PATH="$T/bin:$PATH" \
+	KA_LOG[$r]=$T/ka-$r.$KA_STARTS.log
+	ns_bg "$ns" "${KA_LOG[$r]}" env PATH="$T/bin:$PATH" \
 		DSLITE_HA_NOTIFY_LOG="$T/notify-$r.log" keepalived -n -l -D -G -P -f "$T/ka-$r.conf" \
 		-p "$T/run-$r/k.pid" -r "$T/run-$r/v.pid" -c "$T/run-$r/c.pid"
 	KA_PID[$r]=$NT_PID
+}
+# vrrp_role ROUTER: the role keepalived's last transition there implies
+vrrp_role() {
+	local st
+	st=$(grep -oE "Entering [A-Z]+ STATE" "${KA_LOG[$1]}" 2>/dev/null | tail -n 1 | cut -d' ' -f2)
+	case $st in MASTER) echo master ;; BACKUP | FAULT) echo backup ;; *) echo "none" ;; esac
+}
+# agree STEP ROUTER...: the module role follows keepalived's state (a
+# mismatch is what out-of-order notify scripts leave behind)
+agree() {
+	local step=$1 r ns want got
+	shift
+	for r in "$@"; do
+		ns=${NS_PREFIX}_$r
+		want=$(vrrp_role "$r") got=$(role "$ns")
+		if [[ $got == "$want" ]]; then
+			ok "$step: $r: the SL role follows keepalived's state ($want)"
+		else
+			fail "$step: $r: the SL role follows keepalived's state" "role $got, keepalived $want"
+			ka_log "$r" "Entering" 4
+			notify_log "$r" | tail -n 4
+		fi
+	done
 }
 # ka_crash ROUTER: SIGKILL keepalived and its VRRP child (no goodbye)
 ka_crash() {
@@ -297,6 +334,8 @@ fi
 wait_for 10 has_vips "$A1"
 check "1: the VIPs ($VIP6, $VIP4) are on aftr1" has_vips "$A1"
 check "1: no VIP on aftr2" no_vips "$A2"
+sleep 2	# let late notify scripts finish
+agree 1 aftr1 aftr2
 echo "# [1] converged in $(since "$t0") s; peer states (informational): $(for ns in "$A1" "$A2"; do
 	dslitectl -n "$ns" -j service-location show 1 | grep -o '"peer_state":"[a-z-]*"'; done | tr '\n' ' ')"
 
@@ -420,6 +459,7 @@ else
 fi
 wait_for 10 has_vips "$A2"
 check "4: the VIPs moved to aftr2" has_vips "$A2"
+agree 4 aftr2
 wait_flow 4 "$t0"
 flows 4 "$A2" "$A1" 4200
 
@@ -443,6 +483,7 @@ wait_for 10 has_vips "$A1"
 check "5: the VIPs are back on aftr1" has_vips "$A1"
 wait_for 10 no_vips "$A2"
 check "5: aftr2 released them" no_vips "$A2"
+agree 5 aftr1 aftr2
 wait_flow 5 "$t0"
 flows 5 "$A1" "$A2" 4300
 
@@ -478,6 +519,7 @@ else
 	fail "6: restored: aftr1 master, aftr2 backup" "not within $lim s"
 	show_state
 fi
+agree 6 aftr1 aftr2
 
 section "7. keepalived on the master (aftr1) stops cleanly"
 t0=$(now)
