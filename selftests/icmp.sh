@@ -99,10 +99,14 @@ ip -n "$FAR" link set veth0 mtu 1500
 
 # --- an error matching no session -------------------------------------------
 section "an ICMP error matching no session is dropped"
-# b4a's session: its public address, and a port of that address nobody uses
+# b4a's public address; a port of it no session of any protocol uses; and
+# the public port of one of b4a's UDP sessions that no TCP session uses
+# (traceroute -T above made TCP sessions, which may sit on any port, so the
+# sessions are read now, not earlier)
+D -j session show >"$T/sess_ns.json"
 PUB=$(pyq '[s["public_addr"] for s in j if s["b4"] == "'"$TOPO_B4A6"'"][0]' "$T/sess_pu.json")
-PPORT=$(pyq '[s["public_port"] for s in j if s["b4"] == "'"$TOPO_B4A6"'"][0]' "$T/sess_pu.json")
-FREE=$(pyq 'next(p for p in range(1024, 65536) if p not in {s["public_port"] for s in j if s["public_addr"] == "'"$PUB"'"})' "$T/sess_pu.json")
+PPORT=$(pyq 'next(s["public_port"] for s in j if s["b4"] == "'"$TOPO_B4A6"'" and s["proto"] == "udp" and s["public_addr"] == "'"$PUB"'" and not any(t["proto"] == "tcp" and t["public_addr"] == s["public_addr"] and t["public_port"] == s["public_port"] for t in j))' "$T/sess_ns.json")
+FREE=$(pyq 'next(p for p in range(1024, 65536) if p not in {s["public_port"] for s in j if s["public_addr"] == "'"$PUB"'"})' "$T/sess_ns.json")
 {
 	# a UDP quote from a public port without session, and a TCP quote
 	# from the public port of a UDP session (no TCP session there)

@@ -81,7 +81,10 @@ section "idle sessions expire, busy and established ones stay"
 b_gone() { [[ $(ctr users) -eq 1 ]]; }
 check "b4b's sessions expire and its user goes (users: 1)" wait_for 30 b_gone
 blocks=$(ctr blocks) used=$(D -j pool show | jnum blocks_used)
-assert_eq "b4b's block rests: blocks gauge 1, pool still has 2 in use" "$blocks/$used" "1/2"
+# (b4a may have a resting block of its own too, if its first session
+# expired before its next flows began on a slow kernel)
+assert_eq "b4b's block rests: one block allocated, the pool counts more in use" \
+	"$blocks/$((used > blocks))" "1/1"
 closed_gone() { ! has_session "$TOPO_B4A6" tcp 4301; }
 check "the closing tcp session expires" wait_for 30 closed_gone
 snap survivors b4 "$TOPO_B4A6"
@@ -101,25 +104,25 @@ assert_eq "the idle established connection still worked when it closed" "$(pyq '
 section "everything expires; blocks rest, then are free"
 no_sessions() { [[ $(ctr sessions) -eq 0 ]]; }
 check "every session expires" wait_for 40 no_sessions
-# poll with dslitectl only (fast even on a debug kernel): t1 = first time
-# no block is allocated, t_used = last time the pool still counted one
-# (resting), t_free = first time it did not. The rest lasted at least
-# t_used - t1.
-t1= t_used= t_free= used_at_t1=
-end=$(($(date +%s) + 40))
-while [[ $(date +%s) -lt $end ]]; do
+# poll with dslitectl only (fast even on a debug kernel), timed by the
+# kernel's clock (/proc/uptime, no fork): t1 = first time no block is
+# allocated, t_used = last time the pool still counted one (resting),
+# t_free = first time it did not. The rest lasted at least t_used - t1.
+uptime_ms() { local up _; read -r up _ </proc/uptime; echo $((${up/./} * 10)); }
+t0=$(uptime_ms) t1= t_used= t_free= used_at_t1= polls=0
+while [[ $(($(uptime_ms) - t0)) -lt 40000 ]]; do
 	st=$(D -j stats show instance "$TOPO_INST")
 	if [[ $(jnum blocks <<<"$st") -eq 0 && $(jnum users <<<"$st") -eq 0 ]]; then
-		t1=$(date +%s%N)
+		t1=$(uptime_ms)
 		used_at_t1=$(D -j pool show | jnum blocks_used)
 		break
 	fi
 	sleep 0.1
 done
-end=$(($(date +%s) + HOLD + 30))
-while [[ -n $t1 && $(date +%s) -lt $end ]]; do
+while [[ -n $t1 && $(($(uptime_ms) - t1)) -lt $(((HOLD + 30) * 1000)) ]]; do
 	used=$(D -j pool show | jnum blocks_used)
-	now=$(date +%s%N)
+	now=$(uptime_ms)
+	polls=$((polls + 1))
 	if [[ $used -gt 0 ]]; then
 		t_used=$now
 	else
@@ -128,10 +131,13 @@ while [[ -n $t1 && $(date +%s) -lt $end ]]; do
 	fi
 	sleep 0.1
 done
+echo "# hold-down timeline (ms after the last session expired): blocks released by" \
+	"$((${t1:-0} - t0)), pool still busy at $((${t_used:-0} - t0)), free at $((${t_free:-0} - t0))" \
+	"($polls pool polls)"
 check "users and blocks gauges return to zero" test -n "$t1"
 check "the released blocks rest first (pool blocks_used $used_at_t1 > 0)" test "${used_at_t1:-0}" -gt 0
 check "then the pool has every block back" test -n "$t_free"
-rest_ms=$(((${t_used:-0} - ${t1:-0}) / 1000000))
+rest_ms=$((${t_used:-0} - ${t1:-0}))
 check "they rested at least half the $HOLD s hold-down (>= $rest_ms ms observed)" \
 	test "$rest_ms" -ge $((HOLD * 500))
 stats_json >"$T/st_end.json"
