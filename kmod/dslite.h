@@ -392,6 +392,10 @@ void dslite_plant(void);	/* plant.c, test builds only */
 static inline void dslite_plant(void) { }
 #endif
 
+/* guard.c */
+int dslite_guard_start(struct dslite_net *dn);
+void dslite_guard_stop(struct dslite_net *dn);
+
 /* ha.c */
 struct dslite_sl *dslite_sl_by_id(struct dslite_net *dn, u32 id);
 struct dslite_sig *dslite_sig_by_name(struct dslite_net *dn, const char *name);

@@ -222,9 +222,18 @@ struct dslite_instance *dslite_instance_create(struct dslite_net *dn,
 	if (err)
 		goto err_tables;
 
+	if (!dn->n_instances) {
+		err = dslite_guard_start(dn);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot register the input hook");
+			goto err_dev;
+		}
+	}
 	err = xa_insert(&dn->instances, id, inst, GFP_KERNEL);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot insert the instance");
+		if (!dn->n_instances)
+			dslite_guard_stop(dn);
 		goto err_dev;
 	}
 	dn->n_instances++;
@@ -264,7 +273,8 @@ void dslite_instance_destroy(struct dslite_instance *inst)
 	lockdep_assert_held(&dn->lock);
 
 	xa_erase(&dn->instances, inst->id);
-	dn->n_instances--;
+	if (!--dn->n_instances)
+		dslite_guard_stop(dn);
 	WRITE_ONCE(inst->dying, true);
 	dslite_dev_destroy(inst);	/* no more xmit after this */
 	cancel_delayed_work_sync(&inst->gc_work);

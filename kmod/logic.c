@@ -110,3 +110,26 @@ int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd)
 	}
 	return -1;
 }
+
+bool dslite_frag_ok(u8 proto, u16 frag_off, u32 len)
+{
+	u32 offset = frag_off & 0x1fff;		/* IP_OFFSET, 8-byte units */
+	u32 need;
+
+	if (proto == 6 && offset == 1)
+		return false;
+	if (offset)
+		return true;
+	switch (proto) {
+	case 6:
+		need = 20;
+		break;
+	case 17:
+	case 1:
+		need = 8;
+		break;
+	default:
+		need = 0;
+	}
+	return len >= need;
+}

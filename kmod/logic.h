@@ -53,4 +53,14 @@ int dslite_block_of_port(u32 port, u32 lo, u32 size, u32 nblocks);
  */
 int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd);
 
+/*
+ * May an IPv4 fragment be queued for reassembly? @proto is the IP
+ * protocol, @frag_off the host-order flags+offset field, @len the bytes
+ * of payload after the IP header. Refuses the fragments that can smuggle
+ * a transport header past a filter (RFC 1858 section 3, RFC 3128): a TCP
+ * fragment at offset 1 (8 bytes), and a first fragment too short to hold
+ * the transport header (TCP 20, UDP 8, ICMP 8 bytes).
+ */
+bool dslite_frag_ok(u8 proto, u16 frag_off, u32 len);
+
 #endif /* _DSLITE_LOGIC_H */

@@ -39,8 +39,16 @@
 static int dslite_defrag(struct dslite_instance *inst, struct sk_buff *skb,
 			 u32 user)
 {
+	const struct iphdr *iph = ip_hdr(skb);
 	int err;
 
+	/* tiny and offset-1 fragments could hide TCP flags (RFC 1858) */
+	if (!dslite_frag_ok(iph->protocol, ntohs(iph->frag_off),
+			    ntohs(iph->tot_len) - iph->ihl * 4)) {
+		DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_FRAGMENT);
+		kfree_skb(skb);
+		return -EINVAL;
+	}
 	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 	skb->dev = inst->dev;
 	local_bh_disable();

@@ -410,6 +410,37 @@ static void pick_cases(void)
 		  bad);
 }
 
+static void frag_cases(void)
+{
+	static const struct {
+		u8 proto;
+		u16 frag_off;
+		u32 len;
+		bool ok;
+		const char *what;
+	} c[] = {
+		{ 6, 0x2000, 8, false, "TCP first fragment of 8 bytes (tiny)" },
+		{ 6, 0x2000, 19, false, "TCP first fragment of 19 bytes" },
+		{ 6, 0x2000, 20, true, "TCP first fragment of 20 bytes" },
+		{ 6, 0x2001, 16, false, "TCP fragment at offset 1 (RFC 1858)" },
+		{ 6, 0x0001, 16, false, "TCP last fragment at offset 1" },
+		{ 6, 0x2002, 8, true, "TCP fragment at offset 2" },
+		{ 6, 0x0003, 1, true, "TCP last fragment at offset 3, 1 byte" },
+		{ 17, 0x2000, 7, false, "UDP first fragment of 7 bytes" },
+		{ 17, 0x2000, 8, true, "UDP first fragment of 8 bytes" },
+		{ 17, 0x2001, 8, true, "UDP fragment at offset 1" },
+		{ 1, 0x2000, 4, false, "ICMP first fragment of 4 bytes" },
+		{ 1, 0x2000, 8, true, "ICMP first fragment of 8 bytes" },
+		{ 47, 0x2000, 0, true, "GRE first fragment of 0 bytes (not ours to judge)" },
+		{ 6, 0x4000, 20, true, "DF only, no offset: a whole TCP segment's header" },
+	};
+	size_t i;
+
+	for (i = 0; i < N_ELEM(c); i++)
+		TAP_CHECK(dslite_frag_ok(c[i].proto, c[i].frag_off, c[i].len) == c[i].ok,
+			  "frag: %s -> %s", c[i].what, c[i].ok ? "queued" : "refused");
+}
+
 int main(void)
 {
 	tcp_initial_cases();
@@ -418,5 +449,6 @@ int main(void)
 	timeout_cases();
 	block_cases();
 	pick_cases();
+	frag_cases();
 	return tap_finish();
 }
