@@ -76,20 +76,35 @@ struct dslite_sl {
 	u8 *cur;			/* records being batched */
 	u16 cur_len;
 	unsigned long cur_since;	/* jiffies of the oldest batched */
-	u32 epoch;			/* ours, random per SL creation */
+	u32 epoch;			/* our stream (grows, never reused) */
 	u32 next_seq;
 	u32 acked;			/* peer has every seq <= acked */
 	u32 sent_upto;			/* every seq <= sent_upto went out */
+	unsigned long stream_start;	/* jiffies our stream began */
 	unsigned long last_tx;		/* jiffies of the last hello */
 	unsigned long last_data;	/* jiffies of the last DATA sent */
 	struct dslite_sync_pkt *ring;
-	bool bulk_pending;		/* peer (re)joined: send everything */
+	bool restart_pending;		/* begin a new stream (and bulk) */
+	bool bulk_pending;		/* begin a bulk in this stream */
+	bool nack_pending;		/* the peer reported a gap */
+	bool tx_bulk;			/* our bulk is not acked yet */
+	bool tx_synced;			/* our bulk of this stream is acked */
+	u32 bulk_end_seq;		/* the packet ending our bulk */
+	struct dslite_sync_bulk *bulk;	/* the walk (work only) */
+	u8 *xmit_buf;			/* a packet being sent (work only) */
 	spinlock_t rx_lock;
-	u32 peer_epoch;
+	u32 peer_epoch;			/* the peer's stream we follow */
 	u32 rx_next;
 	u32 peer_fp;
 	unsigned long last_rx;		/* jiffies of the last valid packet */
+	bool peer_up;
+	bool mismatch;
 	bool ack_pending;
+	bool nack_send;
+	bool rx_bulk;			/* between BULK_BEGIN and BULK_END */
+	bool rx_synced;			/* a whole bulk of this stream came */
+	u8 rx_gen;			/* stamped on what the peer sends */
+	bool sweep_pending;		/* drop entries older than rx_gen */
 	struct dslite_replay replay;
 	struct dslite_sync_stats st;
 	struct delayed_work work;	/* flush, hello, retransmit, bulk */
@@ -222,6 +237,7 @@ struct dslite_session {
 	u8 state;			/* enum dslite_sess_state */
 	u8 dead;
 	u32 last;			/* jiffies, truncated */
+	u8 sync_gen;			/* backup: rx_gen when last synced */
 	struct rcu_head rcu;
 };
 
@@ -416,8 +432,11 @@ void dslite_sync_note_session(struct dslite_instance *inst,
 void dslite_sync_note_block(struct dslite_instance *inst,
 			    struct dslite_user *u, u32 idx);
 int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl);
+void dslite_sync_role_changed(struct dslite_sl *sl, u8 role);
 void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
-				 const struct dslite_sync_session *r, bool del);
+				 const struct dslite_sync_session *r, bool del,
+				 u8 gen);
+int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen);
 void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 			       const struct dslite_sync_block *b);
 int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info);

@@ -281,16 +281,23 @@ int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
 	struct dslite_sl *sl;
 	int err = 0;
+	u8 role;
 
 	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_ROLE))
 		return -EINVAL;
+	role = nla_get_u8(info->attrs[DSLITE_A_SL_ROLE]);
 	mutex_lock(&dn->lock);
 	sl = dslite_sl_from_info(dn, info);
-	if (sl)
-		/* promotion and demotion are a flag flip: state stays */
-		WRITE_ONCE(sl->role, nla_get_u8(info->attrs[DSLITE_A_SL_ROLE]));
-	else
+	if (sl && READ_ONCE(sl->role) != role) {
+		/*
+		 * Promotion and demotion are a flag flip: state stays. A
+		 * new master then copies its state to the peer (a bulk).
+		 */
+		WRITE_ONCE(sl->role, role);
+		dslite_sync_role_changed(sl, role);
+	} else if (!sl) {
 		err = -ENOENT;
+	}
 	mutex_unlock(&dn->lock);
 	return err;
 }
@@ -319,9 +326,47 @@ int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * Why this router should not be (or become) master of @sl, or NULL when
+ * it may. dslite-track turns a reason into a lower VRRP priority: a
+ * device of a bound instance is down; the configurations differ; or this
+ * router is not master and has not yet got a complete bulk from the peer
+ * (a rejoining router must not take mastership back without the state).
+ * A dead peer is not a reason: then this router is all there is. RCU.
+ */
+static const char *dslite_sl_health(struct dslite_net *dn,
+				    struct dslite_sl *sl)
+{
+	struct dslite_instance *inst;
+	struct dslite_sig *g;
+	unsigned long id;
+	int i;
+
+	xa_for_each(&dn->instances, id, inst) {
+		if (READ_ONCE(inst->dying))
+			continue;
+		g = rcu_dereference(inst->sig);
+		for (i = 0; g && i < g->n; i++)
+			if (g->members[i].sl_id == sl->id &&
+			    !(READ_ONCE(inst->dev->flags) & IFF_UP))
+				return "an instance device is down";
+	}
+	switch (READ_ONCE(sl->peer_state)) {
+	case DSLITE_PEER_MISMATCH:
+		return "the peer's configuration differs";
+	case DSLITE_PEER_HELLO:
+	case DSLITE_PEER_BULK:
+		if (READ_ONCE(sl->role) != DSLITE_ROLE_MASTER)
+			return "the peer's state has not been fully received";
+		break;
+	}
+	return NULL;
+}
+
 static int dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 			  u32 portid, u32 seq, int flags)
 {
+	const char *why;
 	void *hdr = dslite_genl_put(skb, portid, seq, flags, DSLITE_CMD_SL_GET);
 
 	if (!hdr)
@@ -339,6 +384,14 @@ static int dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 	    (sl->has_aftr && nla_put_in6_addr(skb, DSLITE_A_SL_AFTR,
 					      &sl->aftr)) ||
 	    dslite_sync_put_stats(skb, sl)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	rcu_read_lock();
+	why = dslite_sl_health(sl->dn, sl);
+	rcu_read_unlock();
+	if (nla_put_u8(skb, DSLITE_A_SL_HEALTHY, !why) ||
+	    (why && nla_put_string(skb, DSLITE_A_SL_HEALTH, why))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

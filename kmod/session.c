@@ -520,6 +520,9 @@ struct dslite_filter {
 	u8 proto;
 	const struct dslite_paddr *pa_first;	/* public addresses of a pool */
 	u32 pa_n;
+	u32 sl_id;		/* the users of one SL... */
+	bool stale;		/* ...whose sessions' sync_gen != gen */
+	u8 gen;
 };
 
 static bool dslite_user_in(const struct dslite_user *u,
@@ -534,6 +537,10 @@ static bool dslite_filter_match(const struct dslite_filter *f,
 	if (f->b4 && !ipv6_addr_equal(f->b4, &s->okey.user->b4))
 		return false;
 	if (f->pa_first && !dslite_user_in(s->okey.user, f->pa_first, f->pa_n))
+		return false;
+	if (f->sl_id && s->okey.user->sl_id != f->sl_id)
+		return false;
+	if (f->stale && READ_ONCE(s->sync_gen) == f->gen)
 		return false;
 	return !f->proto || f->proto == s->okey.proto;
 }
@@ -660,6 +667,17 @@ int dslite_sess_flush(struct dslite_instance *inst,
 }
 
 /*
+ * After a bulk from the peer: the sessions of SL @sl_id that it did not
+ * refresh (sync_gen != @gen) are gone on the master; drop them here.
+ */
+int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen)
+{
+	struct dslite_filter f = { .sl_id = sl_id, .stale = true, .gen = gen };
+
+	return dslite_sess_sweep(inst, false, &f);
+}
+
+/*
  * A pool is going away: its users stop (no new session can start on
  * them), their sessions go, then the users go. Their blocks are simply
  * forgotten: the pool's memory is freed after this.
@@ -763,7 +781,8 @@ out:
  * set from the remaining seconds the master reported.
  */
 void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
-				 const struct dslite_sync_session *r, bool del)
+				 const struct dslite_sync_session *r, bool del,
+				 u8 gen)
 {
 	struct dslite_session *s, *any;
 	struct dslite_okey ok = { };
@@ -825,6 +844,7 @@ void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 			goto out;
 	}
 	WRITE_ONCE(s->state, r->state);
+	WRITE_ONCE(s->sync_gen, gen);
 	/* remaining lifetime, not a clock: as if last seen to - remaining ago */
 	WRITE_ONCE(s->last, (u32)jiffies -
 		   (min(r->remaining, to) < to ? (to - r->remaining) * HZ : 0));

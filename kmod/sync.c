@@ -4,37 +4,94 @@
  *
  * One kernel UDP socket per (namespace, family, port, remote-backup
  * interface), shared by the SLs using it; the SL id in each packet's
- * header demultiplexes. The master of an SL sends its users' blocks and
- * sessions to the peer: every creation, state change and deletion as a
- * record, batched per packet (DSLITE_SYNC_MTU) with a 20 ms flush
- * deadline. DATA packets carry a sequence number and stay in a ring
- * until the peer's cumulative ack covers them; the oldest unacked one is
- * resent (go-back-N) after 200 ms. A ring overflow, or a peer that
- * appears with a new epoch, triggers a bulk resync of everything (BULK
- * packets, users/blocks before sessions). HELLO every second carries the
- * epoch and a fingerprint of the configuration; three seconds without a
- * packet mean the peer is down. With a key every packet carries an
- * HMAC-SHA256 over header and records, and a replay window drops old or
- * repeated sequence numbers.
+ * header demultiplexes.
+ *
+ * Streams. Each router sends the peer one stream of DATA packets per SL,
+ * named by an epoch and numbered from 1. Records are queued on block
+ * allocation, session creation, TCP state change and deletion (never per
+ * packet), batched per DSLITE_SYNC_MTU with a 20 ms flush deadline, and
+ * kept in a ring until the peer's cumulative ack covers them. A gap makes
+ * the receiver send a NACK and the sender resends from the first unacked
+ * packet at once; silence resends after 200 ms (go-back-N: the receiver
+ * applies in order only). A new stream (a larger epoch, seq 1, empty
+ * ring) begins when the peer appears or comes back after being down,
+ * when it reports that it has lost our stream, or when the ring
+ * overflowed (counted: drop_queue_full, resyncs). Epochs only grow, so a
+ * replayed packet of an older stream is refused (drop_replay), as is a
+ * repeated or old sequence number of the current one.
+ *
+ * Bulk. The master of an SL sends a full copy of it at the start of each
+ * stream and when it is promoted while the peer is up: a BULK_BEGIN
+ * record, every user's blocks, every session, BULK_END, all inside the
+ * stream (so sequenced, acknowledged, authenticated and replay-protected
+ * like any record), produced only while the ring is less than half full.
+ * The receiver stamps every entry it installs with a generation counter
+ * bumped at BULK_BEGIN; at BULK_END it drops the entries of the SL that
+ * the bulk did not refresh, so its tables equal the master's. Until a
+ * bulk has completed the peer state reads "bulk-syncing" (or "hello"),
+ * which dslite-track turns into a lower VRRP priority on a backup.
+ *
+ * HELLO every second carries a fingerprint of the configuration (a
+ * mismatch applies nothing); three seconds without a valid packet mean
+ * the peer is down. With a key every packet carries an HMAC-SHA256 over
+ * header and records.
  *
  * Locking rules:
- *  - sl->tx_lock (BH) guards the batch, the ring and sequence state; the
- *    packet path only appends records under it.
- *  - sl->rx_lock (BH) guards receive state; records are installed with
- *    the locks of session.c.
+ *  - sl->tx_lock (BH) guards the batch, the ring and our stream; the
+ *    packet path only appends records under it (u->lock -> tx_lock).
+ *  - sl->rx_lock (BH) guards the peer's stream; records are applied in
+ *    order under it, taking the locks of session.c inside
+ *    (rx_lock -> u->lock -> tx_lock; rx_lock -> tx_lock). Nothing takes
+ *    rx_lock while holding tx_lock or a user's lock.
+ *  - sl->bulk (the walk) belongs to the SL's work item alone.
  *  - dn->sync_socks changes under dn->lock.
  */
 #include <linux/slab.h>
 #include <linux/random.h>
 #include <linux/jhash.h>
 #include <linux/net.h>
+#include <linux/timekeeping.h>
 #include <linux/inetdevice.h>
+#include <net/sock.h>
 #include <net/udp_tunnel.h>
 #include <net/ipv6.h>
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
 
 #include "dslite.h"
+
+#define DSLITE_SYNC_FLUSH	(HZ / 50)	/* 20 ms */
+#define DSLITE_SYNC_RETRANSMIT	(HZ / 5)
+#define DSLITE_SYNC_T_HELLO	HZ
+#define DSLITE_SYNC_DEAD	(3 * HZ)
+#define DSLITE_SYNC_LOST	(3 * HZ)	/* our stream ignored this long */
+#define DSLITE_SYNC_HDR		sizeof(struct dslite_sync_hdr)
+#define DSLITE_SYNC_SOCKBUF	(4 << 20)	/* a ring's worth, twice */
+
+/* the bulk walk, kept between runs of the work */
+struct dslite_sync_bulk {
+	struct dslite_instance *inst;	/* referenced while walked */
+	unsigned long next_id;		/* the instance after it */
+	bool sessions;			/* users (blocks) first, then these */
+	bool entered;
+	struct rhashtable_iter iter;
+	u32 records;
+};
+
+static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb);
+
+static u32 dslite_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+/* Run the work within @delay (sooner if it is due later). */
+static void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay)
+{
+	if (!delayed_work_pending(&sl->work) ||
+	    time_after(READ_ONCE(sl->work.timer.expires), jiffies + delay))
+		mod_delayed_work(system_wq, &sl->work, delay);
+}
 
 struct dslite_sync_sock {
 	struct list_head list;
@@ -45,19 +102,6 @@ struct dslite_sync_sock {
 	int ifindex;
 	int refcnt;
 };
-
-#define DSLITE_SYNC_FLUSH	(HZ / 50)	/* 20 ms */
-#define DSLITE_SYNC_RETRANSMIT	(HZ / 5)
-#define DSLITE_SYNC_T_HELLO	HZ
-#define DSLITE_SYNC_DEAD	(3 * HZ)
-#define DSLITE_SYNC_HDR		sizeof(struct dslite_sync_hdr)
-
-static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb);
-
-static u32 dslite_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
 
 /* ---- sockets ----------------------------------------------------------- */
 
@@ -105,6 +149,12 @@ static struct dslite_sync_sock *dslite_sync_sock_get(struct dslite_net *dn,
 	tcfg.encap_type = 1;
 	tcfg.encap_rcv = dslite_sync_rcv;
 	setup_udp_tunnel_sock(dn->net, ss->sock, &tcfg);
+	/* room for a ring in flight each way, without drops at the socket */
+	lock_sock(ss->sock->sk);
+	ss->sock->sk->sk_userlocks |= SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK;
+	WRITE_ONCE(ss->sock->sk->sk_sndbuf, DSLITE_SYNC_SOCKBUF);
+	WRITE_ONCE(ss->sock->sk->sk_rcvbuf, DSLITE_SYNC_SOCKBUF);
+	release_sock(ss->sock->sk);
 	list_add(&ss->list, &dn->sync_socks);
 	return ss;
 }
@@ -134,8 +184,11 @@ static int dslite_sync_hmac(struct dslite_sl *sl, const u8 *data,
 	return err;
 }
 
-/* Send @len bytes (a header and records, room for the HMAC after them). */
-static void dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len)
+/*
+ * Send @len bytes (a header and records, room for the HMAC after them).
+ * Returns 0, or an error when the packet could not be queued.
+ */
+static int dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len)
 {
 	struct sockaddr_storage ss = { };
 	struct msghdr msg = { .msg_name = &ss };
@@ -143,7 +196,7 @@ static void dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len)
 
 	if (sl->tfm) {
 		if (dslite_sync_hmac(sl, buf, len, buf + len))
-			return;
+			return -ENOMEM;
 		len += DSLITE_SYNC_HMAC_LEN;
 	}
 	if (sl->peer_len == 4) {
@@ -164,8 +217,10 @@ static void dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len)
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	msg.msg_flags = MSG_DONTWAIT;
-	if (kernel_sendmsg(sl->ss->sock, &msg, &iov, 1, len) >= 0)
-		sl->st.tx_packets++;
+	if (kernel_sendmsg(sl->ss->sock, &msg, &iov, 1, len) < 0)
+		return -ENOBUFS;
+	sl->st.tx_packets++;
+	return 0;
 }
 
 static u16 dslite_sync_flags(struct dslite_sl *sl, u16 flags)
@@ -173,17 +228,47 @@ static u16 dslite_sync_flags(struct dslite_sl *sl, u16 flags)
 	return flags | (sl->tfm ? DSLITE_SYNC_F_AUTH : 0);
 }
 
+/* the peer state shown by `service-location show`. Caller holds rx_lock. */
+static void dslite_sync_set_state(struct dslite_sl *sl)
+{
+	u8 st;
+
+	lockdep_assert_held(&sl->rx_lock);
+	if (!sl->peer_up)
+		st = DSLITE_PEER_DOWN;
+	else if (sl->mismatch)
+		st = DSLITE_PEER_MISMATCH;
+	else if (sl->rx_bulk || READ_ONCE(sl->tx_bulk))
+		st = DSLITE_PEER_BULK;
+	else if (sl->rx_synced || READ_ONCE(sl->tx_synced))
+		st = DSLITE_PEER_IN_SYNC;
+	else
+		st = DSLITE_PEER_HELLO;
+	WRITE_ONCE(sl->peer_state, st);
+}
+
+/* what we have of the peer's stream, for a header */
+static void dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
+				 u32 *ack_epoch, bool *nack)
+{
+	spin_lock_bh(&sl->rx_lock);
+	*ack = sl->rx_next - 1;
+	*ack_epoch = sl->peer_epoch;
+	*nack = sl->nack_send;
+	sl->ack_pending = false;
+	sl->nack_send = false;
+	spin_unlock_bh(&sl->rx_lock);
+}
+
 /* A control packet: HELLO (with our fingerprint) or ACK. Process context. */
 static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 {
 	u8 buf[DSLITE_SYNC_HDR + 4 + DSLITE_SYNC_HMAC_LEN];
-	u32 ack;
+	u32 ack, ack_epoch, epoch;
 	u16 len = 0;
+	bool nack;
 
-	spin_lock_bh(&sl->rx_lock);
-	ack = sl->rx_next - 1;
-	sl->ack_pending = false;
-	spin_unlock_bh(&sl->rx_lock);
+	dslite_sync_ack_info(sl, &ack, &ack_epoch, &nack);
 	if (type == DSLITE_SYNC_HELLO) {
 		buf[DSLITE_SYNC_HDR] = fp >> 24;
 		buf[DSLITE_SYNC_HDR + 1] = fp >> 16;
@@ -191,15 +276,19 @@ static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 		buf[DSLITE_SYNC_HDR + 3] = fp;
 		len = 4;
 	}
-	dslite_sync_put_hdr(buf, sizeof(buf), type, dslite_sync_flags(sl, 0),
-			    sl->id, sl->epoch, 0, ack, len);
+	spin_lock_bh(&sl->tx_lock);
+	epoch = sl->epoch;
+	spin_unlock_bh(&sl->tx_lock);
+	dslite_sync_put_hdr(buf, sizeof(buf), type,
+			    dslite_sync_flags(sl, nack ? DSLITE_SYNC_F_NACK : 0),
+			    sl->id, epoch, 0, ack, ack_epoch, len);
 	dslite_sync_send(sl, buf, DSLITE_SYNC_HDR + len);
 }
 
 /*
  * Seal the batch into the ring as packet next_seq. Caller holds tx_lock.
- * On overflow the oldest unacked data is lost: the peer gets a bulk
- * resync instead, and that is counted.
+ * A full ring means the peer cannot have what it needs any more: the
+ * stream restarts (with a bulk), and that is counted.
  */
 static void dslite_sync_seal(struct dslite_sl *sl)
 {
@@ -209,10 +298,13 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 	if (!sl->cur_len)
 		return;
 	if (sl->next_seq - sl->acked > DSLITE_SYNC_RING) {
-		sl->st.drop_queue_full++;
-		sl->st.resyncs++;
-		sl->acked = sl->next_seq - 1;
-		sl->bulk_pending = true;
+		if (!sl->restart_pending) {
+			sl->st.drop_queue_full++;
+			sl->st.resyncs++;
+			sl->restart_pending = true;
+		}
+		sl->cur_len = 0;	/* the restart's bulk carries it */
+		return;
 	}
 	p = &sl->ring[sl->next_seq % DSLITE_SYNC_RING];
 	p->seq = sl->next_seq++;
@@ -238,7 +330,7 @@ static void dslite_sync_add(struct dslite_sl *sl, const u8 *rec, size_t len)
 	kick = sl->cur_len == len;
 	spin_unlock_bh(&sl->tx_lock);
 	if (kick)
-		mod_delayed_work(system_wq, &sl->work, DSLITE_SYNC_FLUSH);
+		dslite_sync_kick(sl, DSLITE_SYNC_FLUSH);
 }
 
 /* the SL a user's state goes to, if it is to be synced at all */
@@ -274,20 +366,39 @@ static void dslite_sync_session_rec(struct dslite_instance *inst,
 	r->remaining = dslite_sess_expires(inst, s);
 }
 
+static void dslite_sync_add_session(struct dslite_sl *sl,
+				    struct dslite_instance *inst,
+				    struct dslite_session *s, u8 type)
+{
+	struct dslite_sync_session r;
+	u8 rec[2 + DSLITE_REC_SESSION_LEN];
+
+	dslite_sync_session_rec(inst, s, &r);
+	dslite_sync_put_session(rec, sizeof(rec), type, &r);
+	dslite_sync_add(sl, rec, sizeof(rec));
+}
+
 /* A session was created, changed state, or went (@del). RCU held. */
 void dslite_sync_note_session(struct dslite_instance *inst,
 			      struct dslite_session *s, bool del)
 {
 	struct dslite_sl *sl = dslite_sync_sl(inst, s->okey.user);
-	struct dslite_sync_session r;
-	u8 rec[2 + DSLITE_REC_SESSION_LEN];
 
-	if (!sl)
-		return;
-	dslite_sync_session_rec(inst, s, &r);
-	dslite_sync_put_session(rec, sizeof(rec),
-				del ? DSLITE_REC_DELETE : DSLITE_REC_SESSION,
-				&r);
+	if (sl)
+		dslite_sync_add_session(sl, inst, s, del ? DSLITE_REC_DELETE :
+							   DSLITE_REC_SESSION);
+}
+
+static void dslite_sync_add_block(struct dslite_sl *sl,
+				  struct dslite_instance *inst,
+				  struct dslite_user *u, __be32 pub, u32 idx)
+{
+	struct dslite_sync_block b = { .inst_id = inst->id, .idx = idx };
+	u8 rec[2 + DSLITE_REC_BLOCK_LEN];
+
+	memcpy(b.b4, &u->b4, 16);
+	b.pub_addr = pub;
+	dslite_sync_put_block(rec, sizeof(rec), &b);
 	dslite_sync_add(sl, rec, sizeof(rec));
 }
 
@@ -296,146 +407,193 @@ void dslite_sync_note_block(struct dslite_instance *inst,
 			    struct dslite_user *u, u32 idx)
 {
 	struct dslite_sl *sl = dslite_sync_sl(inst, u);
-	struct dslite_sync_block b = { .inst_id = inst->id, .idx = idx };
-	u8 rec[2 + DSLITE_REC_BLOCK_LEN];
 
-	if (!sl || !u->pa)
-		return;
-	memcpy(b.b4, &u->b4, 16);
-	b.pub_addr = u->pa->addr;
-	dslite_sync_put_block(rec, sizeof(rec), &b);
+	if (sl && u->pa)
+		dslite_sync_add_block(sl, inst, u, u->pa->addr, idx);
+}
+
+static void dslite_sync_add_mark(struct dslite_sl *sl, u8 type, u32 val)
+{
+	u8 rec[2 + DSLITE_REC_MARK_LEN];
+
+	dslite_sync_put_mark(rec, sizeof(rec), type, val);
 	dslite_sync_add(sl, rec, sizeof(rec));
 }
 
-struct dslite_bulk {
-	struct dslite_sl *sl;
-	struct rhashtable_iter *iter;
-	u8 *buf;
-	u16 len;
-};
+/* ---- bulk ----------------------------------------------------------------- */
 
-static void dslite_bulk_flush(struct dslite_bulk *b)
+static void dslite_bulk_leave(struct dslite_sync_bulk *b)
 {
-	if (!b->len)
-		return;
-	dslite_sync_put_hdr(b->buf, DSLITE_SYNC_MTU, DSLITE_SYNC_DATA,
-			    dslite_sync_flags(b->sl, DSLITE_SYNC_F_BULK),
-			    b->sl->id, b->sl->epoch, 0, 0, b->len);
-	dslite_sync_send(b->sl, b->buf, DSLITE_SYNC_HDR + b->len);
-	b->len = 0;
-}
-
-/* Room for @need more bytes of records: else send what we have. */
-static u8 *dslite_bulk_room(struct dslite_bulk *b, size_t need)
-{
-	if (DSLITE_SYNC_HDR + b->len + need + DSLITE_SYNC_HMAC_LEN >
-	    DSLITE_SYNC_MTU) {
-		/* sending may sleep: leave the walk's RCU section */
-		rhashtable_walk_stop(b->iter);
-		dslite_bulk_flush(b);
-		cond_resched();
-		rhashtable_walk_start(b->iter);
+	if (b->entered) {
+		rhashtable_walk_exit(&b->iter);
+		b->entered = false;
 	}
-	return b->buf + DSLITE_SYNC_HDR + b->len;
+	if (b->inst) {
+		dslite_instance_put(b->inst);
+		b->inst = NULL;
+	}
 }
 
-static void dslite_bulk_user(struct dslite_bulk *b,
-			     struct dslite_instance *inst,
+/* Forget a bulk being walked (a new stream or a demotion). */
+static void dslite_bulk_abort(struct dslite_sl *sl)
+{
+	if (!sl->bulk)
+		return;
+	dslite_bulk_leave(sl->bulk);
+	kfree(sl->bulk);
+	sl->bulk = NULL;
+}
+
+/* Start a bulk: BULK_BEGIN now, the walk in the next runs of the work. */
+static void dslite_bulk_begin(struct dslite_sl *sl)
+{
+	dslite_bulk_abort(sl);
+	sl->bulk = kzalloc(sizeof(*sl->bulk), GFP_KERNEL);
+	if (!sl->bulk)
+		return;		/* retried: bulk_pending stays set */
+	spin_lock_bh(&sl->tx_lock);
+	sl->bulk_pending = false;
+	sl->tx_bulk = true;
+	sl->tx_synced = false;
+	spin_unlock_bh(&sl->tx_lock);
+	dslite_sync_add_mark(sl, DSLITE_REC_BULK_BEGIN, 0);
+	sl->st.bulk_sent++;
+}
+
+static void dslite_bulk_user(struct dslite_sl *sl, struct dslite_sync_bulk *b,
 			     struct dslite_user *u)
 {
-	struct dslite_sync_block r = { .inst_id = inst->id };
-	int i;
-
 	u16 idx[DSLITE_MAX_BLOCKS_USER];
-	int n;
+	struct dslite_paddr *pa;
+	int i, n;
 
-	if (u->sl_id != b->sl->id || !u->pa)
+	if (u->sl_id != sl->id)
 		return;
-	memcpy(r.b4, &u->b4, 16);
-	r.pub_addr = u->pa->addr;
 	/* the block array is read under the user's lock only */
 	spin_lock_bh(&u->lock);
-	for (n = 0; n < u->n_blocks; n++)
+	pa = u->pa;
+	for (n = 0; pa && !u->dead && n < u->n_blocks; n++)
 		idx[n] = u->blocks[n].idx;
 	spin_unlock_bh(&u->lock);
-	for (i = 0; i < n; i++) {
-		u8 *rec = dslite_bulk_room(b, 2 + DSLITE_REC_BLOCK_LEN);
-
-		r.idx = idx[i];
-		b->len += dslite_sync_put_block(rec, 2 + DSLITE_REC_BLOCK_LEN,
-						&r);
-	}
+	for (i = 0; i < n; i++)
+		dslite_sync_add_block(sl, b->inst, u, pa->addr, idx[i]);
+	b->records += n;
 }
 
-static void dslite_bulk_session(struct dslite_bulk *b,
-				struct dslite_instance *inst,
+static void dslite_bulk_session(struct dslite_sl *sl,
+				struct dslite_sync_bulk *b,
 				struct dslite_session *s)
 {
-	struct dslite_sync_session r;
-	u8 *rec;
-
-	if (READ_ONCE(s->dead) || s->okey.user->sl_id != b->sl->id)
+	if (READ_ONCE(s->dead) || s->okey.user->sl_id != sl->id)
 		return;
-	dslite_sync_session_rec(inst, s, &r);
-	rec = dslite_bulk_room(b, 2 + DSLITE_REC_SESSION_LEN);
-	b->len += dslite_sync_put_session(rec, 2 + DSLITE_REC_SESSION_LEN,
-					  DSLITE_REC_SESSION, &r);
+	dslite_sync_add_session(sl, b->inst, s, DSLITE_REC_SESSION);
+	b->records++;
 }
 
-/* One table of one instance: its users (blocks) or its sessions. */
-static void dslite_bulk_table(struct dslite_bulk *b,
-			      struct dslite_instance *inst, bool sessions)
+/* the next instance to walk, referenced; false when none is left */
+static bool dslite_bulk_next_inst(struct dslite_sl *sl,
+				  struct dslite_sync_bulk *b)
 {
-	struct rhashtable_iter iter;
-	void *obj;
+	struct dslite_instance *inst;
 
-	b->iter = &iter;
-	rhashtable_walk_enter(sessions ? &inst->sess_out.ht : &inst->users,
-			      &iter);
-	rhashtable_walk_start(&iter);
-	while ((obj = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(obj))
-			continue;
-		if (sessions)
-			dslite_bulk_session(b, inst, obj);
-		else
-			dslite_bulk_user(b, inst, obj);
+	rcu_read_lock();
+	for (;;) {
+		inst = xa_find(&sl->dn->instances, &b->next_id, ULONG_MAX,
+			       XA_PRESENT);
+		if (!inst)
+			break;
+		b->next_id++;
+		if (!READ_ONCE(inst->dying) && refcount_inc_not_zero(&inst->ref))
+			break;
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	dslite_bulk_flush(b);
+	rcu_read_unlock();
+	if (!inst)
+		return false;
+	b->inst = inst;
+	b->sessions = false;
+	rhashtable_walk_enter(&inst->users, &b->iter);
+	b->entered = true;
+	return true;
+}
+
+static bool dslite_sync_ring_busy(struct dslite_sl *sl)
+{
+	bool busy;
+
+	spin_lock_bh(&sl->tx_lock);
+	busy = sl->next_seq - sl->acked >= DSLITE_SYNC_RING / 2 ||
+	       sl->restart_pending;
+	spin_unlock_bh(&sl->tx_lock);
+	return busy;
 }
 
 /*
- * Bulk: every user block and session of this SL, users first, in BULK
- * packets outside the ring.
+ * Walk on while the ring has room; BULK_END when everything went. A
+ * pause keeps the iterator and the instance reference for the next run.
  */
-static void dslite_sync_bulk(struct dslite_sl *sl)
+static void dslite_bulk_produce(struct dslite_sl *sl)
 {
-	struct dslite_bulk b = { .sl = sl };
+	struct dslite_sync_bulk *b = sl->bulk;
+	void *obj;
+
+	while (b) {
+		if (!b->inst && !dslite_bulk_next_inst(sl, b)) {
+			dslite_sync_add_mark(sl, DSLITE_REC_BULK_END,
+					     b->records);
+			spin_lock_bh(&sl->tx_lock);
+			dslite_sync_seal(sl);	/* no need to wait */
+			sl->bulk_end_seq = sl->next_seq - 1;
+			spin_unlock_bh(&sl->tx_lock);
+			dslite_bulk_abort(sl);
+			return;
+		}
+		if (dslite_sync_ring_busy(sl))
+			return;
+		rhashtable_walk_start(&b->iter);
+		while ((obj = rhashtable_walk_next(&b->iter))) {
+			if (IS_ERR(obj))
+				continue;	/* resized: keep walking */
+			if (b->sessions)
+				dslite_bulk_session(sl, b, obj);
+			else
+				dslite_bulk_user(sl, b, obj);
+			if (dslite_sync_ring_busy(sl)) {
+				rhashtable_walk_stop(&b->iter);
+				return;
+			}
+		}
+		rhashtable_walk_stop(&b->iter);
+		rhashtable_walk_exit(&b->iter);
+		b->entered = false;
+		if (!b->sessions && !READ_ONCE(b->inst->dying)) {
+			b->sessions = true;
+			rhashtable_walk_enter(&b->inst->sess_out.ht, &b->iter);
+			b->entered = true;
+			continue;
+		}
+		dslite_instance_put(b->inst);
+		b->inst = NULL;
+		cond_resched();
+	}
+}
+
+/* ---- the receiver's sweep after a bulk ------------------------------------ */
+
+static void dslite_sync_sweep(struct dslite_sl *sl, u8 gen)
+{
 	struct dslite_instance *inst;
 	unsigned long id;
 
-	b.buf = kmalloc(DSLITE_SYNC_MTU, GFP_KERNEL);
-	if (!b.buf)
-		return;
-	/*
-	 * Not under dn->lock (SL deletion waits for this work under it): a
-	 * reference keeps each instance's tables while we walk them.
-	 */
 	rcu_read_lock();
 	xa_for_each(&sl->dn->instances, id, inst) {
-		if (!refcount_inc_not_zero(&inst->ref))
+		if (READ_ONCE(inst->dying) || !refcount_inc_not_zero(&inst->ref))
 			continue;
 		rcu_read_unlock();
-		dslite_bulk_table(&b, inst, false);
-		dslite_bulk_table(&b, inst, true);
+		dslite_sess_flush_stale(inst, sl->id, gen);
 		dslite_instance_put(inst);
 		rcu_read_lock();
 	}
 	rcu_read_unlock();
-	sl->st.bulk_sent++;
-	kfree(b.buf);
 }
 
 /* a fingerprint of what both routers must agree on for this SL */
@@ -462,29 +620,52 @@ static u32 dslite_sync_fingerprint(struct dslite_sl *sl)
 	return h;
 }
 
-static void dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
+/* Send ring packet @seq; false if the socket would not take it. */
+static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 {
 	struct dslite_sync_pkt *p = &sl->ring[seq % DSLITE_SYNC_RING];
-	u8 buf[DSLITE_SYNC_MTU + DSLITE_SYNC_HMAC_LEN];
-	u32 ack;
+	u8 *buf = sl->xmit_buf;
+	u32 ack, ack_epoch, epoch;
+	bool nack;
 	u16 len;
 
 	spin_lock_bh(&sl->tx_lock);
 	if (p->seq != seq || (s32)(seq - sl->acked) <= 0) {
 		spin_unlock_bh(&sl->tx_lock);
-		return;
+		return true;	/* acked meanwhile, or a new stream */
 	}
 	len = p->len;
+	epoch = sl->epoch;
 	memcpy(buf, p->data, len);
 	spin_unlock_bh(&sl->tx_lock);
-	spin_lock_bh(&sl->rx_lock);
-	ack = sl->rx_next - 1;
-	sl->ack_pending = false;
-	spin_unlock_bh(&sl->rx_lock);
-	dslite_sync_put_hdr(buf, sizeof(buf), DSLITE_SYNC_DATA,
-			    dslite_sync_flags(sl, 0), sl->id, sl->epoch, seq,
-			    ack, len - DSLITE_SYNC_HDR);
-	dslite_sync_send(sl, buf, len);
+	dslite_sync_ack_info(sl, &ack, &ack_epoch, &nack);
+	dslite_sync_put_hdr(buf, DSLITE_SYNC_HDR, DSLITE_SYNC_DATA,
+			    dslite_sync_flags(sl, nack ? DSLITE_SYNC_F_NACK : 0),
+			    sl->id, epoch, seq, ack, ack_epoch,
+			    len - DSLITE_SYNC_HDR);
+	return !dslite_sync_send(sl, buf, len);
+}
+
+/* A new stream: larger epoch, seq 1, empty ring; a bulk if master. */
+static void dslite_sync_restart(struct dslite_sl *sl)
+{
+	u32 now = (u32)ktime_get_real_seconds();
+
+	dslite_bulk_abort(sl);
+	spin_lock_bh(&sl->tx_lock);
+	sl->epoch = (s32)(now - sl->epoch) > 0 ? now : sl->epoch + 1;
+	sl->next_seq = 1;
+	sl->acked = 0;
+	sl->sent_upto = 0;
+	sl->cur_len = 0;
+	sl->stream_start = jiffies;
+	sl->restart_pending = false;
+	sl->nack_pending = false;
+	sl->tx_bulk = false;
+	sl->tx_synced = false;
+	sl->bulk_pending = READ_ONCE(sl->role) == DSLITE_ROLE_MASTER;
+	spin_unlock_bh(&sl->tx_lock);
+	sl->last_tx = jiffies - DSLITE_SYNC_T_HELLO;	/* tell it now */
 }
 
 static void dslite_sync_work(struct work_struct *work)
@@ -492,10 +673,42 @@ static void dslite_sync_work(struct work_struct *work)
 	struct dslite_sl *sl = container_of(to_delayed_work(work),
 					    struct dslite_sl, work);
 	u32 acked, upto, next, seq;
-	bool bulk, ack, resend;
+	bool up, ack, resend, restart, bulk, sweep, busy;
+	u8 gen = 0;
 
 	if (READ_ONCE(sl->dying))
 		return;
+
+	spin_lock_bh(&sl->rx_lock);
+	up = sl->peer_up;
+	if (up && time_after(jiffies, sl->last_rx + DSLITE_SYNC_DEAD)) {
+		sl->peer_up = false;
+		up = false;
+		dslite_sync_set_state(sl);
+	}
+	sweep = sl->sweep_pending;
+	if (sweep) {
+		gen = sl->rx_gen;
+		sl->sweep_pending = false;
+	}
+	spin_unlock_bh(&sl->rx_lock);
+	/* a master merges, never drops its own live flows */
+	if (sweep && READ_ONCE(sl->role) != DSLITE_ROLE_MASTER)
+		dslite_sync_sweep(sl, gen);
+
+	spin_lock_bh(&sl->tx_lock);
+	restart = sl->restart_pending;
+	spin_unlock_bh(&sl->tx_lock);
+	if (restart)
+		dslite_sync_restart(sl);
+
+	spin_lock_bh(&sl->tx_lock);
+	bulk = sl->bulk_pending && up;
+	spin_unlock_bh(&sl->tx_lock);
+	if (bulk)
+		dslite_bulk_begin(sl);
+	if (sl->bulk && up)
+		dslite_bulk_produce(sl);
 
 	/* the batch, once its deadline passed, becomes a packet */
 	spin_lock_bh(&sl->tx_lock);
@@ -507,35 +720,39 @@ static void dslite_sync_work(struct work_struct *work)
 	if ((s32)(sl->sent_upto - acked) < 0)
 		sl->sent_upto = acked;
 	upto = sl->sent_upto;
-	/* the peer is silent about what we sent: go back N */
-	resend = upto != acked &&
-		 time_after_eq(jiffies, sl->last_data + DSLITE_SYNC_RETRANSMIT);
-	bulk = sl->bulk_pending;
-	sl->bulk_pending = false;
+	/* the peer reported a gap, or is silent about what we sent */
+	resend = up && upto != acked &&
+		 (sl->nack_pending ||
+		  time_after_eq(jiffies, sl->last_data + DSLITE_SYNC_RETRANSMIT));
+	sl->nack_pending = false;
+	if (sl->tx_bulk && sl->bulk_end_seq && !sl->bulk &&
+	    (s32)(acked - sl->bulk_end_seq) >= 0) {
+		sl->tx_bulk = false;
+		sl->tx_synced = true;
+	}
 	spin_unlock_bh(&sl->tx_lock);
 
 	if (resend) {
 		for (seq = acked + 1; seq != upto + 1; seq++)
-			dslite_sync_xmit_seq(sl, seq);
-		sl->st.retransmits += upto - acked;
+			if (!dslite_sync_xmit_seq(sl, seq))
+				break;
+		sl->st.retransmits += seq - acked - 1;
 		sl->last_data = jiffies;
 	}
-	if (upto + 1 != next) {
+	if (up && upto + 1 != next) {
 		for (seq = upto + 1; seq != next; seq++)
-			dslite_sync_xmit_seq(sl, seq);
+			if (!dslite_sync_xmit_seq(sl, seq))
+				break;	/* the socket is full: next run */
 		spin_lock_bh(&sl->tx_lock);
-		sl->sent_upto = next - 1;
+		if (sl->next_seq == next)	/* not restarted meanwhile */
+			sl->sent_upto = seq - 1;
 		spin_unlock_bh(&sl->tx_lock);
 		sl->last_data = jiffies;
 	}
-	if (bulk)
-		dslite_sync_bulk(sl);
 
 	spin_lock_bh(&sl->rx_lock);
 	ack = sl->ack_pending;
-	if (sl->peer_state != DSLITE_PEER_DOWN &&
-	    time_after(jiffies, sl->last_rx + DSLITE_SYNC_DEAD))
-		WRITE_ONCE(sl->peer_state, DSLITE_PEER_DOWN);
+	dslite_sync_set_state(sl);
 	spin_unlock_bh(&sl->rx_lock);
 	if (time_after_eq(jiffies, sl->last_tx + DSLITE_SYNC_T_HELLO)) {
 		dslite_sync_send_ctl(sl, DSLITE_SYNC_HELLO,
@@ -544,12 +761,32 @@ static void dslite_sync_work(struct work_struct *work)
 	} else if (ack) {
 		dslite_sync_send_ctl(sl, DSLITE_SYNC_ACK, 0);
 	}
-	/* unacked data or a batch: come back soon; else at the next hello */
+	/* unacked data, a batch or a bulk: come back soon; else at hello */
 	spin_lock_bh(&sl->tx_lock);
-	resend = sl->acked != sl->next_seq - 1 || sl->cur_len;
+	busy = sl->acked != sl->next_seq - 1 || sl->cur_len || sl->bulk ||
+	       sl->tx_bulk || sl->restart_pending || sl->bulk_pending;
 	spin_unlock_bh(&sl->tx_lock);
 	queue_delayed_work(system_wq, &sl->work,
-			   resend ? DSLITE_SYNC_FLUSH : DSLITE_SYNC_T_HELLO);
+			   busy && up ? DSLITE_SYNC_FLUSH : DSLITE_SYNC_T_HELLO);
+}
+
+/* The SL's role changed (dn->lock held): a new master copies its state. */
+void dslite_sync_role_changed(struct dslite_sl *sl, u8 role)
+{
+	if (!sl->ss)
+		return;
+	spin_lock_bh(&sl->tx_lock);
+	sl->bulk_pending = role == DSLITE_ROLE_MASTER;
+	spin_unlock_bh(&sl->tx_lock);
+	if (role != DSLITE_ROLE_MASTER)
+		cancel_delayed_work_sync(&sl->work);	/* then drop the walk */
+	if (role != DSLITE_ROLE_MASTER && sl->bulk) {
+		dslite_bulk_abort(sl);
+		spin_lock_bh(&sl->tx_lock);
+		sl->tx_bulk = false;
+		spin_unlock_bh(&sl->tx_lock);
+	}
+	dslite_sync_kick(sl, 0);
 }
 
 /* ---- receiving ------------------------------------------------------------ */
@@ -559,13 +796,16 @@ struct dslite_rx_ctx {
 	int n;
 };
 
+/* One record of the peer's stream, in order. Caller holds rx_lock. */
 static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 {
 	struct dslite_rx_ctx *c = ctx;
-	struct dslite_net *dn = c->sl->dn;
+	struct dslite_sl *sl = c->sl;
+	struct dslite_net *dn = sl->dn;
 	struct dslite_sync_session s;
 	struct dslite_sync_block b;
 	struct dslite_instance *inst;
+	u32 mark;
 	int err;
 
 	switch (type) {
@@ -576,8 +816,9 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 			return err;
 		inst = dslite_instance_by_id(dn, s.inst_id);
 		if (inst && !READ_ONCE(inst->dying))
-			dslite_sync_install_session(inst, c->sl->id, &s,
-						    type == DSLITE_REC_DELETE);
+			dslite_sync_install_session(inst, sl->id, &s,
+						    type == DSLITE_REC_DELETE,
+						    sl->rx_gen);
 		break;
 	case DSLITE_REC_BLOCK:
 		err = dslite_sync_get_block(val, vlen, &b);
@@ -585,7 +826,26 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 			return err;
 		inst = dslite_instance_by_id(dn, b.inst_id);
 		if (inst && !READ_ONCE(inst->dying))
-			dslite_sync_install_block(inst, c->sl->id, &b);
+			dslite_sync_install_block(inst, sl->id, &b);
+		break;
+	case DSLITE_REC_BULK_BEGIN:
+		err = dslite_sync_get_mark(val, vlen, &mark);
+		if (err)
+			return err;
+		sl->rx_gen++;
+		sl->rx_bulk = true;
+		sl->rx_synced = false;
+		break;
+	case DSLITE_REC_BULK_END:
+		err = dslite_sync_get_mark(val, vlen, &mark);
+		if (err)
+			return err;
+		if (sl->rx_bulk) {
+			sl->rx_bulk = false;
+			sl->rx_synced = true;
+			sl->sweep_pending = true;
+			sl->st.bulk_received++;
+		}
 		break;
 	default:
 		return 0;	/* a newer peer's record: skip */
@@ -601,17 +861,19 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 	struct dslite_rx_ctx ctx = { };
 	struct dslite_sync_hdr h;
 	u8 mac[DSLITE_SYNC_HMAC_LEN];
+	bool appeared, kick_now = false;
+	u32 epoch, seq, ack, ack_epoch;
 	struct dslite_sl *sl;
 	unsigned int len;
-	u32 seq, ack, fl;
 	u8 *data;
+	u16 fl;
 
 	if (!ss || skb_linearize(skb))
 		goto drop;
 	__skb_pull(skb, sizeof(struct udphdr));
 	data = skb->data;
 	len = skb->len;
-	if (len < DSLITE_SYNC_HDR)
+	if (len < 8)
 		goto drop;
 	sl = dslite_sl_by_id(ss->dn, dslite_be32(data + 4));
 	if (!sl || READ_ONCE(sl->dying))
@@ -636,66 +898,77 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		sl->st.drop_auth++;	/* the peer has a key, we do not */
 		goto drop;
 	}
+	epoch = be32_to_cpu(h.epoch);
 	seq = be32_to_cpu(h.seq);
 	ack = be32_to_cpu(h.ack);
+	ack_epoch = be32_to_cpu(h.ack_epoch);
 
 	spin_lock_bh(&sl->rx_lock);
-	sl->st.rx_packets++;
-	if (be32_to_cpu(h.epoch) != sl->peer_epoch ||
-	    sl->peer_state == DSLITE_PEER_DOWN) {
-		/* a new peer, or one that rebooted: start over with it */
-		sl->peer_epoch = be32_to_cpu(h.epoch);
+	if (!sl->peer_epoch || (s32)(epoch - sl->peer_epoch) > 0) {
+		/* the peer's new stream: follow it from seq 1 */
+		sl->peer_epoch = epoch;
 		sl->rx_next = 1;
 		memset(&sl->replay, 0, sizeof(sl->replay));
-		WRITE_ONCE(sl->peer_state, DSLITE_PEER_HELLO);
-		spin_lock(&sl->tx_lock);
-		sl->bulk_pending = true;
-		spin_unlock(&sl->tx_lock);
-		mod_delayed_work(system_wq, &sl->work, 0);
+		sl->rx_bulk = false;
+		sl->rx_synced = false;
+		sl->ack_pending = true;	/* so it learns we follow it */
+	} else if (epoch != sl->peer_epoch) {
+		sl->st.drop_replay++;	/* an older stream: a replay */
+		spin_unlock_bh(&sl->rx_lock);
+		goto drop;
 	}
+	sl->st.rx_packets++;
+	appeared = !sl->peer_up;
+	sl->peer_up = true;
 	sl->last_rx = jiffies;
 	if (h.type == DSLITE_SYNC_HELLO && be16_to_cpu(h.len) == 4) {
 		sl->peer_fp = dslite_be32(data + DSLITE_SYNC_HDR);
-		WRITE_ONCE(sl->peer_state,
-			   sl->peer_fp == dslite_sync_fingerprint(sl) ?
-			   DSLITE_PEER_IN_SYNC : DSLITE_PEER_MISMATCH);
+		sl->mismatch = sl->peer_fp != dslite_sync_fingerprint(sl);
 	}
-	if (sl->peer_state == DSLITE_PEER_MISMATCH) {
-		spin_unlock_bh(&sl->rx_lock);
-		goto drop;	/* configs differ: apply nothing */
-	}
-	if (h.type == DSLITE_SYNC_DATA && !(fl & DSLITE_SYNC_F_BULK)) {
+	if (h.type == DSLITE_SYNC_DATA && !sl->mismatch) {
 		if (seq != sl->rx_next || !dslite_replay_check(&sl->replay, seq)) {
-			if (seq < sl->rx_next)
-				sl->st.drop_replay++;
-			sl->ack_pending = true;	/* tells the sender the gap */
-			spin_unlock_bh(&sl->rx_lock);
-			mod_delayed_work(system_wq, &sl->work, 0);
-			goto drop;
+			if ((s32)(seq - sl->rx_next) < 0) {
+				sl->st.drop_replay++;	/* had it */
+			} else {
+				sl->nack_send = true;	/* a gap */
+				kick_now = true;
+			}
+			sl->ack_pending = true;
+		} else {
+			sl->rx_next++;
+			sl->ack_pending = true;
+			ctx.sl = sl;
+			if (dslite_sync_walk(data + DSLITE_SYNC_HDR,
+					     be16_to_cpu(h.len),
+					     dslite_sync_apply, &ctx))
+				sl->st.drop_malformed++;
+			sl->st.rx_records += ctx.n;
 		}
-		sl->rx_next++;
-		sl->ack_pending = true;
 	}
+	dslite_sync_set_state(sl);
 	spin_unlock_bh(&sl->rx_lock);
 
-	/* the peer's cumulative ack of our data (BULK packets carry none) */
-	if (!(fl & DSLITE_SYNC_F_BULK)) {
-		spin_lock_bh(&sl->tx_lock);
+	/* what the peer has of our stream */
+	spin_lock_bh(&sl->tx_lock);
+	if (appeared) {
+		sl->restart_pending = true;	/* it needs all of it */
+		kick_now = true;
+	} else if (ack_epoch == sl->epoch) {
 		if ((s32)(ack - sl->acked) > 0 &&
 		    (s32)(sl->next_seq - 1 - ack) >= 0)
 			sl->acked = ack;
-		spin_unlock_bh(&sl->tx_lock);
+		if (fl & DSLITE_SYNC_F_NACK) {
+			sl->nack_pending = true;
+			kick_now = true;
+		}
+	} else if (time_after(jiffies, sl->stream_start + DSLITE_SYNC_LOST) &&
+		   !sl->restart_pending) {
+		/* it follows none of our streams (it restarted) */
+		sl->restart_pending = true;
+		kick_now = true;
 	}
-	if (h.type == DSLITE_SYNC_DATA) {
-		ctx.sl = sl;
-		if (dslite_sync_walk(data + DSLITE_SYNC_HDR, be16_to_cpu(h.len),
-				     dslite_sync_apply, &ctx))
-			sl->st.drop_malformed++;
-		sl->st.rx_records += ctx.n;
-		if (fl & DSLITE_SYNC_F_BULK)
-			sl->st.bulk_received++;
-		mod_delayed_work(system_wq, &sl->work, DSLITE_SYNC_FLUSH);
-	}
+	spin_unlock_bh(&sl->tx_lock);
+	dslite_sync_kick(sl, kick_now ? 0 : DSLITE_SYNC_FLUSH);
 drop:
 	kfree_skb(skb);
 	return 0;
@@ -722,14 +995,17 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 	spin_lock_init(&sl->tx_lock);
 	spin_lock_init(&sl->rx_lock);
 	INIT_DELAYED_WORK(&sl->work, dslite_sync_work);
-	sl->epoch = get_random_u32() | 1;
+	sl->epoch = (u32)ktime_get_real_seconds();
 	sl->next_seq = 1;
 	sl->acked = 0;
+	sl->stream_start = jiffies;
 	sl->rx_next = 1;
 	sl->peer_state = DSLITE_PEER_DOWN;
 	sl->cur = kmalloc(DSLITE_SYNC_MTU, GFP_KERNEL);
+	sl->xmit_buf = kmalloc(DSLITE_SYNC_MTU + DSLITE_SYNC_HMAC_LEN,
+			       GFP_KERNEL);
 	sl->ring = kvcalloc(DSLITE_SYNC_RING, sizeof(*sl->ring), GFP_KERNEL);
-	if (!sl->cur || !sl->ring) {
+	if (!sl->cur || !sl->ring || !sl->xmit_buf) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -762,8 +1038,10 @@ err_free:
 	sl->tfm = NULL;
 	kvfree(sl->ring);
 	kfree(sl->cur);
+	kfree(sl->xmit_buf);
 	sl->ring = NULL;
 	sl->cur = NULL;
+	sl->xmit_buf = NULL;
 	return err;
 }
 
@@ -775,11 +1053,13 @@ void dslite_sync_stop(struct dslite_sl *sl)
 	WRITE_ONCE(sl->dying, true);
 	dslite_sync_sock_put(sl->dn, sl->ss);	/* no receive after this */
 	cancel_delayed_work_sync(&sl->work);
+	dslite_bulk_abort(sl);
 	sl->ss = NULL;
 	crypto_free_shash(sl->tfm);
 	sl->tfm = NULL;
 	kvfree(sl->ring);
 	kfree(sl->cur);
+	kfree(sl->xmit_buf);
 }
 
 int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl)

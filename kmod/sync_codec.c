@@ -42,7 +42,8 @@ static u32 get32(const u8 *p)
 }
 
 size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
-			   u32 sl_id, u32 epoch, u32 seq, u32 ack, u16 len)
+			   u32 sl_id, u32 epoch, u32 seq, u32 ack,
+			   u32 ack_epoch, u16 len)
 {
 	if (room < sizeof(struct dslite_sync_hdr))
 		return 0;
@@ -53,8 +54,9 @@ size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
 	put32(buf + 8, epoch);
 	put32(buf + 12, seq);
 	put32(buf + 16, ack);
-	put16(buf + 20, len);
-	put16(buf + 22, 0);
+	put32(buf + 20, ack_epoch);
+	put16(buf + 24, len);
+	put16(buf + 26, 0);
 	return sizeof(struct dslite_sync_hdr);
 }
 
@@ -64,7 +66,7 @@ int dslite_sync_get_hdr(const u8 *buf, size_t len, struct dslite_sync_hdr *h)
 		return -EBADMSG;
 	if (buf[0] != DSLITE_SYNC_VERSION)
 		return -EPROTONOSUPPORT;
-	if (buf[1] < DSLITE_SYNC_HELLO || buf[1] > DSLITE_SYNC_BULK_REQ)
+	if (buf[1] < DSLITE_SYNC_HELLO || buf[1] > DSLITE_SYNC_ACK)
 		return -EBADMSG;
 	h->version = buf[0];
 	h->type = buf[1];
@@ -73,10 +75,11 @@ int dslite_sync_get_hdr(const u8 *buf, size_t len, struct dslite_sync_hdr *h)
 	h->epoch = cpu_to_be32(get32(buf + 8));
 	h->seq = cpu_to_be32(get32(buf + 12));
 	h->ack = cpu_to_be32(get32(buf + 16));
-	h->len = cpu_to_be16(get16(buf + 20));
+	h->ack_epoch = cpu_to_be32(get32(buf + 20));
+	h->len = cpu_to_be16(get16(buf + 24));
 	h->reserved = 0;
 	/* the records must be there (a trailer may follow them) */
-	if (sizeof(*h) + get16(buf + 20) > len)
+	if (sizeof(*h) + get16(buf + 24) > len)
 		return -EBADMSG;
 	return 0;
 }
@@ -160,6 +163,24 @@ int dslite_sync_get_block(const u8 *v, u8 vlen, struct dslite_sync_block *b)
 	memcpy(b->b4, v + 2, 16);
 	memcpy(&b->pub_addr, v + 18, 4);
 	b->idx = get16(v + 22);
+	return 0;
+}
+
+size_t dslite_sync_put_mark(u8 *buf, size_t room, u8 rtype, u32 val)
+{
+	if (room < 2 + DSLITE_REC_MARK_LEN)
+		return 0;
+	buf[0] = rtype;
+	buf[1] = DSLITE_REC_MARK_LEN;
+	put32(buf + 2, val);
+	return 2 + DSLITE_REC_MARK_LEN;
+}
+
+int dslite_sync_get_mark(const u8 *v, u8 vlen, u32 *val)
+{
+	if (vlen != DSLITE_REC_MARK_LEN)
+		return -EBADMSG;
+	*val = get32(v);
 	return 0;
 }
 

@@ -24,27 +24,34 @@ typedef __u32 u32;
 typedef __u64 u64;
 #endif
 
-#define DSLITE_SYNC_VERSION	1
+#define DSLITE_SYNC_VERSION	2
 #define DSLITE_SYNC_HMAC_LEN	32
 
 enum dslite_sync_type {
-	DSLITE_SYNC_HELLO = 1,
-	DSLITE_SYNC_DATA,
-	DSLITE_SYNC_ACK,
-	DSLITE_SYNC_BULK_REQ,
+	DSLITE_SYNC_HELLO = 1,	/* keepalive; carries the config fingerprint */
+	DSLITE_SYNC_DATA,	/* sequenced records */
+	DSLITE_SYNC_ACK,	/* acknowledges the peer's stream */
 };
 
 #define DSLITE_SYNC_F_AUTH	0x0001	/* an HMAC trailer follows */
-#define DSLITE_SYNC_F_BULK	0x0002	/* part of a bulk resync */
+#define DSLITE_SYNC_F_NACK	0x0002	/* a gap after @ack: resend now */
 
+/*
+ * Every packet carries the sender's stream (epoch, seq) and what it has
+ * of the receiver's stream (ack_epoch, ack). An epoch names one stream:
+ * the sender starts a new one, with a larger epoch and seq 1, whenever
+ * the peer (re)appears or has lost the stream. Epochs only grow (they are
+ * wall-clock seconds, bumped if needed), so an old capture is refused.
+ */
 struct dslite_sync_hdr {
 	u8 version;
 	u8 type;
 	__be16 flags;
 	__be32 sl_id;
-	__be32 epoch;		/* random per boot of the sender */
-	__be32 seq;
+	__be32 epoch;		/* the sender's stream */
+	__be32 seq;		/* DATA: sequence number in that stream */
 	__be32 ack;		/* cumulative: every seq <= ack arrived */
+	__be32 ack_epoch;	/* ... of this stream of the receiver's */
 	__be16 len;		/* of the records, bytes */
 	__be16 reserved;
 };
@@ -53,6 +60,8 @@ enum dslite_sync_rec {
 	DSLITE_REC_SESSION = 1,
 	DSLITE_REC_DELETE,
 	DSLITE_REC_BLOCK,
+	DSLITE_REC_BULK_BEGIN,	/* a full copy of the SL's state follows */
+	DSLITE_REC_BULK_END,	/* it is complete: value = records in it */
 };
 
 /* the session record, decoded (addresses/ports in network order) */
@@ -80,15 +89,17 @@ struct dslite_sync_block {
 #define DSLITE_REC_SESSION_LEN	44
 #define DSLITE_REC_DELETE_LEN	44	/* same layout, state/remaining 0 */
 #define DSLITE_REC_BLOCK_LEN	24
+#define DSLITE_REC_MARK_LEN	4	/* BULK_BEGIN/BULK_END: a u32 */
 
 /* encoders: bytes written, or 0 if @room is too small */
 size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
 			   u32 sl_id, u32 epoch, u32 seq, u32 ack,
-			   u16 len);
+			   u32 ack_epoch, u16 len);
 size_t dslite_sync_put_session(u8 *buf, size_t room, u8 rtype,
 			       const struct dslite_sync_session *s);
 size_t dslite_sync_put_block(u8 *buf, size_t room,
 			     const struct dslite_sync_block *b);
+size_t dslite_sync_put_mark(u8 *buf, size_t room, u8 rtype, u32 val);
 
 /* decoders: 0, or a negative errno (-EBADMSG: malformed/truncated) */
 int dslite_sync_get_hdr(const u8 *buf, size_t len,
@@ -105,6 +116,7 @@ int dslite_sync_get_session(const u8 *val, u8 vlen,
 			    struct dslite_sync_session *s);
 int dslite_sync_get_block(const u8 *val, u8 vlen,
 			  struct dslite_sync_block *b);
+int dslite_sync_get_mark(const u8 *val, u8 vlen, u32 *v);
 
 /*
  * Replay window over 64 sequence numbers: accept a sequence number once,

@@ -111,6 +111,7 @@ before=$(probe)
 # a TCP transfer that will span the switch
 head -c 3000000 /dev/urandom >"${TMPDIR:-/tmp}/tx.$$"
 ip netns exec "$SRV" socat -u TCP-LISTEN:8000,reuseaddr OPEN:"${TMPDIR:-/tmp}/rx.$$",creat,trunc &
+SRVPID=$!
 sleep 0.5
 ip netns exec "$B4" bash -c "tc qdisc add dev b0 root tbf rate 4mbit burst 32k latency 400ms 2>/dev/null;
 	socat -u OPEN:${TMPDIR:-/tmp}/tx.$$ TCP:203.0.113.2:8000" &
@@ -134,10 +135,21 @@ vip_to "$A2"
 D -n "$A2" service-location set 1 role master
 after=$(probe)
 assert_eq "UDP continues through aftr2 with the same public address and port" "$after" "$before"
-if wait $TCPPID && sleep 1 && cmp -s "${TMPDIR:-/tmp}/tx.$$" "${TMPDIR:-/tmp}/rx.$$"; then
+# the sender is done when its data is in its socket; the transfer is done
+# when the server has read the FIN (its socat exits)
+srv_done() {
+	local i
+	for i in $(seq 1 150); do
+		kill -0 "$SRVPID" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	return 1
+}
+if wait $TCPPID && srv_done && cmp -s "${TMPDIR:-/tmp}/tx.$$" "${TMPDIR:-/tmp}/rx.$$"; then
 	ok "a 3 MB TCP transfer spanning the switch completed intact"
 else
-	fail "a 3 MB TCP transfer spanning the switch completed intact"
+	fail "a 3 MB TCP transfer spanning the switch completed intact" \
+		"received $(stat -c %s "${TMPDIR:-/tmp}/rx.$$" 2>/dev/null) bytes; aftr2 sessions: $(D -n "$A2" -j session show proto tcp); aftr2 stats: $(D -n "$A2" -j stats show | json '{k: v for k, v in j[0].items() if k.startswith("drop_") and v}')"
 fi
 assert_eq "aftr2 translates after the switch, nothing dropped as standby" \
 	"$(D -n "$A2" -j stats show | json 'j[0]["drop_standby"] == 0 and j[0]["out_packets"] > 0')" True

@@ -28,8 +28,12 @@ void sl_help(FILE *f)
 	      "       dslitectl service-location set ID role { master | backup | init }\n"
 	      "       dslitectl service-location del ID\n"
 	      "       dslitectl service-location show [ ID ]\n"
+	      "       dslitectl service-location check ID\n"
 	      "ID := 1..1024, the same on both routers. KEY: 16-64 characters; it is\n"
-	      "never shown back. keepalived's notify script sets the role.\n", f);
+	      "never shown back. keepalived's notify script sets the role.\n"
+	      "check exits 0 when this router may be master of ID, 3 (and says why)\n"
+	      "when not: a bound instance's device is down, the peer's configuration\n"
+	      "differs, or a backup has not yet received the peer's whole state.\n", f);
 }
 
 void sig_help(FILE *f)
@@ -191,6 +195,10 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 		}
 		if (*aftr)
 			jw_str("aftr", aftr);
+		jw_bool("healthy", tb[DSLITE_A_SL_HEALTHY] &&
+			mnl_attr_get_u8(tb[DSLITE_A_SL_HEALTHY]));
+		if (tb[DSLITE_A_SL_HEALTH])
+			jw_str("health", mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]));
 		sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
 		jw_obj_close();
 	} else {
@@ -209,8 +217,34 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 		if (*aftr)
 			printf(" aftr %s", aftr);
 		putchar('\n');
+		if (tb[DSLITE_A_SL_HEALTH])
+			printf("    not healthy: %s\n",
+			       mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]));
+		else
+			printf("    healthy\n");
 		sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
 	}
+	return MNL_CB_OK;
+}
+
+struct sl_health {
+	bool seen, healthy;
+	char why[128];
+};
+
+static int sl_health_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	struct sl_health *h = data;
+
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_SL_ID])
+		return MNL_CB_OK;
+	h->seen = true;
+	h->healthy = tb[DSLITE_A_SL_HEALTHY] &&
+		     mnl_attr_get_u8(tb[DSLITE_A_SL_HEALTHY]);
+	snprintf(h->why, sizeof(h->why), "%s", tb[DSLITE_A_SL_HEALTH] ?
+		 mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]) : "no health reported");
 	return MNL_CB_OK;
 }
 
@@ -344,6 +378,37 @@ int sl_object(int argc, char **argv)
 	}
 	if (matches(argv[0], "add"))
 		return sl_add(argc - 1, argv + 1);
+	if (matches(argv[0], "check")) {
+		struct sl_health h = { 0 };
+
+		if (argc != 2)
+			return usage_err("service-location check ID");
+		ret = parse_sl_id(argv[1], &id);
+		if (ret)
+			return ret;
+		ret = nl_open();
+		if (ret)
+			return ret;
+		nlh = nl_req(DSLITE_CMD_SL_GET, NLM_F_ACK);
+		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+		ret = nl_talk(nlh, sl_health_cb, &h);
+		if (ret)
+			return ret;
+		if (ctl.json) {
+			jw_obj_open(NULL);
+			jw_uint("id", id);
+			jw_bool("healthy", h.healthy);
+			if (!h.healthy)
+				jw_str("health", h.why);
+			jw_obj_close();
+			jw_end();
+		} else if (h.healthy) {
+			printf("service-location %u: healthy\n", id);
+		} else {
+			printf("service-location %u: not healthy: %s\n", id, h.why);
+		}
+		return h.healthy ? EXIT_OK : EXIT_UNHEALTHY;
+	}
 	if (matches(argv[0], "delete")) {
 		if (argc != 2)
 			return usage_err("service-location del ID");

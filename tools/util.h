@@ -12,6 +12,7 @@
 #define EXIT_OK		0
 #define EXIT_USAGE	1
 #define EXIT_KERNEL	2
+#define EXIT_UNHEALTHY	3	/* service-location check: not healthy */
 
 struct ctl {
 	bool json;

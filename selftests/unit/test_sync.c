@@ -66,12 +66,16 @@ static void test_roundtrip(void)
 				     DSLITE_REC_SESSION, &s);
 	TAP_CHECK(r == 2 + DSLITE_REC_BLOCK_LEN + 2 + DSLITE_REC_SESSION_LEN,
 		  "two records encoded (%zu bytes)", r);
-	TAP_CHECK(dslite_sync_put_hdr(buf, sizeof(buf), DSLITE_SYNC_DATA, 0, 3,
-				      0xdeadbeef, 42, 41, (u16)r) == n,
+	TAP_CHECK(dslite_sync_put_hdr(buf, sizeof(buf), DSLITE_SYNC_DATA,
+				      DSLITE_SYNC_F_NACK, 3, 0xdeadbeef, 42, 41,
+				      0x12345678, (u16)r) == n,
 		  "header encoded");
+	TAP_CHECK(n == 28, "the header is 28 bytes (%zu)", n);
 	TAP_CHECK(!dslite_sync_get_hdr(buf, n + r, &h) && h.type == DSLITE_SYNC_DATA &&
+		  ntohs(h.flags) == DSLITE_SYNC_F_NACK &&
 		  ntohl(h.sl_id) == 3 && ntohl(h.epoch) == 0xdeadbeef &&
-		  ntohl(h.seq) == 42 && ntohl(h.ack) == 41 && ntohs(h.len) == r,
+		  ntohl(h.seq) == 42 && ntohl(h.ack) == 41 &&
+		  ntohl(h.ack_epoch) == 0x12345678 && ntohs(h.len) == r,
 		  "header decodes to what was encoded");
 	TAP_CHECK(!dslite_sync_walk(buf + n, r, decode_cb, &g) &&
 		  g.sessions == 1 && g.blocks == 1, "walk sees both records");
@@ -93,17 +97,20 @@ static void test_malformed(void)
 	struct dslite_sync_session s;
 	int n = 0;
 
-	dslite_sync_put_hdr(buf, sizeof(buf), DSLITE_SYNC_HELLO, 0, 1, 2, 3, 4, 0);
-	TAP_CHECK(dslite_sync_get_hdr(buf, 23, &h) == -EBADMSG, "truncated header");
-	buf[0] = 9;
-	TAP_CHECK(dslite_sync_get_hdr(buf, 24, &h) == -EPROTONOSUPPORT,
-		  "unknown version");
+	dslite_sync_put_hdr(buf, sizeof(buf), DSLITE_SYNC_HELLO, 0, 1, 2, 3, 4, 5, 0);
+	TAP_CHECK(dslite_sync_get_hdr(buf, 27, &h) == -EBADMSG, "truncated header");
+	buf[0] = 1;
+	TAP_CHECK(dslite_sync_get_hdr(buf, 28, &h) == -EPROTONOSUPPORT,
+		  "version 1 (the old format) is refused");
 	buf[0] = DSLITE_SYNC_VERSION;
 	buf[1] = 77;
-	TAP_CHECK(dslite_sync_get_hdr(buf, 24, &h) == -EBADMSG, "unknown type");
+	TAP_CHECK(dslite_sync_get_hdr(buf, 28, &h) == -EBADMSG, "unknown type");
+	buf[1] = 4;
+	TAP_CHECK(dslite_sync_get_hdr(buf, 28, &h) == -EBADMSG,
+		  "type 4 (no longer defined) is refused");
 	buf[1] = DSLITE_SYNC_DATA;
-	buf[20] = 0;
-	buf[21] = 100;
+	buf[24] = 0;
+	buf[25] = 100;
 	TAP_CHECK(dslite_sync_get_hdr(buf, 60, &h) == -EBADMSG,
 		  "records length past the packet");
 	{
@@ -151,9 +158,26 @@ static void test_replay(void)
 		  "window survives sequence wrap");
 }
 
+static void test_marks(void)
+{
+	u8 buf[16];
+	u32 v = 0;
+
+	TAP_CHECK(dslite_sync_put_mark(buf, sizeof(buf), DSLITE_REC_BULK_END,
+				       100000) == 6, "bulk end record: 6 bytes");
+	TAP_CHECK(buf[0] == DSLITE_REC_BULK_END && buf[1] == 4 &&
+		  !dslite_sync_get_mark(buf + 2, buf[1], &v) && v == 100000,
+		  "bulk end record round-trips its count");
+	TAP_CHECK(dslite_sync_get_mark(buf + 2, 3, &v) == -EBADMSG,
+		  "a mark of the wrong length is refused");
+	TAP_CHECK(dslite_sync_put_mark(buf, 5, DSLITE_REC_BULK_BEGIN, 1) == 0,
+		  "encoder refuses a short buffer");
+}
+
 int main(void)
 {
 	test_roundtrip();
+	test_marks();
 	test_malformed();
 	test_replay();
 	return tap_finish();

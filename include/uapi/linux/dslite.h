@@ -206,6 +206,8 @@ enum dslite_attr {
 	DSLITE_A_POOL_SL,		/* u32: the SL owning a pool (0 = none) */
 	DSLITE_A_SL_SYNC,		/* nested (reply): enum dslite_sync_stat */
 	DSLITE_A_SL_LAG,		/* u32 (reply): ms since the last packet */
+	DSLITE_A_SL_HEALTHY,		/* u8 (reply): 1 = may be master */
+	DSLITE_A_SL_HEALTH,		/* string (reply): why not healthy */
 
 	__DSLITE_A_MAX,
 };
