@@ -41,6 +41,7 @@ struct dslite_net {
 };
 
 #define DSLITE_SYNC_PORT	8286
+#define DSLITE_SL_LISTEN	(3 * HZ)	/* a new SL waits for its peer */
 #define DSLITE_MAX_SLS		1024
 #define DSLITE_MAX_SIGS		64
 #define DSLITE_SIG_MAX_MEMBERS	8
@@ -84,6 +85,7 @@ struct dslite_sl {
 	unsigned long last_tx;		/* jiffies of the last hello */
 	unsigned long last_data;	/* jiffies of the last DATA sent */
 	struct dslite_sync_pkt *ring;
+	u32 ctl_seq;			/* HELLO/ACK count in our stream */
 	bool restart_pending;		/* begin a new stream (and bulk) */
 	bool bulk_pending;		/* begin a bulk in this stream */
 	bool nack_pending;		/* the peer reported a gap */
@@ -95,10 +97,14 @@ struct dslite_sl {
 	spinlock_t rx_lock;
 	u32 peer_epoch;			/* the peer's stream we follow */
 	u32 rx_next;
+	u32 rx_ctl;			/* the peer's last HELLO/ACK count */
 	u32 peer_fp;
 	unsigned long last_rx;		/* jiffies of the last valid packet */
 	bool peer_up;
-	bool mismatch;
+	bool ever_up;			/* heard from since the SL was added */
+	unsigned long created;		/* jiffies the SL was added */
+	bool mismatch;			/* the peer's fingerprint differs */
+	bool fp_ok;			/* ...or matches: records may apply */
 	bool ack_pending;
 	bool nack_send;
 	bool rx_bulk;			/* between BULK_BEGIN and BULK_END */

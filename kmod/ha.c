@@ -352,6 +352,12 @@ static const char *dslite_sl_health(struct dslite_net *dn,
 				return "an instance device is down";
 	}
 	switch (READ_ONCE(sl->peer_state)) {
+	case DSLITE_PEER_DOWN:
+		/* just added: give the peer time to be heard before going it alone */
+		if (!READ_ONCE(sl->ever_up) && READ_ONCE(sl->role) != DSLITE_ROLE_MASTER &&
+		    time_before(jiffies, READ_ONCE(sl->created) + DSLITE_SL_LISTEN))
+			return "listening for the peer";
+		break;
 	case DSLITE_PEER_MISMATCH:
 		return "the peer's configuration differs";
 	case DSLITE_PEER_HELLO:

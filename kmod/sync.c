@@ -63,7 +63,7 @@
 #define DSLITE_SYNC_FLUSH	(HZ / 50)	/* 20 ms */
 #define DSLITE_SYNC_RETRANSMIT	(HZ / 5)
 #define DSLITE_SYNC_T_HELLO	HZ
-#define DSLITE_SYNC_DEAD	(3 * HZ)
+#define DSLITE_SYNC_DEAD	(3 * HZ)	/* silence: the peer is down */
 #define DSLITE_SYNC_LOST	(3 * HZ)	/* our stream ignored this long */
 #define DSLITE_SYNC_HDR		sizeof(struct dslite_sync_hdr)
 #define DSLITE_SYNC_SOCKBUF	(4 << 20)	/* a ring's worth, twice */
@@ -264,7 +264,7 @@ static void dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
 static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 {
 	u8 buf[DSLITE_SYNC_HDR + 4 + DSLITE_SYNC_HMAC_LEN];
-	u32 ack, ack_epoch, epoch;
+	u32 ack, ack_epoch, epoch, seq;
 	u16 len = 0;
 	bool nack;
 
@@ -276,12 +276,14 @@ static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 		buf[DSLITE_SYNC_HDR + 3] = fp;
 		len = 4;
 	}
+	/* control packets are numbered too, so a replayed one is refused */
 	spin_lock_bh(&sl->tx_lock);
 	epoch = sl->epoch;
+	seq = ++sl->ctl_seq;
 	spin_unlock_bh(&sl->tx_lock);
 	dslite_sync_put_hdr(buf, sizeof(buf), type,
 			    dslite_sync_flags(sl, nack ? DSLITE_SYNC_F_NACK : 0),
-			    sl->id, epoch, 0, ack, ack_epoch, len);
+			    sl->id, epoch, seq, ack, ack_epoch, len);
 	dslite_sync_send(sl, buf, DSLITE_SYNC_HDR + len);
 }
 
@@ -655,6 +657,7 @@ static void dslite_sync_restart(struct dslite_sl *sl)
 	spin_lock_bh(&sl->tx_lock);
 	sl->epoch = (s32)(now - sl->epoch) > 0 ? now : sl->epoch + 1;
 	sl->next_seq = 1;
+	sl->ctl_seq = 0;
 	sl->acked = 0;
 	sl->sent_upto = 0;
 	sl->cur_len = 0;
@@ -908,6 +911,7 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		/* the peer's new stream: follow it from seq 1 */
 		sl->peer_epoch = epoch;
 		sl->rx_next = 1;
+		sl->rx_ctl = 0;
 		memset(&sl->replay, 0, sizeof(sl->replay));
 		sl->rx_bulk = false;
 		sl->rx_synced = false;
@@ -917,23 +921,38 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		spin_unlock_bh(&sl->rx_lock);
 		goto drop;
 	}
+	if (h.type != DSLITE_SYNC_DATA ? (s32)(seq - sl->rx_ctl) <= 0 :
+					 (s32)(seq - sl->rx_next) < 0) {
+		/* an old HELLO/ACK, or DATA we have: a replay or a resend */
+		sl->st.drop_replay++;
+		if (h.type == DSLITE_SYNC_DATA) {
+			sl->ack_pending = true;	/* the sender may miss our ack */
+			dslite_sync_kick(sl, DSLITE_SYNC_FLUSH);
+		}
+		spin_unlock_bh(&sl->rx_lock);
+		goto drop;
+	}
+	if (h.type != DSLITE_SYNC_DATA)
+		sl->rx_ctl = seq;
 	sl->st.rx_packets++;
 	appeared = !sl->peer_up;
 	sl->peer_up = true;
+	sl->ever_up = true;
 	sl->last_rx = jiffies;
 	if (h.type == DSLITE_SYNC_HELLO && be16_to_cpu(h.len) == 4) {
 		sl->peer_fp = dslite_be32(data + DSLITE_SYNC_HDR);
 		sl->mismatch = sl->peer_fp != dslite_sync_fingerprint(sl);
+		sl->fp_ok = !sl->mismatch;
 	}
-	if (h.type == DSLITE_SYNC_DATA && !sl->mismatch) {
+	/*
+	 * Records apply only once a HELLO showed the same configuration;
+	 * before that they are not acked, so the sender sends them again.
+	 */
+	if (h.type == DSLITE_SYNC_DATA && sl->fp_ok) {
 		if (seq != sl->rx_next || !dslite_replay_check(&sl->replay, seq)) {
-			if ((s32)(seq - sl->rx_next) < 0) {
-				sl->st.drop_replay++;	/* had it */
-			} else {
-				sl->nack_send = true;	/* a gap */
-				kick_now = true;
-			}
+			sl->nack_send = true;	/* a gap: resend from rx_next */
 			sl->ack_pending = true;
+			kick_now = true;
 		} else {
 			sl->rx_next++;
 			sl->ack_pending = true;
@@ -955,8 +974,13 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		kick_now = true;
 	} else if (ack_epoch == sl->epoch) {
 		if ((s32)(ack - sl->acked) > 0 &&
-		    (s32)(sl->next_seq - 1 - ack) >= 0)
+		    (s32)(sl->next_seq - 1 - ack) >= 0) {
 			sl->acked = ack;
+		} else if (!ack && sl->acked && !sl->restart_pending) {
+			/* back to nothing: the peer lost our stream (restarted) */
+			sl->restart_pending = true;
+			kick_now = true;
+		}
 		if (fl & DSLITE_SYNC_F_NACK) {
 			sl->nack_pending = true;
 			kick_now = true;
@@ -999,6 +1023,7 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 	sl->next_seq = 1;
 	sl->acked = 0;
 	sl->stream_start = jiffies;
+	sl->created = jiffies;
 	sl->rx_next = 1;
 	sl->peer_state = DSLITE_PEER_DOWN;
 	sl->cur = kmalloc(DSLITE_SYNC_MTU, GFP_KERNEL);

@@ -7,7 +7,11 @@
 # the same public endpoints; a flow continues through the new master with
 # the same public address and port; a TCP transfer survives the switch;
 # a wrong or missing key and a configuration mismatch sync nothing and
-# are reported.
+# are reported; when the link between the routers fails neither router
+# misbehaves and a bulk resync makes the tables equal when it returns;
+# replayed, forged, truncated and unknown-version sync packets are dropped
+# and counted; a rejoining backup is not healthy (dslite-track would lower
+# its VRRP priority) until it holds the master's whole state.
 source "$(dirname "$0")/lib.sh"
 require_root
 require_module
@@ -111,7 +115,7 @@ before=$(probe)
 # a TCP transfer that will span the switch
 head -c 3000000 /dev/urandom >"${TMPDIR:-/tmp}/tx.$$"
 ip netns exec "$SRV" socat -u TCP-LISTEN:8000,reuseaddr OPEN:"${TMPDIR:-/tmp}/rx.$$",creat,trunc &
-SRVPID=$!
+TCPSRV=$!
 sleep 0.5
 ip netns exec "$B4" bash -c "tc qdisc add dev b0 root tbf rate 4mbit burst 32k latency 400ms 2>/dev/null;
 	socat -u OPEN:${TMPDIR:-/tmp}/tx.$$ TCP:203.0.113.2:8000" &
@@ -140,7 +144,7 @@ assert_eq "UDP continues through aftr2 with the same public address and port" "$
 srv_done() {
 	local i
 	for i in $(seq 1 150); do
-		kill -0 "$SRVPID" 2>/dev/null || return 0
+		kill -0 "$TCPSRV" 2>/dev/null || return 0
 		sleep 0.2
 	done
 	return 1
@@ -186,5 +190,150 @@ check "mismatch reported (aftr1)" wait_state "$A1" config-mismatch
 probe >/dev/null; sleep 1
 assert_eq "mismatch: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
 teardown_aftr "$A1"; teardown_aftr "$A2"
+
+probe_p() { ip netns exec "$B4" python3 -c '
+import socket, sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR,1); s.bind(("192.0.0.2", int(sys.argv[1])))
+s.sendto(b"hi",("203.0.113.2",7777))
+try: print(s.recv(100).decode())
+except Exception: print("none")' "$1"; }
+sessions() { D -n "$1" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)'; }
+tables_equal() {
+	for _ in $(seq 1 60); do
+		[[ $(sessions "$A1") == "$(sessions "$A2")" ]] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+sync_ctr() { sj "$1" "[\"sync\"][\"$2\"]"; }
+
+# --- the link between the routers fails, then comes back ------------------------
+check "resync: aftr1 configured" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
+check "resync: aftr2 configured" setup_aftr "$A2" 192.0.2.1 "$KEY" 1
+vip_to "$A1"
+D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
+check "resync: in sync" wait_state "$A2" in-sync
+for p in 6001 6002 6003 6004; do probe_p $p >/dev/null; done
+check "resync: the backup holds the master's 4 sessions" tables_equal
+ip -n "$A1" link set sy0 down
+check "link down: aftr1 reports the peer down" wait_state "$A1" down
+check "link down: aftr2 reports the peer down" wait_state "$A2" down
+check "link down: aftr1 still healthy (a dead peer is no reason)" D -n "$A1" service-location check 1
+check "link down: aftr2 still healthy" D -n "$A2" service-location check 1
+D -n "$A1" session flush proto udp
+got=
+for p in 6005 6006 6007; do got+="$(probe_p $p) "; done
+[[ $got != *none* ]] && ok "link down: new flows through the master" || fail "link down: new flows through the master" "$got"
+assert_eq "link down: the backup translated nothing (no split brain on the data path)" \
+	"$(D -n "$A2" -j stats show | json 'j[0]["out_packets"]')" 0
+[[ $(sessions "$A1") != "$(sessions "$A2")" ]] && ok "link down: the tables differ now" ||
+	fail "link down: the tables differ now"
+bulk0=$(sync_ctr "$A2" bulk_received)
+ip -n "$A1" link set sy0 up
+check "link back: in sync again (aftr2)" wait_state "$A2" in-sync
+check "link back: in sync again (aftr1)" wait_state "$A1" in-sync
+check "link back: the tables are equal again (stale flows gone, new ones there)" tables_equal
+[[ $(sessions "$A2") == *6005* && $(sessions "$A2") != *6001* ]] && ok "link back: the backup has 6005, not 6001" ||
+	fail "link back: the backup has 6005, not 6001" "$(sessions "$A2")"
+assert_eq "link back: by a bulk resync" "$(($(sync_ctr "$A2" bulk_received) - bulk0))" 1
+
+# --- replayed, forged, truncated, unknown-version sync packets -------------------
+# capture what aftr2 receives from aftr1 while new flows are synced
+ip netns exec "$A2" python3 - "${TMPDIR:-/tmp}/cap.$$" 5 <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind(("sy0", 0)); s.settimeout(0.2)
+end = time.time() + float(sys.argv[2]); out = []
+while time.time() < end:
+    try: f, a = s.recvfrom(4096)
+    except socket.timeout: continue
+    # IPv4/UDP to port 8286, addressed to us
+    if a[2] == socket.PACKET_HOST and f[23] == 17 and f[36:38] == b"\x20\x5e":
+        out.append(f.hex())
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+CAP=$!
+sleep 0.5
+for p in 6101 6102 6103; do probe_p $p >/dev/null; done
+wait $CAP
+n=$(grep -c . "${TMPDIR:-/tmp}/cap.$$")
+check "captured aftr1's sync packets ($n)" test "$n" -ge 3
+sleep 1	# everything acked: nothing is being resent
+before=$(sessions "$A2")
+st0=$(D -n "$A2" -j service-location show 1)
+ip netns exec "$A1" python3 - "${TMPDIR:-/tmp}/cap.$$" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("sy0", 0))
+for line in open(sys.argv[1]):
+    if line.strip():
+        s.send(bytes.fromhex(line.strip()))
+PY
+sleep 1
+st1=$(D -n "$A2" -j service-location show 1)
+d() { python3 -c 'import json,sys; a=json.loads(sys.argv[1])[0]["sync"]; b=json.loads(sys.argv[2])[0]["sync"]; print(b[sys.argv[3]] - a[sys.argv[3]])' "$1" "$2" "$3"; }
+assert_eq "replay: every replayed packet dropped and counted (drop_replay +$n)" "$(d "$st0" "$st1" drop_replay)" "$n"
+assert_eq "replay: no record applied" "$(d "$st0" "$st1" rx_records)" 0
+assert_eq "replay: the backup's sessions did not change" "$(sessions "$A2")" "$before"
+# one DATA packet of the capture, altered: IPv4/UDP rebuilt, checksum 0
+alter() {	# HOW: forge | truncate | version
+	ip netns exec "$A1" python3 - "${TMPDIR:-/tmp}/cap.$$" "$1" <<'PY'
+import socket, struct, sys
+frames = [bytes.fromhex(l.strip()) for l in open(sys.argv[1]) if l.strip()]
+f = next(f for f in frames if f[42 + 1] == 2)		# sync type DATA
+eth, ip, payload = f[:14], bytearray(f[14:34]), bytearray(f[42:])
+how = sys.argv[2]
+if how == "forge":
+    payload[40] ^= 0x01			# a record byte: the HMAC no longer fits
+elif how == "truncate":
+    payload = payload[:20]			# shorter than the 28-byte header
+elif how == "version":
+    payload[0] = 9
+udp = f[34:38] + struct.pack("!HH", 8 + len(payload), 0)
+ip[2:4] = struct.pack("!H", 20 + len(udp) + len(payload)); ip[10:12] = b"\0\0"
+csum = sum(struct.unpack("!10H", bytes(ip))); csum = (csum >> 16) + (csum & 0xffff); csum += csum >> 16
+ip[10:12] = struct.pack("!H", ~csum & 0xffff)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("sy0", 0))
+s.send(eth + bytes(ip) + udp + bytes(payload))
+PY
+}
+for how in forge:drop_auth truncate:drop_malformed version:drop_malformed; do
+	st0=$(D -n "$A2" -j service-location show 1)
+	alter "${how%%:*}"
+	sleep 0.5
+	st1=$(D -n "$A2" -j service-location show 1)
+	case ${how%%:*} in forge) what=forged ;; truncate) what=truncated ;; *) what=unknown-version ;; esac
+	assert_eq "$what packet: dropped and counted (${how#*:} +1), nothing applied" \
+		"$(d "$st0" "$st1" "${how#*:}") $(d "$st0" "$st1" rx_records)" "1 0"
+done
+rm -f "${TMPDIR:-/tmp}/cap.$$"
+
+# --- rejoin: the backup comes back empty; it may not be master before it has
+# the state ------------------------------------------------------------------------
+teardown_aftr "$A2"
+D -n "$A2" ha set hot-backup on
+D -n "$A2" service-location add 1 remote-backup interface sy0 peer 192.0.2.1 \
+	authentication-key "$KEY" hash-algorithm hmac-sha256
+first=$(D -n "$A2" service-location check 1; echo "rc=$?")
+D -n "$A2" service-instance-group add sig1 service-location 1
+D -n "$A2" instance add dsl0 id 1 aftr 2001:db8::1 service-instance-group sig1
+ip -n "$A2" link set dsl0 up
+D -n "$A2" pool add dsl0 198.51.100.0/28 service-location 1
+ip -n "$A2" route add 198.51.100.0/28 dev dsl0
+D -n "$A2" service-location set 1 role backup
+[[ $first == *"not healthy"*"rc=3" ]] && ok "rejoin: not healthy at first ($(head -1 <<<"$first"))" ||
+	fail "rejoin: not healthy at first" "$first"
+healthy_at=
+for i in $(seq 1 100); do
+	if D -n "$A2" service-location check 1 >/dev/null; then
+		healthy_at=$i
+		break
+	fi
+	sleep 0.2
+done
+check "rejoin: healthy once the bulk is complete" test -n "$healthy_at"
+assert_eq "rejoin: at that moment it holds every session of the master" "$(sessions "$A2")" "$(sessions "$A1")"
+assert_eq "rejoin: and its peer state is in-sync" "$(sj "$A2" '["peer_state"]')" in-sync
+teardown_aftr "$A1"; teardown_aftr "$A2"
+
 kill $SRVPID 2>/dev/null
 ksft_finish
