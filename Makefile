@@ -6,7 +6,7 @@
 KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module tools clean deps check demo debug-kernel check-debug
+.PHONY: all module tools clean deps check demo debug-kernel check-debug bench
 
 all: module tools
 
@@ -30,6 +30,10 @@ check:
 
 demo:
 	@bash scripts/demo.sh
+
+# benchmarks (in the VM; numbers, not pass/fail on speed): bench/README.md
+bench: all
+	@selftests/vm/run --timeout 1500 -- "$(CURDIR)/bench/ha_bulk.sh"
 
 debug-kernel:
 	@bash scripts/deps.sh --debug

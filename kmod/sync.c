@@ -344,8 +344,10 @@ static struct dslite_sl *dslite_sync_sl(struct dslite_instance *inst,
 	if (!READ_ONCE(inst->dn->hot_backup) || !u->sl_id)
 		return NULL;
 	sl = dslite_sl_by_id(inst->dn, u->sl_id);
+	/* nobody listening: the bulk when the peer (re)appears covers it */
 	if (!sl || !sl->ss || READ_ONCE(sl->dying) ||
-	    READ_ONCE(sl->role) != DSLITE_ROLE_MASTER)
+	    READ_ONCE(sl->role) != DSLITE_ROLE_MASTER ||
+	    !READ_ONCE(sl->peer_up))
 		return NULL;
 	return sl;
 }
