@@ -111,6 +111,9 @@ struct dslite_sl {
 	bool rx_synced;			/* a whole bulk of this stream came */
 	u8 rx_gen;			/* stamped on what the peer sends */
 	bool sweep_pending;		/* drop entries older than rx_gen */
+	bool rx_conflict;		/* stale state refused a record */
+	bool bulk_req;			/* ask the peer for another bulk */
+	u8 bulk_reqs;			/* asked in this stream (bounded) */
 	struct dslite_replay replay;
 	struct dslite_sync_stats st;
 	struct delayed_work work;	/* flush, hello, retransmit, bulk */
@@ -338,6 +341,8 @@ struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
 bool dslite_pool_overlaps(struct dslite_net *dn, __be32 prefix, u8 plen);
 int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u);
 int dslite_user_grow(struct dslite_user *u, u32 max_blocks);
+void dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
+			u32 idx);
 void dslite_block_release(struct dslite_instance *inst,
 			  struct dslite_paddr *pa, u32 idx);
 void dslite_pool_expire_resting(struct dslite_instance *inst, bool all);
@@ -439,12 +444,12 @@ void dslite_sync_note_block(struct dslite_instance *inst,
 			    struct dslite_user *u, u32 idx);
 int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl);
 void dslite_sync_role_changed(struct dslite_sl *sl, u8 role);
-void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
-				 const struct dslite_sync_session *r, bool del,
-				 u8 gen);
+int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
+				const struct dslite_sync_session *r, bool del,
+				u8 gen);
 int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen);
-void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
-			       const struct dslite_sync_block *b);
+int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
+			      const struct dslite_sync_block *b);
 int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_ha_get(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info);

@@ -332,6 +332,26 @@ void dslite_block_release(struct dslite_instance *inst,
 	kfree(r);
 }
 
+/*
+ * Sync receive: the master says a user holds block @idx of @pa, which is
+ * resting here. It is in use again: forget the rest, or its end would
+ * free a held block. Caller holds pool_lock.
+ */
+void dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
+			u32 idx)
+{
+	struct dslite_rest *r;
+
+	lockdep_assert_held(&inst->pool_lock);
+	list_for_each_entry(r, &inst->resting, list) {
+		if (r->pa == pa && r->idx == idx) {
+			list_del(&r->list);
+			kfree(r);
+			return;
+		}
+	}
+}
+
 /* Free the blocks whose rest is over (all of them if @all). */
 void dslite_pool_expire_resting(struct dslite_instance *inst, bool all)
 {

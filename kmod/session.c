@@ -731,40 +731,76 @@ void dslite_pool_evict(struct dslite_instance *inst,
 }
 
 /*
+ * Sync receive: give back a user's blocks that have no session (they
+ * rest), all of them if @all (the user has none). Caller holds u->lock.
+ */
+static void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
+					 struct dslite_user *u)
+{
+	int i;
+
+	lockdep_assert_held(&u->lock);
+	for (i = 0; i < u->n_blocks; ) {
+		if (u->blocks[i].sessions) {
+			i++;
+			continue;
+		}
+		dslite_log_block(inst, u, u->blocks[i].idx, false);
+		dslite_block_release(inst, u->pa, u->blocks[i].idx);
+		u->blocks[i] = u->blocks[--u->n_blocks];
+	}
+	if (!u->n_blocks)
+		u->pa = NULL;
+}
+
+/*
  * Sync receive (backup side): install a block a peer's user holds. The
  * block is marked taken on its address; the user is created on demand.
- * RCU held (softirq).
+ * What this router still holds for the user and the master no longer
+ * does (another address, or blocks filling the quota) makes way if it
+ * has no session; if it has, -EBUSY: the caller drops the stale sessions
+ * (the sweep after the bulk) and asks for another bulk. RCU held.
  */
-void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
-			       const struct dslite_sync_block *b)
+int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
+			      const struct dslite_sync_block *b)
 {
 	u32 nblocks = dslite_blocks_per_addr(inst->cfg.port_lo,
 					     inst->cfg.port_hi,
 					     inst->cfg.block_size);
 	struct dslite_paddr *pa = dslite_pool_find_addr(inst, b->pub_addr);
+	u32 max = min_t(u32, READ_ONCE(inst->cfg.max_blocks),
+			DSLITE_MAX_BLOCKS_USER);
 	struct in6_addr b4;
 	struct dslite_user *u;
-	int i;
+	int i, err = 0;
 
 	if (!pa || b->idx >= nblocks)
-		return;
+		return 0;	/* not in our pools: the fingerprint differs */
 	memcpy(&b4, b->b4, 16);
 	u = dslite_user_get(inst, &b4, true, sl_id);
 	if (!u)
-		return;
+		return 0;
 	spin_lock_bh(&u->lock);
-	if (u->dead || (u->pa && u->pa != pa))
+	if (u->dead)
 		goto out;
+	if (u->pa && u->pa != pa)
+		dslite_user_drop_idle_blocks(inst, u);
 	for (i = 0; i < u->n_blocks; i++)
 		if (u->blocks[i].idx == b->idx)
 			goto out;
-	if (u->n_blocks >= min_t(u32, READ_ONCE(inst->cfg.max_blocks),
-				 DSLITE_MAX_BLOCKS_USER) ||
-	    dslite_user_grow(u, READ_ONCE(inst->cfg.max_blocks)))
+	if (u->n_blocks >= max)
+		dslite_user_drop_idle_blocks(inst, u);
+	if ((u->pa && u->pa != pa) || u->n_blocks >= max) {
+		err = -EBUSY;
+		goto out;
+	}
+	if (dslite_user_grow(u, READ_ONCE(inst->cfg.max_blocks)))
 		goto out;
 	spin_lock_bh(&inst->pool_lock);
 	if (!test_and_set_bit(b->idx, pa->map))
 		pa->used++;
+	else
+		dslite_pool_unrest(inst, pa, b->idx);
 	spin_unlock_bh(&inst->pool_lock);
 	u->pa = pa;
 	u->blocks[u->n_blocks].idx = b->idx;
@@ -774,28 +810,30 @@ void dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 		WRITE_ONCE(inst->peak_blocks, atomic_read(&inst->n_blocks));
 out:
 	spin_unlock_bh(&u->lock);
+	return err;
 }
 
 /*
  * Sync receive: install, refresh or delete a session. Its lifetime is
- * set from the remaining seconds the master reported.
+ * set from the remaining seconds the master reported. -EBUSY when stale
+ * state of this router is in the way (see dslite_sync_install_block).
  */
-void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
-				 const struct dslite_sync_session *r, bool del,
-				 u8 gen)
+int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
+				const struct dslite_sync_session *r, bool del,
+				u8 gen)
 {
 	struct dslite_session *s, *any;
 	struct dslite_okey ok = { };
 	struct dslite_ikey ik = { };
 	struct dslite_user *u;
 	struct in6_addr b4;
-	int slot, drop, idx;
+	int slot, drop, idx, err = 0;
 	u32 to;
 
 	memcpy(&b4, r->b4, 16);
 	u = dslite_user_get(inst, &b4, !del, sl_id);
 	if (!u)
-		return;
+		return 0;
 	ok.user = u;
 	ok.inner_addr = r->inner_addr;
 	ok.inner_port = r->inner_port;
@@ -830,9 +868,9 @@ void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 			b.idx = idx;
 			memcpy(b.b4, r->b4, 16);
 			spin_unlock_bh(&u->lock);
-			dslite_sync_install_block(inst, sl_id, &b);
+			err = dslite_sync_install_block(inst, sl_id, &b);
 			spin_lock_bh(&u->lock);
-			if (u->dead)
+			if (err || u->dead)
 				goto out;
 			slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
 			if (slot < 0)
@@ -840,8 +878,10 @@ void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 		}
 		s = dslite_sess_insert(inst, u, &ok, &ik, r->remote_addr,
 				       r->remote_port, r->state, slot, &drop);
-		if (!s)
+		if (!s) {
+			err = -EBUSY;	/* a stale session holds the endpoint */
 			goto out;
+		}
 	}
 	WRITE_ONCE(s->state, r->state);
 	WRITE_ONCE(s->sync_gen, gen);
@@ -850,4 +890,5 @@ void dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 		   (min(r->remaining, to) < to ? (to - r->remaining) * HZ : 0));
 out:
 	spin_unlock_bh(&u->lock);
+	return err;
 }

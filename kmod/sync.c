@@ -248,16 +248,23 @@ static void dslite_sync_set_state(struct dslite_sl *sl)
 }
 
 /* what we have of the peer's stream, for a header */
-static void dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
-				 u32 *ack_epoch, bool *nack)
+static u16 dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
+				u32 *ack_epoch)
 {
+	u16 fl = 0;
+
 	spin_lock_bh(&sl->rx_lock);
 	*ack = sl->rx_next - 1;
 	*ack_epoch = sl->peer_epoch;
-	*nack = sl->nack_send;
+	if (sl->nack_send)
+		fl |= DSLITE_SYNC_F_NACK;
+	/* asked only after the sweep, so the new bulk finds no stale state */
+	if (sl->bulk_req && !sl->sweep_pending)
+		fl |= DSLITE_SYNC_F_BULK_REQ;
 	sl->ack_pending = false;
 	sl->nack_send = false;
 	spin_unlock_bh(&sl->rx_lock);
+	return fl;
 }
 
 /* A control packet: HELLO (with our fingerprint) or ACK. Process context. */
@@ -265,10 +272,9 @@ static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 {
 	u8 buf[DSLITE_SYNC_HDR + 4 + DSLITE_SYNC_HMAC_LEN];
 	u32 ack, ack_epoch, epoch, seq;
-	u16 len = 0;
-	bool nack;
+	u16 len = 0, fl;
 
-	dslite_sync_ack_info(sl, &ack, &ack_epoch, &nack);
+	fl = dslite_sync_ack_info(sl, &ack, &ack_epoch);
 	if (type == DSLITE_SYNC_HELLO) {
 		buf[DSLITE_SYNC_HDR] = fp >> 24;
 		buf[DSLITE_SYNC_HDR + 1] = fp >> 16;
@@ -281,8 +287,7 @@ static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 	epoch = sl->epoch;
 	seq = ++sl->ctl_seq;
 	spin_unlock_bh(&sl->tx_lock);
-	dslite_sync_put_hdr(buf, sizeof(buf), type,
-			    dslite_sync_flags(sl, nack ? DSLITE_SYNC_F_NACK : 0),
+	dslite_sync_put_hdr(buf, sizeof(buf), type, dslite_sync_flags(sl, fl),
 			    sl->id, epoch, seq, ack, ack_epoch, len);
 	dslite_sync_send(sl, buf, DSLITE_SYNC_HDR + len);
 }
@@ -459,6 +464,7 @@ static void dslite_bulk_begin(struct dslite_sl *sl)
 	sl->bulk_pending = false;
 	sl->tx_bulk = true;
 	sl->tx_synced = false;
+	sl->bulk_end_seq = 0;
 	spin_unlock_bh(&sl->tx_lock);
 	dslite_sync_add_mark(sl, DSLITE_REC_BULK_BEGIN, 0);
 	sl->st.bulk_sent++;
@@ -630,8 +636,7 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 	struct dslite_sync_pkt *p = &sl->ring[seq % DSLITE_SYNC_RING];
 	u8 *buf = sl->xmit_buf;
 	u32 ack, ack_epoch, epoch;
-	bool nack;
-	u16 len;
+	u16 len, fl;
 
 	spin_lock_bh(&sl->tx_lock);
 	if (p->seq != seq || (s32)(seq - sl->acked) <= 0) {
@@ -642,11 +647,10 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 	epoch = sl->epoch;
 	memcpy(buf, p->data, len);
 	spin_unlock_bh(&sl->tx_lock);
-	dslite_sync_ack_info(sl, &ack, &ack_epoch, &nack);
+	fl = dslite_sync_ack_info(sl, &ack, &ack_epoch);
 	dslite_sync_put_hdr(buf, DSLITE_SYNC_HDR, DSLITE_SYNC_DATA,
-			    dslite_sync_flags(sl, nack ? DSLITE_SYNC_F_NACK : 0),
-			    sl->id, epoch, seq, ack, ack_epoch,
-			    len - DSLITE_SYNC_HDR);
+			    dslite_sync_flags(sl, fl), sl->id, epoch, seq, ack,
+			    ack_epoch, len - DSLITE_SYNC_HDR);
 	return !dslite_sync_send(sl, buf, len);
 }
 
@@ -668,6 +672,7 @@ static void dslite_sync_restart(struct dslite_sl *sl)
 	sl->nack_pending = false;
 	sl->tx_bulk = false;
 	sl->tx_synced = false;
+	sl->bulk_end_seq = 0;
 	sl->bulk_pending = READ_ONCE(sl->role) == DSLITE_ROLE_MASTER;
 	spin_unlock_bh(&sl->tx_lock);
 	sl->last_tx = jiffies - DSLITE_SYNC_T_HELLO;	/* tell it now */
@@ -700,6 +705,12 @@ static void dslite_sync_work(struct work_struct *work)
 	/* a master merges, never drops its own live flows */
 	if (sweep && READ_ONCE(sl->role) != DSLITE_ROLE_MASTER)
 		dslite_sync_sweep(sl, gen);
+	if (sweep) {
+		spin_lock_bh(&sl->rx_lock);
+		if (sl->bulk_req)
+			sl->ack_pending = true;	/* carries the request */
+		spin_unlock_bh(&sl->rx_lock);
+	}
 
 	spin_lock_bh(&sl->tx_lock);
 	restart = sl->restart_pending;
@@ -820,18 +831,20 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 		if (err)
 			return err;
 		inst = dslite_instance_by_id(dn, s.inst_id);
-		if (inst && !READ_ONCE(inst->dying))
-			dslite_sync_install_session(inst, sl->id, &s,
-						    type == DSLITE_REC_DELETE,
-						    sl->rx_gen);
+		if (inst && !READ_ONCE(inst->dying) &&
+		    dslite_sync_install_session(inst, sl->id, &s,
+						type == DSLITE_REC_DELETE,
+						sl->rx_gen))
+			sl->rx_conflict = true;
 		break;
 	case DSLITE_REC_BLOCK:
 		err = dslite_sync_get_block(val, vlen, &b);
 		if (err)
 			return err;
 		inst = dslite_instance_by_id(dn, b.inst_id);
-		if (inst && !READ_ONCE(inst->dying))
-			dslite_sync_install_block(inst, sl->id, &b);
+		if (inst && !READ_ONCE(inst->dying) &&
+		    dslite_sync_install_block(inst, sl->id, &b))
+			sl->rx_conflict = true;
 		break;
 	case DSLITE_REC_BULK_BEGIN:
 		err = dslite_sync_get_mark(val, vlen, &mark);
@@ -840,16 +853,28 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 		sl->rx_gen++;
 		sl->rx_bulk = true;
 		sl->rx_synced = false;
+		sl->rx_conflict = false;
+		sl->bulk_req = false;
 		break;
 	case DSLITE_REC_BULK_END:
 		err = dslite_sync_get_mark(val, vlen, &mark);
 		if (err)
 			return err;
 		if (sl->rx_bulk) {
-			sl->rx_bulk = false;
-			sl->rx_synced = true;
 			sl->sweep_pending = true;
 			sl->st.bulk_received++;
+			/*
+			 * Stale entries of ours refused some records: once
+			 * the sweep dropped them, ask for the bulk again
+			 * (a few times per stream at most).
+			 */
+			if (sl->rx_conflict && sl->bulk_reqs < 3) {
+				sl->bulk_reqs++;
+				sl->bulk_req = true;
+				break;	/* still bulk-syncing */
+			}
+			sl->rx_bulk = false;
+			sl->rx_synced = true;
 		}
 		break;
 	default:
@@ -914,6 +939,7 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		sl->peer_epoch = epoch;
 		sl->rx_next = 1;
 		sl->rx_ctl = 0;
+		sl->bulk_reqs = 0;
 		memset(&sl->replay, 0, sizeof(sl->replay));
 		sl->rx_bulk = false;
 		sl->rx_synced = false;
@@ -985,6 +1011,18 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		}
 		if (fl & DSLITE_SYNC_F_NACK) {
 			sl->nack_pending = true;
+			kick_now = true;
+		}
+		/*
+		 * Honour a request sent after our last bulk had all arrived
+		 * (its ack covers BULK_END): a request still in flight from
+		 * before does not start yet another one.
+		 */
+		if ((fl & DSLITE_SYNC_F_BULK_REQ) && !sl->bulk_pending &&
+		    !sl->bulk && !sl->tx_bulk &&
+		    (s32)(ack - sl->bulk_end_seq) >= 0 &&
+		    READ_ONCE(sl->role) == DSLITE_ROLE_MASTER) {
+			sl->bulk_pending = true;
 			kick_now = true;
 		}
 	} else if (time_after(jiffies, sl->stream_start + DSLITE_SYNC_LOST) &&
