@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host tests of the keepalived hooks (keepalived-scripts/dslite-notify and
-# dslite-track) against fake dslitectl, ip and logger commands that record
+# dslite-track) against fake dslitectl and logger commands that record
 # their arguments: which role each VRRP state sets on which service-location,
-# what is refused (and then nothing is sent), that every outcome is logged,
-# and when the track check calls a router healthy.
+# what is refused (and then nothing is sent), that every outcome is logged;
+# dslite-notify's fifo mode (keepalived's vrrp_notify_fifo_script): lines
+# applied in order, skipped lines, the end of the fifo (keepalived gone,
+# reloading, or still there), keepalived's stop sequence (SIGTERM to the
+# script's process group, then STOP lines), the lock between an old and a
+# new reader; and that dslite-track passes the kernel's health verdict on.
 source "$(dirname "$0")/../lib.sh"
 NOTIFY=$REPO/keepalived-scripts/dslite-notify
 TRACK=$REPO/keepalived-scripts/dslite-track
@@ -15,14 +19,14 @@ trap 'rm -rf "$W"' EXIT
 FAKE=$W/bin
 mkdir -p "$FAKE"
 
-# fake dslitectl: one line per call in $W/calls ("ARGS..."); answers the
-# show commands dslite-track makes from $W/sl.json, $W/sig.json and
-# $W/inst.json; exits with the contents of $W/rc (default 0)
+# fake dslitectl: one line per call in $W/calls ("ARGS...", written when
+# the call is done); exits with the contents of $W/rc (default 0).
+# `service-location set N role R` fails (2) while $W/fail.N exists, and
+# takes 0.3 s for role master while $W/slow exists;
+# `service-location check N` prints $W/check.msg and exits $W/check.rc
 cat >"$FAKE/dslitectl" <<'EOF'
 #!/bin/bash
 W=${FAKE_W:?}
-echo "$*" >>"$W/calls"
-rc=$(cat "$W/rc" 2>/dev/null || echo 0)
 a=("$@")
 while [[ ${a[0]:-} == -* ]]; do
 	case ${a[0]} in
@@ -30,12 +34,15 @@ while [[ ${a[0]:-} == -* ]]; do
 	*) a=("${a[@]:1}") ;;
 	esac
 done
+[[ ${a[*]} == "service-location set "*" role master" && -e $W/slow ]] && sleep 0.3
+echo "$*" >>"$W/calls"
+rc=$(cat "$W/rc" 2>/dev/null || echo 0)
 case "${a[*]}" in
-"service-location show"*)
-	[[ -e $W/sl.missing ]] && { echo "Error: no service-location with this id" >&2; exit 2; }
-	cat "$W/sl.json" ;;
-"service-instance-group show"*) cat "$W/sig.json" ;;
-"instance show"*) cat "$W/inst.json" ;;
+"service-location set "*)
+	[[ -e $W/fail.${a[2]} ]] && { echo "Error: no service-location with this id" >&2; exit 2; } ;;
+"service-location check "*)
+	cat "$W/check.msg" 2>/dev/null
+	exit "$(cat "$W/check.rc" 2>/dev/null || echo 0)" ;;
 esac
 exit "$rc"
 EOF
@@ -44,26 +51,12 @@ cat >"$FAKE/logger" <<'EOF'
 #!/bin/bash
 echo "$*" >>"${FAKE_W:?}/logger"
 EOF
-# fake ip: `ip [-n NS] link show DEV` prints DEV up unless $W/down.DEV
-# exists; no device when $W/gone.DEV exists; calls in $W/ipcalls
-cat >"$FAKE/ip" <<'EOF'
-#!/bin/bash
-W=${FAKE_W:?}
-echo "$*" >>"$W/ipcalls"
-dev=${!#}
-[[ -e $W/gone.$dev ]] && { echo "Device \"$dev\" does not exist." >&2; exit 1; }
-if [[ -e $W/down.$dev ]]; then
-	echo "7: $dev: <POINTOPOINT,NOARP> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000"
-else
-	echo "7: $dev: <POINTOPOINT,NOARP,UP,LOWER_UP> mtu 1500 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000"
-fi
-EOF
 chmod +x "$FAKE"/*
 export FAKE_W=$W
 export PATH=$FAKE:$PATH
 unset DSLITECTL
 
-reset() { rm -f "$W/calls" "$W/logger" "$W/ipcalls" "$W/rc" "$W"/*.missing "$W"/down.* "$W"/gone.*; }
+reset() { rm -f "$W/calls" "$W/logger" "$W/rc" "$W"/fail.* "$W/slow" "$W"/check.*; }
 calls() { cat "$W/calls" 2>/dev/null; }
 ncalls() { calls | wc -l; }
 
@@ -168,14 +161,261 @@ done
 assert_eq "notify: repeated and out-of-order calls each set their role" \
 	"$(calls | awk '{print $NF}' | tr '\n' ' ')" "backup master master backup backup master "
 
-# --- dslite-track --------------------------------------------------------------
-# a healthy 1:1 router: SL 1 peer down (no sync channel yet), sig1 = {1},
-# dsl0 bound to sig1 and up; dsl9 bound to another group, dslx unbound
-sl_state() { echo "[{\"id\":1,\"role\":\"master\",\"peer_state\":\"$1\",\"interface\":\"r0\",\"peer\":\"192.0.2.2\",\"port\":8286,\"authentication\":true}]" >"$W/sl.json"; }
-sl_state down
-echo '[{"name":"sig1","service_locations":[{"id":1,"weight":1}]},{"name":"sig2","service_locations":[{"id":2,"weight":1}]}]' >"$W/sig.json"
-echo '[{"name":"dsl0","id":1,"aftr":"2001:db8::1","service_instance_group":"sig1"},{"name":"dsl9","id":9,"aftr":"2001:db8::9","service_instance_group":"sig2"},{"name":"dslx","id":3,"aftr":"2001:db8::3"}]' >"$W/inst.json"
+# --- dslite-notify --fifo: keepalived's vrrp_notify_fifo_script ----------------
+# until_ok SECS CMD...: poll CMD every 0.1 s until it succeeds
+until_ok() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[[ $(date +%s%N) -lt $end ]] || return 1
+		sleep 0.1
+	done
+}
+has_calls() { [[ $(ncalls) -ge $1 ]]; }
+# ended PID: not running (gone, or a zombie nobody reaped yet)
+ended() {
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 0
+	s=${s##*) }
+	[[ ${s%% *} == [ZX] ]]
+}
+logged() { sed -n 's/^-t dslite-notify -- //p' "$W/logger" 2>/dev/null; }
+# feed LINE...: the reader on stdin (each LINE and a newline), with the
+# options in FEED_OPTS; exit status in $FRC, its stderr in $W/out
+feed() {
+	printf '%s\n' "$@" | timeout 20 "$NOTIFY" "${FEED_OPTS[@]}" --fifo >"$W/out" 2>&1
+	FRC=${PIPESTATUS[1]}
+}
+# keepalived's VRRP process for the reader to watch: ALIVE runs, DEAD ended
+sleep 300 &
+ALIVE=$!
+true &
+DEAD=$!
+wait "$DEAD"
+trap 'kill "$ALIVE" 2>/dev/null; rm -rf "$W"' EXIT
+# keepalived still there when the input ends: the roles stay as the lines
+# left them (no wait), so that only the lines' calls are seen
+STAY=(--keepalived-pid "$ALIVE" --eof-wait 0)
 
+reset
+lines=() want=()
+for i in $(seq 1 40); do
+	for sl in 1 2; do
+		if (((i + sl) % 2)); then
+			lines+=("INSTANCE \"access_sl$sl\" MASTER 150") want+=("service-location set $sl role master")
+		else
+			lines+=("INSTANCE \"access_sl$sl\" BACKUP 100") want+=("service-location set $sl role backup")
+		fi
+	done
+done
+FEED_OPTS=("${STAY[@]}")
+feed "${lines[@]}"
+assert_eq "fifo: a burst of 80 lines: exit 0" "$FRC" 0
+assert_eq "fifo: ... each line applied once, in the order written" "$(calls)" "$(printf '%s\n' "${want[@]}")"
+assert_eq "fifo: ... each outcome logged, in that order" \
+	"$(logged | head -n 3 | tr '\n' ';')" \
+	"INSTANCE access_sl1 BACKUP: service-location 1 role backup;INSTANCE access_sl2 MASTER: service-location 2 role master;INSTANCE access_sl1 MASTER: service-location 1 role master;"
+
+# a slow set (0.3 s for role master) is not overtaken by the next line,
+# as concurrent notify scripts would be
+reset
+touch "$W/slow"
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl1" BACKUP 150' \
+	'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl1" BACKUP 150'
+assert_eq "fifo: MASTER, BACKUP, MASTER, BACKUP with a slow master set: done in order, backup last" \
+	"$(calls | awk '{print $NF}' | tr '\n' ' ')" "master backup master backup "
+
+reset
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl1" STOP 150' \
+	'INSTANCE "access_sl2" MASTER 100' 'INSTANCE "access_sl2" FAULT 100' \
+	'INSTANCE "access_sl3" DELETED 100' 'GROUP "sg_sl5" MASTER 0' 'GROUP "sg_sl5" BACKUP 0'
+assert_eq "fifo: STOP, FAULT, DELETED set backup; GROUP lines too" "$(calls | tr '\n' ';')" \
+	"service-location set 1 role master;service-location set 1 role backup;service-location set 2 role master;service-location set 2 role backup;service-location set 3 role backup;service-location set 5 role master;service-location set 5 role backup;"
+
+reset
+feed 'INSTANCE "access" MASTER 150' 'INSTANCE "access_sl3x" MASTER 150' 'GROUP "aftr" BACKUP 0' \
+	'INSTANCE "access_sl4" MASTER 150'
+assert_eq "fifo: names without an SL are skipped, the next line is applied" "$(calls)" "service-location set 4 role master"
+assert_eq "fifo: ... and each skipped name is logged" \
+	"$(logged | grep -c 'no service-location for this name.*skipped')" 3
+check_err "fifo: ... by name and state" 0 '^INSTANCE access_sl3x MASTER: no service-location' logged
+assert_eq "fifo: ... and the reader goes on (exit 0)" "$FRC" 0
+
+reset
+feed 'INSTANCE "access_sl1" MASTER_RX_LOWER_PRI 150' 'INSTANCE "access_sl1" MASTER_PRIORITY 90' \
+	'INSTANCE "access_sl1" BACKUP_PRIORITY 90' 'INSTANCE "access_sl1" PANIC 150' \
+	'INSTANCE "access_sl1" master 150' 'INSTANCE access_sl1 MASTER 150' \
+	'VS [192.0.2.1]:tcp:80 UP' '' 'INSTANCE "access_sl1" BACKUP 150'
+assert_eq "fifo: events, unknown states and other lines change nothing; the next line is applied" \
+	"$(calls)" "service-location set 1 role backup"
+assert_eq "fifo: ... events that are no state are logged as such" "$(logged | grep -c 'not a state change, role unchanged')" 3
+assert_eq "fifo: ... unknown states are logged" "$(logged | grep -cE 'unknown state (PANIC|master), role unchanged')" 2
+assert_eq "fifo: ... lines of another format are logged" "$(logged | grep -c 'not a VRRP notify line, skipped')" 3
+
+reset
+FEED_OPTS=(--map access_sl1=7 --map uplink=8 "${STAY[@]}")
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "uplink" BACKUP 100' 'INSTANCE "access_sl2" MASTER 100'
+assert_eq "fifo: --map NAME=ID wins over the name's _sl<ID>, names any instance" "$(calls | tr '\n' ';')" \
+	"service-location set 7 role master;service-location set 8 role backup;service-location set 2 role master;"
+
+reset
+FEED_OPTS=(-n aftr1 "${STAY[@]}")
+feed 'INSTANCE "access_sl1" MASTER 150'
+assert_eq "fifo: -n NETNS is passed to dslitectl" "$(calls)" "-n aftr1 service-location set 1 role master"
+reset
+FEED_OPTS=(--dslitectl "$W/other-ctl" "${STAY[@]}")
+feed 'INSTANCE "access_sl1" MASTER 150'
+assert_eq "fifo: --dslitectl PATH is the one called" "$(other)|$(calls)" "service-location set 1 role master|"
+
+reset
+touch "$W/fail.1"
+FEED_OPTS=("${STAY[@]}")
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl2" MASTER 150'
+assert_eq "fifo: a failing set does not stop the reader" "$FRC|$(calls | tr '\n' ';')" \
+	"0|service-location set 1 role master;service-location set 2 role master;"
+check_err "fifo: ... the failure is logged" 0 '^INSTANCE access_sl1 MASTER: setting service-location 1 role master failed' logged
+
+reset
+printf 'INSTANCE "access_sl1" MASTER 150' | timeout 20 "$NOTIFY" "${STAY[@]}" --fifo - >"$W/out" 2>&1
+assert_eq "fifo: --fifo - reads stdin; a last line without newline is applied" "$(calls)" "service-location set 1 role master"
+
+# --- the end of the fifo ---------------------------------------------------------
+reset
+FEED_OPTS=(--map uplink=5)
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl2" BACKUP 100' \
+	'INSTANCE "access_sl3" MASTER 100' 'INSTANCE "access_sl3" STOP 100'
+assert_eq "EOF, keepalived gone (stdin, no --keepalived-pid): every SL seen or mapped and not backup is set backup" \
+	"$FRC|$(calls | tr '\n' ';')" \
+	"0|service-location set 1 role master;service-location set 2 role backup;service-location set 3 role master;service-location set 3 role backup;service-location set 1 role backup;service-location set 5 role backup;"
+check_err "EOF: ... logged" 0 '^fifo closed and keepalived gone' logged
+check_err "EOF: ... each SL it sets" 0 '^keepalived gone: service-location 5 role backup$' logged
+reset
+FEED_OPTS=(--keepalived-pid "$DEAD")
+feed 'INSTANCE "access_sl1" MASTER 150'
+assert_eq "EOF, --keepalived-pid of an ended process: keepalived gone, backup" "$(calls | tr '\n' ';')" \
+	"service-location set 1 role master;service-location set 1 role backup;"
+reset
+FEED_OPTS=(--keepalived-pid "$ALIVE" --eof-wait 1)
+t0=$(date +%s%N)
+feed 'INSTANCE "access_sl1" MASTER 150'
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "EOF, keepalived still running after --eof-wait: roles unchanged, exit 0" "$FRC|$(calls)" \
+	"0|service-location set 1 role master"
+if [[ $ms -ge 900 && $ms -lt 10000 ]]; then ok "EOF: ... after waiting --eof-wait 1 s (${ms} ms)"
+else fail "EOF: ... after waiting --eof-wait 1 s" "took ${ms} ms"; fi
+check_err "EOF: ... logged" 0 '^fifo closed but keepalived \(pid [0-9]+\) still runs after 1 s: roles unchanged$' logged
+reset
+touch "$W/fail.1"
+FEED_OPTS=()
+feed 'INSTANCE "access_sl1" MASTER 150'
+assert_eq "EOF: a failed set is tried again (backup) and a failure then is exit 1" "$FRC|$(calls | tr '\n' ';')" \
+	"1|service-location set 1 role master;service-location set 1 role backup;"
+
+# --- keepalived's stop, on a real fifo -----------------------------------------
+# keepalived starts the script in a process group of its own with the fifo's
+# path appended, opens the fifo read-write; on SIGTERM it SIGTERMs that
+# process group, writes STOP lines, SIGKILLs the group 1 s later, closes
+# the fifo and exits
+reset
+F=$W/vrrp.fifo
+mkfifo "$F"
+sleep 300 &
+KA=$!
+setsid "$NOTIFY" --keepalived-pid "$KA" --fifo "$F" >"$W/fg.out" 2>&1 &
+FG=$!
+exec {KW}<>"$F"
+echo 'INSTANCE "access_sl1" BACKUP 150' >&"$KW"
+echo 'INSTANCE "access_sl1" MASTER 150' >&"$KW"
+until_ok 10 has_calls 2
+assert_eq "stop: the lines on the fifo are applied" "$(calls | tr '\n' ';')" \
+	"service-location set 1 role backup;service-location set 1 role master;"
+READER=$(pgrep -f -- "--fifo --foreground .* $F\$" | head -n 1)
+if [[ -n $READER ]] && [[ $(ps -o sid= -p "$READER" | tr -d ' ') == "$READER" ]]; then
+	ok "stop: the reader runs in a session of its own"
+else
+	fail "stop: the reader runs in a session of its own" "reader '$READER': $(ps -o pid,pgid,sid,args -p "${READER:-1}" | tail -n 1)"
+fi
+kill -TERM -- -"$FG"
+wait "$FG"
+assert_eq "stop: the script keepalived started ends at SIGTERM to its group (exit 0)" "$?" 0
+echo 'INSTANCE "access_sl1" STOP 150' >&"$KW"
+kill -KILL -- -"$FG" 2>/dev/null
+until_ok 10 has_calls 3
+assert_eq "stop: the STOP written after SIGTERM and SIGKILL of the group is applied" "$(calls | tail -n 1)" \
+	"service-location set 1 role backup"
+check "stop: the reader still runs" test -n "$READER" -a -d "/proc/$READER"
+kill "$KA"
+wait "$KA" 2>/dev/null
+exec {KW}>&-
+if until_ok 10 ended "$READER"; then
+	ok "stop: the reader ends once keepalived closed the fifo and exited"
+else
+	fail "stop: the reader ends once keepalived closed the fifo and exited"
+fi
+assert_eq "stop: ... with no further call (SL 1 is backup already)" "$(ncalls)" 3
+check_err "stop: ... having logged keepalived gone" 0 '^fifo closed and keepalived gone' logged
+check "stop: the lock file is next to the fifo" test -f "$F.lock"
+
+# --- reload: keepalived closes and unlinks the fifo, makes a new one, starts
+# a new reader on it; the old one ends, roles unchanged --------------------------
+reset
+rm -f "$F"
+mkfifo "$F"
+sleep 300 &
+KA=$!
+"$NOTIFY" --foreground --keepalived-pid "$KA" --fifo "$F" >"$W/old.out" 2>&1 &
+OLD=$!
+exec {KW}<>"$F"
+echo 'INSTANCE "access_sl1" MASTER 150' >&"$KW"
+until_ok 10 has_calls 1
+rm "$F"
+exec {KW}>&-
+sleep 0.3
+mkfifo "$F"
+"$NOTIFY" --foreground --keepalived-pid "$KA" --fifo "$F" >"$W/new.out" 2>&1 &
+NEW=$!
+exec {KW}<>"$F"
+wait "$OLD"
+assert_eq "reload: the old reader ends, exit 0" "$?" 0
+check_err "reload: ... seeing the fifo replaced, roles unchanged" 0 '^fifo closed and replaced \(keepalived reloads\): roles unchanged$' logged
+echo 'INSTANCE "access_sl2" BACKUP 100' >&"$KW"
+until_ok 10 has_calls 2
+assert_eq "reload: no role changed by the reload; the new reader applies the new lines" "$(calls | tr '\n' ';')" \
+	"service-location set 1 role master;service-location set 2 role backup;"
+# a reader that finds the lock taken waits: lines on the new fifo wait
+# until the old reader is done
+reset
+mv "$F" "$W/old.fifo"
+mkfifo "$F"
+# (not inheriting our end of the first fifo: keepalived's is close-on-exec)
+"$NOTIFY" --foreground --keepalived-pid "$KA" --fifo "$F" >"$W/third.out" 2>&1 {KW}>&- &
+THIRD=$!
+exec {KW3}<>"$F"
+echo 'INSTANCE "access_sl3" MASTER 100' >&"$KW3"
+sleep 0.5
+assert_eq "lock: a second reader waits while the first still reads" "$(ncalls)" 0
+exec {KW}>&-
+wait "$NEW"
+until_ok 10 has_calls 1
+assert_eq "lock: ... and applies its lines once the first ended" "$(calls)" "service-location set 3 role master"
+kill "$KA"
+wait "$KA" 2>/dev/null
+exec {KW3}>&-
+wait "$THIRD"
+assert_eq "lock: ... and ends with keepalived (SL 3 backup)" "$?|$(calls | tail -n 1)" "0|service-location set 3 role backup"
+
+# --- usage ---------------------------------------------------------------------
+reset
+check_err "fifo: --sl is refused (--map in fifo mode)" 1 "usage: .*--sl is for one-shot mode" \
+	"$NOTIFY" --sl 1 --fifo -
+check_err "fifo: two paths are refused" 1 "usage: .*--fifo takes one path" "$NOTIFY" --fifo a b
+check_err "fifo: a bad --map is refused" 1 "usage: .*--map NAME=ID, not x" "$NOTIFY" --map x --fifo -
+check_err "fifo: a bad --eof-wait is refused" 1 "usage: .*--eof-wait" "$NOTIFY" --eof-wait x --fifo -
+assert_eq "fifo: usage errors call nothing" "$(calls)" ""
+
+# --- dslite-track --------------------------------------------------------------
+# the kernel decides (`service-location check ID`: 0 healthy, 3 not, 2 no
+# such SL or no module); dslite-track passes it on as 0 or 1
 # track DESC WANT_RC ARGS...
 track() {
 	local desc=$1 want_rc=$2 rc
@@ -191,42 +431,26 @@ track() {
 }
 
 reset
+echo "service-location 1: healthy" >"$W/check.msg"
 track "healthy: exit 0" 0 --sl 1
-assert_eq "track: it looked at the SL, the groups and the instances" \
-	"$(calls | tr '\n' ';')" "-j service-location show 1;-j service-instance-group show;-j instance show;"
-assert_eq "track: only the device of the instance bound to the SL's group is checked" \
-	"$(cat "$W/ipcalls" 2>/dev/null)" "link show dsl0"
-assert_eq "track: a check changes nothing (no set command)" "$(calls | grep -c ' set ')" 0
-for s in hello in-sync down; do
-	reset; sl_state $s
-	track "peer state $s: healthy" 0 --sl 1
-done
-for s in bulk-syncing config-mismatch; do
-	reset; sl_state $s
-	track "peer state $s: unhealthy" 1 --sl 1
-done
-sl_state down
-reset; touch "$W/down.dsl0"
-track "the bound instance's device down: unhealthy" 1 --sl 1
-check_err "track: ... and it says which" 0 "instance dsl0 device is down" cat "$W/out"
-reset; touch "$W/gone.dsl0"
-track "the bound instance's device missing: unhealthy" 1 --sl 1
-reset; touch "$W/down.dsl9" "$W/down.dslx"
-track "devices of other groups' or unbound instances down: still healthy" 0 --sl 1
-reset; touch "$W/down.dsl9"
-track "SL 2's instance down: SL 2 unhealthy" 1 --sl 2
-reset; touch "$W/sl.missing"
-track "no such service-location (or no module): unhealthy" 1 --sl 1
+assert_eq "track: one check request, nothing set" "$(calls)" "service-location check 1"
 reset
-track "-n NETNS: healthy" 0 --sl 1 -n aftr1
-assert_eq "track: -n NETNS goes to every dslitectl call" \
-	"$(calls | grep -vc '^-n aftr1 ')" 0
-assert_eq "track: -n NETNS goes to ip too" "$(cat "$W/ipcalls" 2>/dev/null)" "-n aftr1 link show dsl0"
+echo 3 >"$W/check.rc"
+echo "service-location 1: not healthy: instance dsl0 device is down" >"$W/check.msg"
+track "not healthy (check exits 3): exit 1" 1 --sl 1
+check_err "track: ... and it says why" 0 "^dslite-track: service-location 1: not healthy: instance dsl0 device is down$" cat "$W/out"
+reset
+echo 2 >"$W/check.rc"
+track "no such service-location, or no module (check exits 2): exit 1" 1 --sl 1
+reset
+track "-n NETNS: healthy" 0 --sl 2 -n aftr1
+assert_eq "track: -n NETNS goes to dslitectl" "$(calls)" "-n aftr1 service-location check 2"
 reset
 track "--dslitectl PATH" 0 --sl 1 --dslitectl "$W/other-ctl"
-assert_eq "track: --dslitectl PATH is the one called" "$(other | wc -l)|$(calls)" "3|"
+assert_eq "track: --dslitectl PATH is the one called" "$(other)|$(calls)" "service-location check 1|"
 reset
 track "no --sl: usage error (2)" 2
 track "a non-numeric --sl: usage error (2)" 2 --sl x
 track "an unknown option: usage error (2)" 2 --sl 1 --bogus
+assert_eq "track: usage errors call nothing" "$(calls)" ""
 ksft_finish
