@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Hot backup, 1:1, with real keepalived (VRRPv3) driving the roles through
-# keepalived-scripts/dslite-notify and dslite-track:
+# keepalived-scripts/dslite-notify (keepalived's notify fifo reader) and
+# dslite-track:
 #
 #   access bridge: b4a 2001:db8:1::a, b4b 2001:db8:1::b (ipip6 t0, inner
 #                  192.0.0.2, to 2001:db8::1), aftr1 acc 2001:db8:1::11,
@@ -15,26 +16,29 @@
 # The AFTR address 2001:db8::1 (access) and 203.0.113.1 (uplink, the
 # pool's next hop) are keepalived's virtual addresses; keepalived.conf is
 # generated from keepalived-scripts/keepalived-1to1.conf (interface names,
-# script paths, and on aftr2 state BACKUP / priority 100). Both routers
+# script paths, a notify fifo per router, and on aftr2 state BACKUP /
+# priority 100). Both routers
 # run hot backup on with SL 1, group sig1 and instance dsl0 with pool
 # 198.51.100.0/24. A logger on keepalived's PATH records what dslite-notify
 # logs (there is no syslog in the VM), shown when something fails.
 #
 # Sessions surviving a failover (the state sync channel) are not checked
 # here: only roles and NEW flows. After each change the SL role must also
-# match keepalived's own state (its log), which catches notify scripts that
-# ran out of order.
+# match keepalived's own state (its log), which catches transitions applied
+# out of order.
 #  1. convergence: aftr1 master, aftr2 backup, the VIPs on aftr1
 #  2. UDP and ping from both B4s reach srv from a pool address via aftr1
 #  3. what reaches aftr2 (backup) is dropped and counted (drop_standby),
 #     both ways
 #  4. aftr1 dies (keepalived SIGKILLed, links down): aftr2 master, VIPs
-#     move, new flows via aftr2
+#     move, new flows via aftr2; aftr1's fifo reader sees keepalived gone
+#     and sets SL 1 backup
 #  5. aftr1 comes back: preempts (150), new flows via aftr1
 #  6. dslite-track fails on aftr1 (dsl0 down): its priority drops by the
 #     track weight and aftr2 must take over; then restored (aftr1 preempts)
-#  7. keepalived on the master stops cleanly (SIGTERM): aftr2 takes over
-#     and the stopped router does not keep claiming master
+#  7. keepalived on the master stops cleanly (SIGTERM): aftr2 takes over,
+#     the stopped router's SL is backup (the STOP keepalived writes to the
+#     fifo after SIGTERMing the script's process group) and its reader ends
 #
 # Knobs (DSLITE_* so that vm/run passes them in):
 #   DSLITE_HA_TRACK_INTERVAL / DSLITE_HA_TRACK_TIMEOUT (seconds, default 10
@@ -212,7 +216,9 @@ assert_eq "before keepalived: both roles init" "$(role "$A1") $(role "$A2")" "in
 
 # --- keepalived ----------------------------------------------------------------
 # The shipped 1:1 config with this topology's names (eth0 -> acc, eth1 ->
-# upl), the repo's scripts, and on aftr2 state BACKUP / priority 100. The
+# upl), the repo's scripts, the notify fifo in the router's run directory
+# (both keepalived share one file system), and on aftr2 state BACKUP /
+# priority 100. The
 # checks below make sure every substitution hit, so a reshaped template
 # fails here instead of silently testing something else.
 TPL=${DSLITE_HA_TEMPLATE:-$REPO/keepalived-scripts/keepalived-1to1.conf}
@@ -220,6 +226,7 @@ gen_conf() {	# ROUTER: print keepalived.conf for aftr1 or aftr2
 	local s=(
 		-e "s|/usr/local/sbin/dslite-notify|$REPO/keepalived-scripts/dslite-notify --dslitectl $DSLITECTL|g"
 		-e "s|/usr/local/sbin/dslite-track|$REPO/keepalived-scripts/dslite-track --dslitectl $DSLITECTL|g"
+		-e "s|/run/dslite-vrrp.fifo|$T/run-$1/vrrp.fifo|g"
 		-e "s/^\( *\)interval 1\( .*\)\?\$/\1interval $TRACK_INTERVAL\n\1timeout $TRACK_TIMEOUT/"
 		-e "s/\beth0\b/acc/g" -e "s/\beth1\b/upl/g")
 	[[ $1 == aftr2 ]] && s+=(-e "s/state MASTER/state BACKUP/" -e "s/priority 150/priority 100/")
@@ -230,16 +237,23 @@ gen_conf aftr2 >"$T/ka-aftr2.conf"
 py_checks "keepalived configs" '
 import re
 tpl, c1, c2 = (re.sub(r"#.*", "", open(f).read()) for f in sys.argv[1:4])
-repo, ctl, ival, vip6, vip4 = sys.argv[4:9]
+repo, ctl, ival, vip6, vip4, T = sys.argv[4:10]
 for name, c, st, pr in (("aftr1", c1, "MASTER", "150"), ("aftr2", c2, "BACKUP", "100")):
     n = len(re.findall(r"^\s*vrrp_instance\s", c, re.M))
     check(name + " conf: has a vrrp_instance", n >= 1, True)
-    check(name + " conf: every notify is the repo dslite-notify --sl 1",
-          sorted(set(re.findall(r"^\s*notify\s+\"(.*)\"", c, re.M))), [repo + "/keepalived-scripts/dslite-notify --dslitectl " + ctl + " --sl 1"])
+    check(name + " conf: no notify script (roles come through the fifo, in order)",
+          re.findall(r"^\s*(notify\w*)\s", c, re.M), [])
+    check(name + " conf: the fifo script is the repo dslite-notify, SL 1 mapped, --fifo",
+          re.findall(r"^\s*vrrp_notify_fifo_script\s+\"(.*)\"", c, re.M),
+          [repo + "/keepalived-scripts/dslite-notify --dslitectl " + ctl + " --map access_sl1=1 --fifo"])
+    check(name + " conf: the fifo is in the run directory of " + name,
+          re.findall(r"^\s*vrrp_notify_fifo\s+(\S+)", c, re.M), [T + "/run-" + name + "/vrrp.fifo"])
+    check(name + " conf: --map maps every vrrp_instance, to SL 1",
+          sorted(re.findall(r"--map (\S+)=(\d+)", c)), sorted((i, "1") for i in re.findall(r"^\s*vrrp_instance\s+(\S+)", c, re.M)))
     check(name + " conf: every track script is the repo dslite-track --sl 1",
           sorted(set(re.findall(r"^\s*script\s+\"(.*)\"", c, re.M))), [repo + "/keepalived-scripts/dslite-track --dslitectl " + ctl + " --sl 1"])
     check(name + " conf: no installed path or eth* name left",
-          re.findall(r"/usr/local/sbin\S*|\beth\d\b", c), [])
+          re.findall(r"/usr/local/sbin\S*|/run/\S*|\beth\d\b", c), [])
     check(name + " conf: the track interval is the test one", sorted(set(re.findall(r"interval\s+(\d+)", c))), [ival])
     check(name + " conf: every instance is " + st + ", priority " + pr,
           (sorted(set(re.findall(r"^\s*state\s+(\S+)", c, re.M))), sorted(set(re.findall(r"priority\s+(\d+)", c)))), ([st], [pr]))
@@ -255,7 +269,7 @@ w = [int(x) for x in re.findall(r"weight\s+(-?\d+)", c1)]
 p1, p2 = int(re.findall(r"priority\s+(\d+)", c1)[0]), int(re.findall(r"priority\s+(\d+)", c2)[0])
 check("confs: master priority + track weight (%d%+d) is below the backup priority (%d)" % (p1, w[0] if w else 0, p2),
       bool(w) and p1 + w[0] < p2, True)
-' "$TPL" "$T/ka-aftr1.conf" "$T/ka-aftr2.conf" "$REPO" "$DSLITECTL" "$TRACK_INTERVAL" "$VIP6" "$VIP4"
+' "$TPL" "$T/ka-aftr1.conf" "$T/ka-aftr2.conf" "$REPO" "$DSLITECTL" "$TRACK_INTERVAL" "$VIP6" "$VIP4" "$T"
 for r in aftr1 aftr2; do
 	ns=${NS_PREFIX}_$r
 	if out=$(ip netns exec "$ns" keepalived -t -f "$T/ka-$r.conf" 2>&1); then
@@ -460,6 +474,13 @@ fi
 wait_for 10 has_vips "$A2"
 check "4: the VIPs moved to aftr2" has_vips "$A2"
 agree 4 aftr2
+# the fifo closed without a STOP: aftr1's reader sees keepalived gone
+if wait_for 10 is_role "$A1" backup; then
+	ok "4: aftr1 (keepalived dead) is backup: its fifo reader saw keepalived gone"
+else
+	fail "4: aftr1 (keepalived dead) is backup: its fifo reader saw keepalived gone" "role $(role "$A1")"
+	notify_log aftr1 | tail -n 4
+fi
 wait_flow 4 "$t0"
 flows 4 "$A2" "$A1" 4200
 
@@ -523,6 +544,7 @@ agree 6 aftr1 aftr2
 
 section "7. keepalived on the master (aftr1) stops cleanly"
 t0=$(now)
+n7=$(wc -l <"$T/notify-aftr1.log")
 kill -TERM "${KA_PID[aftr1]}"
 if wait_for 15 is_role "$A2" master; then
 	ok "7: aftr2 becomes master (after $(since "$t0") s)"
@@ -535,12 +557,23 @@ wait_for 10 no_vips "$A1"
 check "7: aftr1 released the VIPs" no_vips "$A1"
 wait_for 5 is_role "$A1" backup
 r=$(role "$A1")
-if [[ $r != master ]]; then
-	ok "7: the stopped router does not claim master any more (role $r)"
+if [[ $r == backup ]]; then
+	ok "7: the stopped router does not claim master any more (role backup)"
 else
-	fail "7: the stopped router does not claim master any more" "aftr1 role still master, aftr2 $(role "$A2")"
-	ka_log aftr1 "Stopping|STOP|notify|Entering|stop" 8
+	fail "7: the stopped router does not claim master any more" "aftr1 role $r (want backup), aftr2 $(role "$A2")"
+	ka_log aftr1 "Stopping|STOP|notify|Entering|stop|fifo" 8
 	notify_log aftr1 | tail -n 4
+fi
+check_err "7: it was keepalived's STOP line that set it" 0 "INSTANCE access_sl1 STOP: service-location 1 role backup" \
+	tail -n +"$((n7 + 1))" "$T/notify-aftr1.log"
+# the reader ends once keepalived is gone (it has a session of its own:
+# look for it by its fifo's path; a function, so that no process but
+# pgrep has the pattern on its command line)
+no_reader() { ! pgrep -f "dslite-notify .*--fifo.* $T/run-$1/vrrp\.fifo\$" >/dev/null; }
+if wait_for 10 no_reader aftr1; then
+	ok "7: aftr1's fifo reader ended with keepalived"
+else
+	fail "7: aftr1's fifo reader ended with keepalived" "$(pgrep -af "dslite-notify .*--fifo.* $T/run-aftr1/" | tr '\n' ';')"
 fi
 if [[ $KSFT_FAIL -gt 0 ]]; then
 	echo "# keepalived transitions and track results, for the failures above:"
