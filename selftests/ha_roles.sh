@@ -42,10 +42,10 @@
 #
 # Knobs (DSLITE_* so that vm/run passes them in):
 #   DSLITE_HA_TRACK_INTERVAL / DSLITE_HA_TRACK_TIMEOUT (seconds, default 10
-#   and 30) replace the template's "interval 1": in the TCG VM one
-#   dslite-track run takes ~5 s of CPU (three python3 starts), and two
-#   routers running it back to back starve the VM (VRRP adverts are then
-#   missed and both routers turn master);
+#   and 30) replace the template's "interval 1": chosen when one
+#   dslite-track run took ~5 s of CPU in the TCG VM (three python3
+#   starts) and two routers running it back to back starved the VM (VRRP
+#   adverts missed, both routers master); it is one dslitectl call now;
 #   DSLITE_HA_TEMPLATE: another keepalived template (to try a fix).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
@@ -348,7 +348,7 @@ fi
 wait_for 10 has_vips "$A1"
 check "1: the VIPs ($VIP6, $VIP4) are on aftr1" has_vips "$A1"
 check "1: no VIP on aftr2" no_vips "$A2"
-sleep 2	# let late notify scripts finish
+sleep 2	# let the fifo readers apply the last lines
 agree 1 aftr1 aftr2
 echo "# [1] converged in $(since "$t0") s; peer states (informational): $(for ns in "$A1" "$A2"; do
 	dslitectl -n "$ns" -j service-location show 1 | grep -o '"peer_state":"[a-z-]*"'; done | tr '\n' ' ')"
