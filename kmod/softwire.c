@@ -220,6 +220,29 @@ void dslite_softwire_exit(void)
 }
 
 /*
+ * The address a B4's softwire ends at: its service-location's own AFTR
+ * address (1+1: each SL has one, and the B4's ip6tnl accepts packets
+ * from its remote only), else the instance's. RCU held.
+ */
+static void dslite_encap_src(struct dslite_instance *inst,
+			     const struct in6_addr *b4, struct in6_addr *src)
+{
+	struct dslite_user *u;
+	struct dslite_sl *sl = NULL;
+
+	*src = inst->aftr;
+	if (!rcu_access_pointer(inst->sig))
+		return;
+	rcu_read_lock();
+	u = dslite_user_get(inst, b4, false, 0);
+	if (u && u->sl_id)
+		sl = dslite_sl_by_id(inst->dn, u->sl_id);
+	if (sl && sl->has_aftr)
+		*src = sl->aftr;
+	rcu_read_unlock();
+}
+
+/*
  * Send @skb (an IPv4 packet at its network header) to @b4 through the
  * softwire. Consumes the skb; returns 0 or a drop reason (counted).
  */
@@ -231,13 +254,13 @@ int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
 		.flowi6_proto = IPPROTO_IPIP,
 		.flowi6_mark = skb->mark,
 		.daddr = *b4,
-		.saddr = inst->aftr,
 	};
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	u8 tos = ip_hdr(skb)->tos;
 	int err;
 
+	dslite_encap_src(inst, b4, &fl6.saddr);
 	dst = ip6_route_output(net, NULL, &fl6);
 	if (dst->error) {
 		dst_release(dst);
@@ -259,7 +282,7 @@ int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_IPIP;
 	ip6h->hop_limit = ip6_dst_hoplimit(dst);
-	ip6h->saddr = inst->aftr;
+	ip6h->saddr = fl6.saddr;
 	ip6h->daddr = *b4;
 	skb->protocol = htons(ETH_P_IPV6);
 	/* over the path MTU the outer packet is fragmented, not the inner */

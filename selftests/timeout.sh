@@ -19,7 +19,10 @@ require_root
 require_module
 trap topo_cleanup EXIT
 
-UDP=4 ICMP=4 TRANS=6 EST=20 HOLD=10
+# DSLITE_TIME_SCALE (check-debug sets it) stretches every timeout and wait
+# for kernels where one dslitectl call takes a good part of a second
+S=${DSLITE_TIME_SCALE:-1}
+UDP=$((4 * S)) ICMP=$((4 * S)) TRANS=$((6 * S)) EST=$((20 * S)) HOLD=$((10 * S))
 topo_setup hold-down $HOLD
 T=$TOPO_TMP
 S1=$TOPO_SRV
@@ -54,7 +57,7 @@ section "traffic of every kind"
 # left idle, a TCP connection closed at once; b4b: one datagram, one ping
 nt_bg "$B4A" "$T/keep.json" udp-send --bind :4000 --to "$S1:7000" --until "$T/stop" --interval 0.5
 keep=$NT_PID
-nt_bg "$B4A" "$T/est.json" tcp-client --bind :4300 --to "$S1:5001" --echo --wait-file "$T/stop" --timeout 120
+nt_bg "$B4A" "$T/est.json" tcp-client --bind :4300 --to "$S1:5001" --echo --wait-file "$T/stop" --timeout $((120 * S))
 est=$NT_PID
 nt "$B4A" tcp-client --bind :4301 --to "$S1:5001" --echo >"$T/closed.json"
 snap closed b4 "$TOPO_B4A6" proto tcp
@@ -79,14 +82,14 @@ check("b4a open tcp: established, on the tcp-est timeout (expires in %d..%d s)" 
 
 section "idle sessions expire, busy and established ones stay"
 b_gone() { [[ $(ctr users) -eq 1 ]]; }
-check "b4b's sessions expire and its user goes (users: 1)" wait_for 30 b_gone
+check "b4b's sessions expire and its user goes (users: 1)" wait_for $((30 * S)) b_gone
 blocks=$(ctr blocks) used=$(D -j pool show | jnum blocks_used)
 # (b4a may have a resting block of its own too, if its first session
 # expired before its next flows began on a slow kernel)
 assert_eq "b4b's block rests: one block allocated, the pool counts more in use" \
 	"$blocks/$((used > blocks))" "1/1"
 closed_gone() { ! has_session "$TOPO_B4A6" tcp 4301; }
-check "the closing tcp session expires" wait_for 30 closed_gone
+check "the closing tcp session expires" wait_for $((30 * S)) closed_gone
 snap survivors b4 "$TOPO_B4A6"
 touch "$T/stop"
 py_checks "survivors" '
@@ -103,14 +106,14 @@ assert_eq "the idle established connection still worked when it closed" "$(pyq '
 
 section "everything expires; blocks rest, then are free"
 no_sessions() { [[ $(ctr sessions) -eq 0 ]]; }
-check "every session expires" wait_for 40 no_sessions
+check "every session expires" wait_for $((40 * S)) no_sessions
 # poll with dslitectl only (fast even on a debug kernel), timed by the
 # kernel's clock (/proc/uptime, no fork): t1 = first time no block is
 # allocated, t_used = last time the pool still counted one (resting),
 # t_free = first time it did not. The rest lasted at least t_used - t1.
 uptime_ms() { local up _; read -r up _ </proc/uptime; echo $((${up/./} * 10)); }
 t0=$(uptime_ms) t1= t_used= t_free= used_at_t1= polls=0
-while [[ $(($(uptime_ms) - t0)) -lt 40000 ]]; do
+while [[ $(($(uptime_ms) - t0)) -lt $((40000 * S)) ]]; do
 	st=$(D -j stats show instance "$TOPO_INST")
 	if [[ $(jnum blocks <<<"$st") -eq 0 && $(jnum users <<<"$st") -eq 0 ]]; then
 		t1=$(uptime_ms)

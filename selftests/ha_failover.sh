@@ -1,0 +1,399 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hot backup failover with live flows and real keepalived (VRRPv3, the
+# shipped configs with this topology's names), roles set through
+# dslite-notify's fifo reader, priorities through dslite-track:
+#
+#   access bridge: b4a 2001:db8:1::a, b4b 2001:db8:1::b (ipip6, 192.0.0.2
+#                  inside), aftr1 2001:db8:1::11, aftr2 2001:db8:1::12
+#   uplink bridge: aftr1 203.0.113.11, aftr2 203.0.113.12, srv 203.0.113.9
+#   sync link:     aftr1 192.0.2.1 -- aftr2 192.0.2.2
+#
+# 1:1 (SL 1, AFTR address 2001:db8::1, pool next hop 203.0.113.1):
+#  - both B4s run a TCP transfer (content checked) and a steady UDP flow
+#    (a datagram every 50 ms, the server echoes the source it saw);
+#  - the master dies (keepalived SIGKILLed, its links down): the backup
+#    takes over; the transfers complete; each UDP flow keeps its public
+#    address and port; every session the master had a second before is
+#    on the new master;
+#  - the dead router comes back: it is not healthy until its bulk is
+#    complete, then preempts (priority 150); no flow breaks on failback.
+# 1+1 (SL 1 on 2001:db8::1 for b4a, SL 2 on 2001:db8::2 for b4b, each
+# with its own half of the pool): each router translates for its B4 at
+# the same time; then aftr2's whole namespace is deleted: aftr1 is master
+# of both and b4b's flows continue through it.
+# At the end, each part prints the flows' longest silence and the sync
+# counters (make demo shows the same).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topo.sh"
+require_root
+require_module
+if ! command -v keepalived >/dev/null; then
+	skip "$(basename "$0")" "keepalived not installed"
+	ksft_finish
+fi
+declare -F _topo_write_tool >/dev/null || { fail "topo.sh provides the traffic tool"; ksft_finish; }
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+T=$TOPO_TMP
+BR=${NS_PREFIX}_br
+A1=${NS_PREFIX}_aftr1
+A2=${NS_PREFIX}_aftr2
+SRV4=203.0.113.9
+KEY=dslite-ha-failover-test-key-0123456789
+declare -A KA_PID
+
+die() { fail "$1" "${2:-}"; ksft_finish; }
+ha_cleanup() {
+	local r
+	for r in "${!KA_PID[@]}"; do kill "${KA_PID[$r]}" 2>/dev/null; done
+	for r in "${!KA_PID[@]}"; do wait "${KA_PID[$r]}" 2>/dev/null; done
+	topo_cleanup
+}
+trap ha_cleanup EXIT
+role() {	# NS SL
+	dslitectl -n "$1" -j service-location show "$2" 2>/dev/null |
+		sed -n 's/.*"role":"\([a-z-]*\)".*/\1/p'
+}
+is_role() { [[ $(role "$1" "$2") == "$3" ]]; }
+
+# --- topology --------------------------------------------------------------------
+section "topology"
+for n in br b4a b4b aftr1 aftr2 srv; do
+	ns_add "$n" >/dev/null || die "create netns $n"
+done
+_topo_write_tool
+for ns in "$BR" "$B4A" "$B4B" "$A1" "$A2" "$SRV"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 || die "sysctl in $ns"
+done
+for b in bacc bupl; do
+	ip -n "$BR" link add "$b" type bridge mcast_snooping 0 || die "bridge $b"
+	ip -n "$BR" link set "$b" up
+done
+port() {	# NS IF BRIDGE PEER: a veth from NS (named IF) into the bridge
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$BR" &&
+		ip -n "$BR" link set "$4" master "$3" up && ip -n "$1" link set "$2" up
+}
+b4() {	# NS ADDR6 PEER
+	port "$1" veth0 bacc "$3" || return 1
+	ip -n "$1" -6 addr add "$2/64" dev veth0 nodad &&
+		ip -n "$1" -6 route add 2001:db8::/64 dev veth0
+}
+softwire() {	# NS LOCAL AFTR: (re)point the B4's ipip6 tunnel
+	ip -n "$1" link del t0 2>/dev/null
+	ip -n "$1" -6 tunnel add t0 mode ipip6 local "$2" remote "$3" dev veth0 &&
+		ip -n "$1" link set t0 up && ip -n "$1" addr add 192.0.0.2/32 dev t0 &&
+		ip -n "$1" route add default dev t0
+}
+b4 "$B4A" 2001:db8:1::a b4a || die "b4a"
+b4 "$B4B" 2001:db8:1::b b4b || die "b4b"
+port "$SRV" veth0 bupl srv || die "srv port"
+ip -n "$SRV" addr add "$SRV4/24" dev veth0 || die "srv address"
+ip link add sync netns "$A1" type veth peer name sync netns "$A2" || die "sync link"
+for n in 1 2; do
+	ns=${NS_PREFIX}_aftr$n
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 || die "sysctl"
+	port "$ns" acc bacc "a$n-acc" && port "$ns" upl bupl "a$n-upl" || die "aftr$n ports"
+	ip -n "$ns" link set sync up
+	ip -n "$ns" -6 addr add "2001:db8:1::1$n/64" dev acc nodad &&
+		ip -n "$ns" addr add "203.0.113.1$n/24" dev upl &&
+		ip -n "$ns" addr add "192.0.2.$n/30" dev sync || die "aftr$n addresses"
+done
+
+# the servers: a UDP echo of the source seen, a TCP sink per B4
+ns_bg "$SRV" "$T/udpsrv.log" python3 -c '
+import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0",7777))
+while True:
+    d, a = s.recvfrom(200); s.sendto(d + b" " + ("%s:%d" % a).encode(), a)'
+
+# udp_flow NS OUT: a datagram every 50 ms until $T/stop-udp exists (at
+# most 180 s); OUT: JSON with what came back. Its pid in NT_PID.
+udp_flow() {
+	ns_bg "$1" "$2" python3 -c '
+import json, os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("192.0.0.2", 4444)); s.settimeout(0.05)
+end = time.time() + 180; seq = 0; got = []
+while time.time() < end and not os.path.exists(sys.argv[2]):
+    s.sendto(b"%d" % seq, (sys.argv[1], 7777)); seq += 1
+    t = time.time() + 0.05
+    while time.time() < t:
+        try: d = s.recv(200)
+        except OSError: continue
+        got.append((time.time(), d.split()[1].decode()))
+gaps = [b[0] - a[0] for a, b in zip(got, got[1:])]
+print(json.dumps({"sent": seq, "received": len(got), "sources": sorted(set(x[1] for x in got)),
+                  "max_gap_ms": int(max(gaps) * 1000) if gaps else None,
+                  "last_ago_ms": int((time.time() - got[-1][0]) * 1000) if got else None}))' "$SRV4" "$T/stop-udp"
+}
+udp_stop() {	# PIDS...: end the flows, wait for their reports
+	touch "$T/stop-udp"
+	wait "$@" 2>/dev/null
+	rm -f "$T/stop-udp"
+}
+# tcp_flow NS PORT BYTES: start a sink on srv and a transfer from NS
+tcp_flow() {
+	head -c "$3" /dev/urandom >"$T/tx.$2"
+	ns_bg "$SRV" "$T/sink.$2.log" socat -u TCP-LISTEN:"$2",reuseaddr OPEN:"$T/rx.$2",creat,trunc
+	SINK[$2]=$NT_PID
+	sleep 0.3
+	# paced at 300 KB/s, so the transfer outlasts the failovers
+	ns_bg "$1" "$T/src.$2.log" python3 -c '
+import socket, sys, time
+data = open(sys.argv[1], "rb").read(); s = socket.create_connection((sys.argv[2], int(sys.argv[3])))
+t0 = time.time(); sent = 0
+while sent < len(data):
+    s.sendall(data[sent:sent + 8192]); sent += 8192
+    ahead = sent / 300000 - (time.time() - t0)
+    if ahead > 0: time.sleep(ahead)
+s.shutdown(socket.SHUT_WR); s.recv(1); s.close()' "$T/tx.$2" "$SRV4" "$2"
+	SRC[$2]=$NT_PID
+}
+declare -A SINK SRC
+tcp_done() {	# PORT: the sink read the FIN within 60 s, the bytes are the same
+	local i
+	for i in $(seq 1 300); do
+		kill -0 "${SINK[$1]}" 2>/dev/null || break
+		sleep 0.2
+	done
+	! kill -0 "${SINK[$1]}" 2>/dev/null && cmp -s "$T/tx.$1" "$T/rx.$1" && return 0
+	echo "#   transfer $1: sent $(stat -c %s "$T/tx.$1"), received $(stat -c %s "$T/rx.$1" 2>/dev/null);" \
+		"sender: $(tail -c 300 "$T/src.$1.log" | tr '\n' ' ')"
+	return 1
+}
+running() { kill -0 "$1" 2>/dev/null; }
+
+# --- keepalived from the shipped templates --------------------------------------
+# gen_conf TEMPLATE ROUTER: eth0/eth1 -> acc/upl, the repo's scripts, a fifo
+# and pid files of the router's own (two keepalived share /run in one
+# kernel); router 2 swaps every instance's state and priority (1:1: backup
+# with 100; 1+1: each router master of one SL)
+gen_conf() {
+	python3 - "$1" "$2" "$REPO" "$DSLITECTL" "$T" <<'PY'
+import re, sys
+tpl, r, repo, ctl, T = sys.argv[1:6]
+c = open(tpl).read()
+c = c.replace("interface eth0", "interface acc").replace("dev eth1", "dev upl")
+c = c.replace("/usr/local/sbin/dslite-notify", "%s/keepalived-scripts/dslite-notify --dslitectl %s" % (repo, ctl))
+c = c.replace("/usr/local/sbin/dslite-track", "%s/keepalived-scripts/dslite-track --dslitectl %s" % (repo, ctl))
+c = re.sub(r"vrrp_notify_fifo\s+\S+", "vrrp_notify_fifo %s/ka-%s.fifo" % (T, r), c)
+if r == "2":
+    def swap(m):
+        b = m.group(0)
+        st = re.search(r"state (MASTER|BACKUP)", b).group(1)
+        pr = int(re.search(r"priority (\d+)", b).group(1))
+        b = re.sub(r"state (MASTER|BACKUP)", "state " + ("BACKUP" if st == "MASTER" else "MASTER"), b)
+        return re.sub(r"priority \d+", "priority %d" % (100 if pr == 150 else 150), b)
+    c = re.sub(r"vrrp_instance \S+ \{.*?\n\}", swap, c, flags=re.S)
+print(c)
+PY
+}
+ka_start() {	# N TEMPLATE
+	local n=$1 ns=${NS_PREFIX}_aftr$1
+	gen_conf "$2" "$n" >"$T/ka-$n.conf"
+	mkdir -p "$T/run-$n"
+	rm -f "$T/run-$n"/*.pid
+	ns_bg "$ns" "$T/ka-$n.log" keepalived -n -l -D -P -f "$T/ka-$n.conf" \
+		-p "$T/run-$n/k.pid" -r "$T/run-$n/v.pid" -c "$T/run-$n/c.pid"
+	KA_PID[$n]=$NT_PID
+}
+ka_kill() {	# N: SIGKILL keepalived (its fifo reader sees the fifo end)
+	kill -9 "${KA_PID[$1]}" 2>/dev/null
+	wait "${KA_PID[$1]}" 2>/dev/null
+	pkill -9 -f "keepalived .*$T/ka-$1.conf" 2>/dev/null
+	unset "KA_PID[$1]"
+}
+ka_stop_all() {
+	local n
+	for n in "${!KA_PID[@]}"; do kill "${KA_PID[$n]}" 2>/dev/null; done
+	for n in "${!KA_PID[@]}"; do wait "${KA_PID[$n]}" 2>/dev/null; unset "KA_PID[$n]"; done
+	pkill -f "keepalived .*$T/ka-" 2>/dev/null
+	sleep 1
+}
+sessions() {	# NS: what both tables must agree on, a line each
+	dslitectl -n "$1" -j session show 2>/dev/null | python3 -c '
+import json, sys
+for s in sorted("%s %s %d %s:%d %d" % (s["b4"], s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in json.load(sys.stdin)):
+    print(s)'
+}
+sync_line() { dslitectl -n "$1" -j service-location show "$2" | json 'j[0]["sync"]'; }
+diag() {	# what a failed flow check needs to be understood
+	local ns
+	for ns in "$A1" "$A2"; do
+		ip netns list | grep -q "^$ns\b" || continue
+		echo "#   ${ns##*_}: roles $(dslitectl -n "$ns" -j service-location show | json '[(s["id"], s["role"], s["peer_state"]) for s in j]')" \
+			"stats $(dslitectl -n "$ns" -j stats show | json '{k: v for k, v in j[0].items() if v and (k.startswith("drop_") or k.endswith("_packets"))}')" \
+			"addrs $(ip -n "$ns" -br addr show | awk '{$2=""; print}' | tr '\n' ';')" \
+			"macs $(ip -n "$ns" -br link show | awk '$1 ~ /^(acc|upl)/ {print $1, $3}' | tr '\n' ';')"
+	done
+	for ns in "$B4A" "$B4B" "$SRV"; do
+		echo "#   ${ns##*_} neighbours: $(ip -n "$ns" neigh show | tr '\n' ';')"
+	done
+}
+PARTS=${DSLITE_HA_PARTS:-1to1 1plus1}
+
+if [[ $PARTS == *1to1* ]]; then
+# =============================================================================
+section "1:1: configuration"
+cfg_1to1() {	# NS PEER
+	dslitectl -n "$1" -b - <<-EOF
+		ha set hot-backup on
+		service-location add 1 remote-backup interface sync peer $2 authentication-key $KEY hash-algorithm hmac-sha256 vrrp vrid 10 interface acc
+		service-instance-group add sig1 service-location 1
+		instance add dsl0 id 1 aftr 2001:db8::1 service-instance-group sig1
+		pool add dsl0 198.51.100.0/24 service-location 1
+	EOF
+	ip -n "$1" link set dsl0 up && ip -n "$1" route add 198.51.100.0/24 dev dsl0
+}
+check "aftr1: dslite 1:1" cfg_1to1 "$A1" 192.0.2.2
+check "aftr2: dslite 1:1" cfg_1to1 "$A2" 192.0.2.1
+ip -n "$SRV" route add 198.51.100.0/24 via 203.0.113.1
+softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:db8::1 ||
+	die "softwires"
+TPL1=$REPO/keepalived-scripts/keepalived-1to1.conf
+ka_start 1 "$TPL1"
+ka_start 2 "$TPL1"
+check "keepalived: aftr1 master of SL 1" wait_for 40 is_role "$A1" 1 master
+check "keepalived: aftr2 backup of SL 1" wait_for 20 is_role "$A2" 1 backup
+check "aftr2 in sync and healthy" wait_for 20 dslitectl -n "$A2" service-location check 1
+
+section "1:1: flows from both B4s"
+udp_flow "$B4A" "$T/udp-a.json"; pa=$NT_PID
+udp_flow "$B4B" "$T/udp-b.json"; pb=$NT_PID
+tcp_flow "$B4A" 8001 15000000
+tcp_flow "$B4B" 8002 15000000
+sleep 4	# every flow's session is older than the 20 ms flush deadline
+before=$(sessions "$A1")
+check "the master has the flows' sessions (2 UDP, 2 TCP)" test "$(grep -c . <<<"$before")" -ge 4
+dslitectl -n "$A1" -j session show proto udp | json '{s["b4"]: "%s:%d" % (s["public_addr"], s["public_port"]) for s in j}' >"$T/pub-udp.json"
+
+section "1:1: the master dies (keepalived SIGKILLed, links down)"
+t_kill=$(date +%s.%N)
+ka_kill 1
+ip -n "$A1" link set acc down; ip -n "$A1" link set upl down; ip -n "$A1" link set sync down
+check "aftr2 becomes master" wait_for 30 is_role "$A2" 1 master
+echo "# failover: aftr2 master $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the kill"
+sleep 3
+after=$(sessions "$A2")
+lost=$(comm -23 <(echo "$before") <(echo "$after"))
+assert_eq "every session of the master is on the new master (none lost)" "$lost" ""
+running "${SRC[8001]}" && running "${SRC[8002]}" && ok "both TCP transfers span the failover" ||
+	fail "both TCP transfers span the failover" "a transfer ended before the failover: make it longer"
+
+section "1:1: the dead router comes back empty; it waits for the state, then preempts"
+# as after a reboot: its links come back, its dslite configuration is new
+dslitectl -n "$A1" -b - <<-EOF >/dev/null
+	instance del dsl0
+	service-instance-group del sig1
+	service-location del 1
+EOF
+ip -n "$A1" link set acc up; ip -n "$A1" link set upl up; ip -n "$A1" link set sync up
+# (a link going down takes its IPv6 addresses with it: put them back)
+ip -n "$A1" -6 addr add 2001:db8:1::11/64 dev acc nodad 2>/dev/null
+check "back: aftr1 configured again" cfg_1to1 "$A1" 192.0.2.2
+out=$(dslitectl -n "$A1" service-location check 1)
+[[ $out == *"not healthy"* ]] && ok "back: aftr1 not healthy at first ($out)" ||
+	fail "back: aftr1 not healthy at first" "$out"
+ka_start 1 "$TPL1"
+check "back: aftr1 is master again (preempted once in sync)" wait_for 60 is_role "$A1" 1 master
+check "back: aftr2 backup again" wait_for 20 is_role "$A2" 1 backup
+assert_eq "back: aftr1 took over with every session aftr2 had" \
+	"$(comm -23 <(echo "$after") <(sessions "$A1"))" ""
+
+section "1:1: the flows"
+check "b4a's TCP transfer completed intact" tcp_done 8001 || diag
+check "b4b's TCP transfer completed intact" tcp_done 8002
+udp_stop "$pa" "$pb"
+for b in a b; do
+	b6=2001:db8:1::$b
+	pub=$(pyq 'j.get("'"$b6"'")' "$T/pub-udp.json")
+	assert_eq "b4$b's UDP flow: one public endpoint all along, the one it had ($pub)" \
+		"$(pyq 'j["sources"]' "$T/udp-$b.json")" "[\"$pub\"]"
+	echo "# b4$b UDP: $(cat "$T/udp-$b.json")"
+	check "b4$b's UDP flow was answered until the end" \
+		test "$(pyq 'j["last_ago_ms"] is not None and j["last_ago_ms"] < 1000' "$T/udp-$b.json")" = True ||
+		diag
+done
+echo "# sync aftr1 (SL 1): $(sync_line "$A1" 1)"
+echo "# sync aftr2 (SL 1): $(sync_line "$A2" 1)"
+ka_stop_all
+for ns in "$A1" "$A2"; do
+	dslitectl -n "$ns" -b - <<-EOF >/dev/null
+		instance del dsl0
+		service-instance-group del sig1
+		service-location del 1
+	EOF
+done
+
+fi
+
+if [[ $PARTS == *1plus1* ]]; then
+# =============================================================================
+section "1+1: configuration"
+cfg_1plus1() {	# NS PEER
+	dslitectl -n "$1" -b - <<-EOF
+		ha set hot-backup on
+		service-location add 1 remote-backup interface sync peer $2 authentication-key $KEY hash-algorithm hmac-sha256 vrrp vrid 10 interface acc aftr 2001:db8::1
+		service-location add 2 remote-backup interface sync peer $2 authentication-key $KEY hash-algorithm hmac-sha256 vrrp vrid 20 interface acc aftr 2001:db8::2
+		service-instance-group add sig1 service-location 1 weight 50 service-location 2 weight 50
+		instance add dsl0 id 1 service-instance-group sig1
+		pool add dsl0 198.51.100.0/25 service-location 1
+		pool add dsl0 198.51.100.128/25 service-location 2
+	EOF
+	ip -n "$1" link set dsl0 up && ip -n "$1" route add 198.51.100.0/24 dev dsl0
+}
+check "aftr1: dslite 1+1" cfg_1plus1 "$A1" 192.0.2.2
+check "aftr2: dslite 1+1" cfg_1plus1 "$A2" 192.0.2.1
+ip -n "$SRV" route del 198.51.100.0/24
+ip -n "$SRV" route add 198.51.100.0/25 via 203.0.113.1
+ip -n "$SRV" route add 198.51.100.128/25 via 203.0.113.2
+softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:db8::2 ||
+	die "b4a to the SL 1 address, b4b to the SL 2 one"
+TPL2=$REPO/keepalived-scripts/keepalived-1plus1.conf
+ka_start 1 "$TPL2"
+ka_start 2 "$TPL2"
+check "keepalived: aftr1 master of SL 1" wait_for 40 is_role "$A1" 1 master
+check "keepalived: aftr2 master of SL 2" wait_for 40 is_role "$A2" 2 master
+check "keepalived: aftr1 backup of SL 2" wait_for 20 is_role "$A1" 2 backup
+check "keepalived: aftr2 backup of SL 1" wait_for 20 is_role "$A2" 1 backup
+
+section "1+1: both routers translate at once"
+udp_flow "$B4A" "$T/udp2-a.json"; pa=$NT_PID
+udp_flow "$B4B" "$T/udp2-b.json"; pb=$NT_PID
+tcp_flow "$B4B" 8003 4500000
+sleep 3
+o1=$(dslitectl -n "$A1" -j stats show | json 'j[0]["out_packets"]')
+o2=$(dslitectl -n "$A2" -j stats show | json 'j[0]["out_packets"]')
+check "aftr1 translates (b4a) and aftr2 translates (b4b) at the same time" test "$o1" -gt 0 -a "$o2" -gt 0
+u1=$(dslitectl -n "$A1" -j stats show | json 'j[0]["in_packets"]')
+check "and both get the replies (in_packets: aftr1 $u1)" test "$u1" -gt 0 || diag
+pub_b=$(dslitectl -n "$A2" -j session show b4 2001:db8:1::b proto udp | json '"%s:%d" % (j[0]["public_addr"], j[0]["public_port"])')
+[[ $(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1].split(":")[0]) in ipaddress.ip_network("198.51.100.128/25"))' "$pub_b" 2>&1) == True ]] &&
+	ok "b4b's public address is in SL 2's half of the pool ($pub_b)" ||
+	fail "b4b's public address is in SL 2's half of the pool" "$pub_b"
+before=$(sessions "$A2")
+
+section "1+1: aftr2's namespace is deleted"
+t_kill=$(date +%s.%N)
+for p in $(ip netns pids "$A2"); do kill -9 "$p" 2>/dev/null; done
+unset "KA_PID[2]"
+ip netns del "$A2"
+check "aftr1 becomes master of SL 2 too" wait_for 30 is_role "$A1" 2 master
+echo "# failover: aftr1 master of SL 2 $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the deletion"
+assert_eq "every SL 2 session aftr2 had is on aftr1" "$(comm -23 <(grep 2001:db8:1::b <<<"$before") <(sessions "$A1"))" ""
+check "b4b's TCP transfer completed intact through aftr1" tcp_done 8003
+udp_stop "$pa" "$pb"
+assert_eq "b4b's UDP flow kept its public endpoint" "$(pyq 'j["sources"]' "$T/udp2-b.json")" "[\"$pub_b\"]"
+check "b4b's UDP flow was answered until the end" \
+	test "$(pyq 'j["last_ago_ms"] is not None and j["last_ago_ms"] < 1000' "$T/udp2-b.json")" = True || diag
+check "b4a's UDP flow was never interrupted (longest silence under 1 s)" \
+	test "$(pyq 'j["max_gap_ms"] is not None and j["max_gap_ms"] < 1000' "$T/udp2-a.json")" = True
+echo "# b4a UDP: $(cat "$T/udp2-a.json")"
+echo "# b4b UDP: $(cat "$T/udp2-b.json")"
+echo "# sync aftr1 (SL 2): $(sync_line "$A1" 2)"
+ka_stop_all
+fi
+ksft_finish
