@@ -1,11 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo`: boot a VM with Debian's kernel, load dslite, and show an
-# AFTR at work: a B4 (a real Linux ip6tnl ipip6 tunnel, 192.0.0.2 inside)
-# reaches an IPv4 server through the AFTR namespace; the server sees only
-# the public pool address; dslitectl shows the session, the user's block,
-# and the counters.
+# `make demo`: boot a VM with Debian's kernel, load dslite, and show
+#  1. an AFTR at work: a B4 (a real Linux ip6tnl ipip6 tunnel, 192.0.0.2
+#     inside) reaches an IPv4 server through the AFTR namespace; the
+#     server sees only the public pool address; dslitectl shows the
+#     session, the user's block, and the counters;
+#  2. the hot-backup story: two B4s, two AFTRs paired by keepalived (the
+#     shipped 1:1 config), an IPv4 server; TCP transfers and UDP flows
+#     run; the master is killed (keepalived SIGKILLed, its links down);
+#     the backup takes over; the demo prints that the flows continued and
+#     what the sync counters say. (This is selftests/ha_failover.sh's 1:1
+#     part, whose checks make the claims; DEMO_HA=0 skips it.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -54,6 +60,42 @@ run $D -n aftr -j -p stats show
 say "refused requests say why (exit 2)"
 run $D -n aftr instance add dsl0 id 3 || true
 run $D -n aftr pool add dsl0 198.51.100.0/24 || true
+for n in b4 aftr srv; do ip netns del $n; done
+[[ ${DEMO_HA:-1} == 1 ]] || exit 0
+
+say "hot backup: two AFTRs with keepalived, two B4s with TCP and UDP flows; the master is killed"
+echo "(selftests/ha_failover.sh, 1:1 part: every line starting 'ok' is a check that passed)"
+export PATH=$PWD/tools:$PATH
+DSLITE_HA_PARTS=1to1 selftests/ha_failover.sh | tee build/demo-ha.tap |
+	grep -E '^(not )?ok|^# (\[|failover|b4|sync)' | sed 's/^# //'
+say "what happened"
+python3 - build/demo-ha.tap <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+ok = len(re.findall(r"^ok ", t, re.M)); bad = len(re.findall(r"^not ok ", t, re.M))
+fo = re.search(r"failover: aftr2 master ([\d.]+) s", t)
+print("checks: %d passed, %d failed" % (ok, bad))
+if fo:
+    print("the backup was master %s s after the master was killed" % fo.group(1))
+for b in "ab":
+    m = re.search(r"^# b4%s UDP: (\{.*\})" % b, t, re.M)
+    if m:
+        u = json.loads(m.group(1))
+        print("b4%s: UDP flow %d sent, %d answered, one public endpoint %s, longest silence %d ms"
+              % (b, u["sent"], u["received"], u["sources"], u["max_gap_ms"] or -1))
+for l in re.findall(r"^ok \d+ (.*TCP transfer completed intact.*)$", t, re.M):
+    print(l)
+for l in re.findall(r"^ok \d+ (every session .*)$", t, re.M):
+    print(l)
+for m in re.finditer(r"^# sync (aftr\d) \(SL 1\): (\{.*\})", t, re.M):
+    s = json.loads(m.group(2))
+    print("%s sync: %d packets sent, %d received, %d records sent, %d bulks sent, %d received, "
+          "%d retransmits, drops auth/replay/malformed/queue %d/%d/%d/%d"
+          % (m.group(1), s["tx_packets"], s["rx_packets"], s["tx_records"], s["bulk_sent"],
+             s["bulk_received"], s["retransmits"], s["drop_auth"], s["drop_replay"],
+             s["drop_malformed"], s["drop_queue_full"]))
+sys.exit(1 if bad or not ok else 0)
+PY
 VM
 chmod +x build/demo-vm.sh
-exec selftests/vm/run --timeout 300 -- build/demo-vm.sh
+exec selftests/vm/run --timeout 900 -- "$PWD/build/demo-vm.sh"
