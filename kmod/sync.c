@@ -346,7 +346,13 @@ static struct dslite_sl *dslite_sync_sl(struct dslite_instance *inst,
 {
 	struct dslite_sl *sl;
 
-	if (!READ_ONCE(inst->dn->hot_backup) || !u->sl_id)
+	/*
+	 * An instance being deleted (or its namespace, or the module) takes
+	 * its sessions down here only: the peer, about to take over, must
+	 * not be told to delete them too.
+	 */
+	if (!READ_ONCE(inst->dn->hot_backup) || !u->sl_id ||
+	    READ_ONCE(inst->dying))
 		return NULL;
 	sl = dslite_sl_by_id(inst->dn, u->sl_id);
 	/* nobody listening: the bulk when the peer (re)appears covers it */

@@ -36,6 +36,8 @@ fi
 declare -F _topo_write_tool >/dev/null || { fail "topo.sh provides the traffic tool"; ksft_finish; }
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# DSLITE_TIME_SCALE (check-debug sets it) stretches the waits
+S=${DSLITE_TIME_SCALE:-1}
 T=$TOPO_TMP
 BR=${NS_PREFIX}_br
 A1=${NS_PREFIX}_aftr1
@@ -155,7 +157,7 @@ s.shutdown(socket.SHUT_WR); s.recv(1); s.close()' "$T/tx.$2" "$SRV4" "$2"
 declare -A SINK SRC
 tcp_done() {	# PORT: the sink read the FIN within 60 s, the bytes are the same
 	local i
-	for i in $(seq 1 300); do
+	for i in $(seq 1 $((300 * S))); do
 		kill -0 "${SINK[$1]}" 2>/dev/null || break
 		sleep 0.2
 	done
@@ -256,9 +258,9 @@ softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:
 TPL1=$REPO/keepalived-scripts/keepalived-1to1.conf
 ka_start 1 "$TPL1"
 ka_start 2 "$TPL1"
-check "keepalived: aftr1 master of SL 1" wait_for 40 is_role "$A1" 1 master
-check "keepalived: aftr2 backup of SL 1" wait_for 20 is_role "$A2" 1 backup
-check "aftr2 in sync and healthy" wait_for 20 dslitectl -n "$A2" service-location check 1
+check "keepalived: aftr1 master of SL 1" wait_for $((40 * S)) is_role "$A1" 1 master
+check "keepalived: aftr2 backup of SL 1" wait_for $((20 * S)) is_role "$A2" 1 backup
+check "aftr2 in sync and healthy" wait_for $((20 * S)) dslitectl -n "$A2" service-location check 1
 
 section "1:1: flows from both B4s"
 udp_flow "$B4A" "$T/udp-a.json"; pa=$NT_PID
@@ -274,7 +276,7 @@ section "1:1: the master dies (keepalived SIGKILLed, links down)"
 t_kill=$(date +%s.%N)
 ka_kill 1
 ip -n "$A1" link set acc down; ip -n "$A1" link set upl down; ip -n "$A1" link set sync down
-check "aftr2 becomes master" wait_for 30 is_role "$A2" 1 master
+check "aftr2 becomes master" wait_for $((30 * S)) is_role "$A2" 1 master
 echo "# failover: aftr2 master $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the kill"
 sleep 3
 after=$(sessions "$A2")
@@ -298,8 +300,8 @@ out=$(dslitectl -n "$A1" service-location check 1)
 [[ $out == *"not healthy"* ]] && ok "back: aftr1 not healthy at first ($out)" ||
 	fail "back: aftr1 not healthy at first" "$out"
 ka_start 1 "$TPL1"
-check "back: aftr1 is master again (preempted once in sync)" wait_for 60 is_role "$A1" 1 master
-check "back: aftr2 backup again" wait_for 20 is_role "$A2" 1 backup
+check "back: aftr1 is master again (preempted once in sync)" wait_for $((60 * S)) is_role "$A1" 1 master
+check "back: aftr2 backup again" wait_for $((20 * S)) is_role "$A2" 1 backup
 assert_eq "back: aftr1 took over with every session aftr2 had" \
 	"$(comm -23 <(echo "$after") <(sessions "$A1"))" ""
 
@@ -355,10 +357,10 @@ softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:
 TPL2=$REPO/keepalived-scripts/keepalived-1plus1.conf
 ka_start 1 "$TPL2"
 ka_start 2 "$TPL2"
-check "keepalived: aftr1 master of SL 1" wait_for 40 is_role "$A1" 1 master
-check "keepalived: aftr2 master of SL 2" wait_for 40 is_role "$A2" 2 master
-check "keepalived: aftr1 backup of SL 2" wait_for 20 is_role "$A1" 2 backup
-check "keepalived: aftr2 backup of SL 1" wait_for 20 is_role "$A2" 1 backup
+check "keepalived: aftr1 master of SL 1" wait_for $((40 * S)) is_role "$A1" 1 master
+check "keepalived: aftr2 master of SL 2" wait_for $((40 * S)) is_role "$A2" 2 master
+check "keepalived: aftr1 backup of SL 2" wait_for $((20 * S)) is_role "$A1" 2 backup
+check "keepalived: aftr2 backup of SL 1" wait_for $((20 * S)) is_role "$A2" 1 backup
 
 section "1+1: both routers translate at once"
 udp_flow "$B4A" "$T/udp2-a.json"; pa=$NT_PID
@@ -375,13 +377,17 @@ pub_b=$(dslitectl -n "$A2" -j session show b4 2001:db8:1::b proto udp | json '"%
 	ok "b4b's public address is in SL 2's half of the pool ($pub_b)" ||
 	fail "b4b's public address is in SL 2's half of the pool" "$pub_b"
 before=$(sessions "$A2")
+# the backup of SL 2 should hold them by now (sessions older than the
+# flush deadline); shown, so a failure below says which side lost them
+echo "# before the deletion, aftr1 holds of b4b: $(sessions "$A1" | grep -c 2001:db8:1::b)" \
+	"of aftr2's $(grep -c 2001:db8:1::b <<<"$before"); aftr1 SL 2: $(sync_line "$A1" 2)"
 
 section "1+1: aftr2's namespace is deleted"
 t_kill=$(date +%s.%N)
 for p in $(ip netns pids "$A2"); do kill -9 "$p" 2>/dev/null; done
 unset "KA_PID[2]"
 ip netns del "$A2"
-check "aftr1 becomes master of SL 2 too" wait_for 30 is_role "$A1" 2 master
+check "aftr1 becomes master of SL 2 too" wait_for $((30 * S)) is_role "$A1" 2 master
 echo "# failover: aftr1 master of SL 2 $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the deletion"
 assert_eq "every SL 2 session aftr2 had is on aftr1" "$(comm -23 <(grep 2001:db8:1::b <<<"$before") <(sessions "$A1"))" ""
 check "b4b's TCP transfer completed intact through aftr1" tcp_done 8003

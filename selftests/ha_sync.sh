@@ -345,6 +345,13 @@ done
 check "rejoin: healthy once the bulk is complete" test -n "$healthy_at"
 assert_eq "rejoin: at that moment it holds every session of the master" "$(sessions "$A2")" "$(sessions "$A1")"
 assert_eq "rejoin: and its peer state is in-sync" "$(sj "$A2" '["peer_state"]')" in-sync
+
+# --- the master's instance is deleted: the backup keeps what it would take
+# over (a dying instance's sessions are not deletions to sync) -------------------
+held=$(sessions "$A2")
+D -n "$A1" instance del dsl0
+sleep 1.5
+assert_eq "instance del on the master: the backup still holds every session" "$(sessions "$A2")" "$held"
 teardown_aftr "$A1"; teardown_aftr "$A2"
 
 kill $SRVPID 2>/dev/null
