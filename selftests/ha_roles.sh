@@ -41,11 +41,13 @@
 #     fifo after SIGTERMing the script's process group) and its reader ends
 #
 # Knobs (DSLITE_* so that vm/run passes them in):
-#   DSLITE_HA_TRACK_INTERVAL / DSLITE_HA_TRACK_TIMEOUT (seconds, default 10
-#   and 30) replace the template's "interval 1": chosen when one
-#   dslite-track run took ~5 s of CPU in the TCG VM (three python3
-#   starts) and two routers running it back to back starved the VM (VRRP
-#   adverts missed, both routers master); it is one dslitectl call now;
+#   DSLITE_HA_TRACK_INTERVAL / DSLITE_HA_TRACK_TIMEOUT (seconds, default 1,
+#   the template's interval, and 5) replace the template's "interval 1";
+#   the timeout is added as keepalived's default (the interval) fails a
+#   check that the loaded TCG VM runs in over 1 s. They were 10 and 30
+#   while dslite-track started python3 three times; with rise 2 that held
+#   a router that had just become healthy at reduced priority for up to
+#   20 s, long enough for the backup to preempt it at start;
 #   DSLITE_HA_TEMPLATE: another keepalived template (to try a fix).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
@@ -67,8 +69,8 @@ VIP4=203.0.113.1
 SRV4=203.0.113.2
 POOL=198.51.100.0/24
 KEY=dslite-ha-roles-test-key-0123456789
-TRACK_INTERVAL=${DSLITE_HA_TRACK_INTERVAL:-10}
-TRACK_TIMEOUT=${DSLITE_HA_TRACK_TIMEOUT:-30}
+TRACK_INTERVAL=${DSLITE_HA_TRACK_INTERVAL:-1}
+TRACK_TIMEOUT=${DSLITE_HA_TRACK_TIMEOUT:-5}
 declare -A KA_PID KA_LOG
 KA_STARTS=0
 
@@ -575,6 +577,11 @@ if wait_for 10 no_reader aftr1; then
 else
 	fail "7: aftr1's fifo reader ended with keepalived" "$(pgrep -af "dslite-notify .*--fifo.* $T/run-aftr1/" | tr '\n' ';')"
 fi
+# informational: how each keepalived went, for comparing runs
+for r in aftr1 aftr2; do
+	echo "# [end] $r: $(cat "$T/ka-$r".*.log 2>/dev/null | grep -oE 'Entering [A-Z]+ STATE|effective priority from [0-9]+ to [0-9]+|^.*Stopping$' |
+		sed -E 's/Entering ([A-Z]+) STATE/\1/; s/effective priority from [0-9]+ to ([0-9]+)/prio \1/; s/.*Stopping$/stop/' | tr '\n' ' ')"
+done
 if [[ $KSFT_FAIL -gt 0 ]]; then
 	echo "# keepalived transitions and track results, for the failures above:"
 	ka_log aftr1 "Entering|effective priority|VRRP_Script|Script .chk|Stopp" 40
