@@ -101,6 +101,7 @@ struct dslite_sl {
 	u32 peer_fp;
 	unsigned long last_rx;		/* jiffies of the last valid packet */
 	bool peer_up;
+	bool peer_master;		/* the peer said it is master */
 	bool ever_up;			/* heard from since the SL was added */
 	unsigned long created;		/* jiffies the SL was added */
 	bool mismatch;			/* the peer's fingerprint differs */

@@ -330,8 +330,9 @@ int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
  * Why this router should not be (or become) master of @sl, or NULL when
  * it may. dslite-track turns a reason into a lower VRRP priority: a
  * device of a bound instance is down; the configurations differ; or this
- * router is not master and has not yet got a complete bulk from the peer
- * (a rejoining router must not take mastership back without the state).
+ * router is not master and has not yet got a complete bulk from a peer
+ * that is (a rejoining router must not take mastership back without the
+ * state).
  * A dead peer is not a reason: then this router is all there is. RCU.
  */
 static const char *dslite_sl_health(struct dslite_net *dn,
@@ -362,7 +363,13 @@ static const char *dslite_sl_health(struct dslite_net *dn,
 		return "the peer's configuration differs";
 	case DSLITE_PEER_HELLO:
 	case DSLITE_PEER_BULK:
-		if (READ_ONCE(sl->role) != DSLITE_ROLE_MASTER)
+		/*
+		 * Only a master has state to wait for: with both routers
+		 * undecided (at start) neither is held back, or they would
+		 * both start reduced and flap once one of them is master.
+		 */
+		if (READ_ONCE(sl->role) != DSLITE_ROLE_MASTER &&
+		    READ_ONCE(sl->peer_master))
 			return "the peer's state has not been fully received";
 		break;
 	}

@@ -261,6 +261,8 @@ static u16 dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
 	/* asked only after the sweep, so the new bulk finds no stale state */
 	if (sl->bulk_req && !sl->sweep_pending)
 		fl |= DSLITE_SYNC_F_BULK_REQ;
+	if (READ_ONCE(sl->role) == DSLITE_ROLE_MASTER)
+		fl |= DSLITE_SYNC_F_MASTER;
 	sl->ack_pending = false;
 	sl->nack_send = false;
 	spin_unlock_bh(&sl->rx_lock);
@@ -973,6 +975,7 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 	sl->peer_up = true;
 	sl->ever_up = true;
 	sl->last_rx = jiffies;
+	WRITE_ONCE(sl->peer_master, !!(fl & DSLITE_SYNC_F_MASTER));
 	if (h.type == DSLITE_SYNC_HELLO && be16_to_cpu(h.len) == 4) {
 		sl->peer_fp = dslite_be32(data + DSLITE_SYNC_HDR);
 		sl->mismatch = sl->peer_fp != dslite_sync_fingerprint(sl);

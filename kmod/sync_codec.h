@@ -36,6 +36,7 @@ enum dslite_sync_type {
 #define DSLITE_SYNC_F_AUTH	0x0001	/* an HMAC trailer follows */
 #define DSLITE_SYNC_F_NACK	0x0002	/* a gap after @ack: resend now */
 #define DSLITE_SYNC_F_BULK_REQ	0x0004	/* send me a bulk (my state was stale) */
+#define DSLITE_SYNC_F_MASTER	0x0008	/* the sender is master of the SL */
 
 /*
  * Every packet carries the sender's stream (epoch, seq) and what it has

@@ -295,10 +295,16 @@ EOF
 ip -n "$A1" link set acc up; ip -n "$A1" link set upl up; ip -n "$A1" link set sync up
 # (a link going down takes its IPv6 addresses with it: put them back)
 ip -n "$A1" -6 addr add 2001:db8:1::11/64 dev acc nodad 2>/dev/null
-check "back: aftr1 configured again" cfg_1to1 "$A1" 192.0.2.2
+# its service-location first: until it has heard from aftr2 (master) and
+# holds its state it is not healthy (checked at once: it cannot have a
+# bulk before its instance exists)
+dslitectl -n "$A1" service-location add 1 remote-backup interface sync peer 192.0.2.2 \
+	authentication-key "$KEY" hash-algorithm hmac-sha256 vrrp vrid 10 interface acc
 out=$(dslitectl -n "$A1" service-location check 1)
 [[ $out == *"not healthy"* ]] && ok "back: aftr1 not healthy at first ($out)" ||
 	fail "back: aftr1 not healthy at first" "$out"
+dslitectl -n "$A1" service-location del 1
+check "back: aftr1 configured again" cfg_1to1 "$A1" 192.0.2.2
 ka_start 1 "$TPL1"
 check "back: aftr1 is master again (preempted once in sync)" wait_for $((60 * S)) is_role "$A1" 1 master
 check "back: aftr2 backup again" wait_for $((20 * S)) is_role "$A2" 1 backup
