@@ -585,6 +585,29 @@ static int dslite_sess_sweep(struct dslite_instance *inst, bool all,
 }
 
 /*
+ * Give back a user's blocks that have no session (they rest); a user left
+ * without blocks has no address either. Caller holds u->lock.
+ */
+static void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
+					 struct dslite_user *u)
+{
+	int i;
+
+	lockdep_assert_held(&u->lock);
+	for (i = 0; i < u->n_blocks; ) {
+		if (u->blocks[i].sessions) {
+			i++;
+			continue;
+		}
+		dslite_log_block(inst, u, u->blocks[i].idx, false);
+		dslite_block_release(inst, u->pa, u->blocks[i].idx);
+		u->blocks[i] = u->blocks[--u->n_blocks];
+	}
+	if (!u->n_blocks)
+		u->pa = NULL;
+}
+
+/*
  * Users: give back blocks without sessions (they rest, then are free),
  * and forget users without blocks or sessions.
  */
@@ -592,7 +615,6 @@ static void dslite_user_sweep(struct dslite_instance *inst, bool all)
 {
 	struct rhashtable_iter iter;
 	struct dslite_user *u;
-	int i;
 
 	rhashtable_walk_enter(&inst->users, &iter);
 	rhashtable_walk_start(&iter);
@@ -609,15 +631,7 @@ static void dslite_user_sweep(struct dslite_instance *inst, bool all)
 			spin_unlock_bh(&u->lock);
 			continue;
 		}
-		for (i = 0; i < u->n_blocks; ) {
-			if (u->blocks[i].sessions) {
-				i++;
-				continue;
-			}
-			dslite_log_block(inst, u, u->blocks[i].idx, false);
-			dslite_block_release(inst, u->pa, u->blocks[i].idx);
-			u->blocks[i] = u->blocks[--u->n_blocks];
-		}
+		dslite_user_drop_idle_blocks(inst, u);
 		if (!u->n_sessions && !u->n_blocks) {
 			u->dead = true;
 			gone = true;
@@ -728,29 +742,6 @@ void dslite_pool_evict(struct dslite_instance *inst,
 		if (pass == 0)
 			dslite_sess_sweep(inst, false, &f);
 	}
-}
-
-/*
- * Sync receive: give back a user's blocks that have no session (they
- * rest), all of them if @all (the user has none). Caller holds u->lock.
- */
-static void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
-					 struct dslite_user *u)
-{
-	int i;
-
-	lockdep_assert_held(&u->lock);
-	for (i = 0; i < u->n_blocks; ) {
-		if (u->blocks[i].sessions) {
-			i++;
-			continue;
-		}
-		dslite_log_block(inst, u, u->blocks[i].idx, false);
-		dslite_block_release(inst, u->pa, u->blocks[i].idx);
-		u->blocks[i] = u->blocks[--u->n_blocks];
-	}
-	if (!u->n_blocks)
-		u->pa = NULL;
 }
 
 /*
