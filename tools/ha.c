@@ -255,6 +255,21 @@ static int parse_sl_id(const char *s, uint32_t *id)
 	return EXIT_OK;
 }
 
+/* parse ID, open the socket and start a request @cmd for that SL */
+static int sl_id_req(const char *arg, uint8_t cmd, uint32_t *id,
+		     struct nlmsghdr **nlh)
+{
+	int ret = parse_sl_id(arg, id);
+
+	if (!ret)
+		ret = nl_open();
+	if (ret)
+		return ret;
+	*nlh = nl_req(cmd, NLM_F_ACK);
+	mnl_attr_put_u32(*nlh, DSLITE_A_SL_ID, *id);
+	return EXIT_OK;
+}
+
 static int sl_add(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
@@ -383,14 +398,9 @@ int sl_object(int argc, char **argv)
 
 		if (argc != 2)
 			return usage_err("service-location check ID");
-		ret = parse_sl_id(argv[1], &id);
+		ret = sl_id_req(argv[1], DSLITE_CMD_SL_GET, &id, &nlh);
 		if (ret)
 			return ret;
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_SL_GET, NLM_F_ACK);
-		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
 		ret = nl_talk(nlh, sl_health_cb, &h);
 		if (ret)
 			return ret;
@@ -412,33 +422,21 @@ int sl_object(int argc, char **argv)
 	if (matches(argv[0], "delete")) {
 		if (argc != 2)
 			return usage_err("service-location del ID");
-		ret = parse_sl_id(argv[1], &id);
-		if (ret)
-			return ret;
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_SL_DEL, NLM_F_ACK);
-		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
-		return nl_talk(nlh, NULL, NULL);
+		ret = sl_id_req(argv[1], DSLITE_CMD_SL_DEL, &id, &nlh);
+		return ret ? ret : nl_talk(nlh, NULL, NULL);
 	}
 	if (matches(argv[0], "set")) {
 		if (argc != 4 || strcmp(argv[2], "role"))
 			return usage_err("service-location set ID role { master | backup | init }");
-		ret = parse_sl_id(argv[1], &id);
-		if (ret)
-			return ret;
 		for (role = 0; role < 3; role++)
 			if (!strcmp(argv[3], role_names[role]))
 				break;
 		if (role == 3)
 			return usage_err("role \"%s\" is not master, backup or init",
 					 argv[3]);
-		ret = nl_open();
+		ret = sl_id_req(argv[1], DSLITE_CMD_SL_SET, &id, &nlh);
 		if (ret)
 			return ret;
-		nlh = nl_req(DSLITE_CMD_SL_SET, NLM_F_ACK);
-		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, (uint8_t)role);
 		return nl_talk(nlh, NULL, NULL);
 	}
