@@ -8,7 +8,7 @@
 #   access bridge: b4a 2001:db8:1::a, b4b 2001:db8:1::b (ipip6, 192.0.0.2
 #                  inside), aftr1 2001:db8:1::11, aftr2 2001:db8:1::12
 #   uplink bridge: aftr1 203.0.113.11, aftr2 203.0.113.12, srv 203.0.113.9
-#   sync link:     aftr1 192.0.2.1 -- aftr2 192.0.2.2
+#   sync link:     aftr1 192.0.2.1 -- aftr2 192.0.2.2 (ha_topo.sh)
 #
 # 1:1 (SL 1, AFTR address 2001:db8::1, pool next hop 203.0.113.1):
 #  - both B4s run a TCP transfer (content checked) and a steady UDP flow
@@ -27,6 +27,7 @@
 # counters (make demo shows the same).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
+source "$(dirname "$0")/ha_topo.sh"
 require_root
 require_module
 if ! command -v keepalived >/dev/null; then
@@ -39,9 +40,6 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 # DSLITE_TIME_SCALE (check-debug sets it) stretches the waits
 S=${DSLITE_TIME_SCALE:-1}
 T=$TOPO_TMP
-BR=${NS_PREFIX}_br
-A1=${NS_PREFIX}_aftr1
-A2=${NS_PREFIX}_aftr2
 SRV4=203.0.113.9
 KEY=dslite-ha-failover-test-key-0123456789
 declare -A KA_PID
@@ -62,49 +60,13 @@ is_role() { [[ $(role "$1" "$2") == "$3" ]]; }
 
 # --- topology --------------------------------------------------------------------
 section "topology"
-for n in br b4a b4b aftr1 aftr2 srv; do
-	ns_add "$n" >/dev/null || die "create netns $n"
-done
-_topo_write_tool
-for ns in "$BR" "$B4A" "$B4B" "$A1" "$A2" "$SRV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0 || die "sysctl in $ns"
-done
-for b in bacc bupl; do
-	ip -n "$BR" link add "$b" type bridge mcast_snooping 0 || die "bridge $b"
-	ip -n "$BR" link set "$b" up
-done
-port() {	# NS IF BRIDGE PEER: a veth from NS (named IF) into the bridge
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$BR" &&
-		ip -n "$BR" link set "$4" master "$3" up && ip -n "$1" link set "$2" up
-}
-b4() {	# NS ADDR6 PEER
-	port "$1" veth0 bacc "$3" || return 1
-	ip -n "$1" -6 addr add "$2/64" dev veth0 nodad &&
-		ip -n "$1" -6 route add 2001:db8::/64 dev veth0
-}
+ha_topo "$SRV4" || die "topology"
 softwire() {	# NS LOCAL AFTR: (re)point the B4's ipip6 tunnel
 	ip -n "$1" link del t0 2>/dev/null
 	ip -n "$1" -6 tunnel add t0 mode ipip6 local "$2" remote "$3" dev veth0 &&
 		ip -n "$1" link set t0 up && ip -n "$1" addr add 192.0.0.2/32 dev t0 &&
 		ip -n "$1" route add default dev t0
 }
-b4 "$B4A" 2001:db8:1::a b4a || die "b4a"
-b4 "$B4B" 2001:db8:1::b b4b || die "b4b"
-port "$SRV" veth0 bupl srv || die "srv port"
-ip -n "$SRV" addr add "$SRV4/24" dev veth0 || die "srv address"
-ip link add sync netns "$A1" type veth peer name sync netns "$A2" || die "sync link"
-for n in 1 2; do
-	ns=${NS_PREFIX}_aftr$n
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 || die "sysctl"
-	port "$ns" acc bacc "a$n-acc" && port "$ns" upl bupl "a$n-upl" || die "aftr$n ports"
-	ip -n "$ns" link set sync up
-	ip -n "$ns" -6 addr add "2001:db8:1::1$n/64" dev acc nodad &&
-		ip -n "$ns" addr add "203.0.113.1$n/24" dev upl &&
-		ip -n "$ns" addr add "192.0.2.$n/30" dev sync || die "aftr$n addresses"
-done
 
 # the servers: a UDP echo of the source seen, a TCP sink per B4
 ns_bg "$SRV" "$T/udpsrv.log" python3 -c '

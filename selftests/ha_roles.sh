@@ -51,6 +51,7 @@
 #   DSLITE_HA_TEMPLATE: another keepalived template (to try a fix).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
+source "$(dirname "$0")/ha_topo.sh"
 require_root
 require_module
 if ! command -v keepalived >/dev/null; then
@@ -60,10 +61,7 @@ fi
 declare -F _topo_write_tool >/dev/null || { fail "topo.sh provides the traffic tool"; ksft_finish; }
 
 T=$TOPO_TMP
-BR=${NS_PREFIX}_br
-A1=${NS_PREFIX}_aftr1
-A2=${NS_PREFIX}_aftr2
-# B4A, B4B, SRV: topo.sh's names
+# BR, A1, A2: ha_topo.sh's names; B4A, B4B, SRV: topo.sh's
 VIP6=2001:db8::1
 VIP4=203.0.113.1
 SRV4=203.0.113.2
@@ -160,60 +158,30 @@ ka_log() {	# ROUTER [REGEX [N]]: keepalived's last log lines, as TAP comments
 
 # --- topology ----------------------------------------------------------------
 section "topology"
-for n in br b4a b4b aftr1 aftr2 srv; do
-	ns_add "$n" >/dev/null || die "create netns $n"
+ha_topo "$SRV4" || die "topology"
+for b in a b; do	# each B4's softwire to the VIP
+	ns=$B4A
+	[[ $b == b ]] && ns=$B4B
+	ip -n "$ns" -6 tunnel add t0 mode ipip6 local "2001:db8:1::$b" remote "$VIP6" dev veth0 &&
+		ip -n "$ns" link set t0 up &&
+		ip -n "$ns" addr add 192.0.0.2/32 dev t0 &&
+		ip -n "$ns" route add default dev t0 || die "softwire in b4$b"
 done
-_topo_write_tool
-for ns in "$BR" "$B4A" "$B4B" "$A1" "$A2" "$SRV"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0 || die "sysctl in $ns"
-done
-for b in bacc bupl; do
-	ip -n "$BR" link add "$b" type bridge mcast_snooping 0 || die "bridge $b"
-	ip -n "$BR" link set "$b" up
-done
-# port NS IF BRIDGE PEER: a veth from NS (named IF) into the bridge
-port() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$BR" &&
-		ip -n "$BR" link set "$4" master "$3" up && ip -n "$1" link set "$2" up
-}
-b4() {	# NS ADDR6 PEER
-	port "$1" veth0 bacc "$3" || return 1
-	ip -n "$1" -6 addr add "$2/64" dev veth0 nodad &&
-		ip -n "$1" -6 route add "$VIP6/128" dev veth0 &&
-		ip -n "$1" -6 tunnel add t0 mode ipip6 local "$2" remote "$VIP6" dev veth0 &&
-		ip -n "$1" link set t0 up &&
-		ip -n "$1" addr add 192.0.0.2/32 dev t0 &&
-		ip -n "$1" route add default dev t0
-}
-b4 "$B4A" 2001:db8:1::a b4a || die "b4a"
-b4 "$B4B" 2001:db8:1::b b4b || die "b4b"
-port "$SRV" veth0 bupl srv || die "srv port"
-ip -n "$SRV" addr add "$SRV4/24" dev veth0 &&
-	ip -n "$SRV" route add "$POOL" via "$VIP4" || die "srv addresses"
-ip link add sync netns "$A1" type veth peer name sync netns "$A2" || die "sync link"
+ip -n "$SRV" route add "$POOL" via "$VIP4" || die "srv route"
 
-aftr() {	# NS N PEER4
-	local ns=$1 n=$2
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
-		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 || return 1
-	port "$ns" acc bacc "a$n-acc" && port "$ns" upl bupl "a$n-upl" || return 1
-	ip -n "$ns" link set sync up
-	ip -n "$ns" -6 addr add "2001:db8:1::1$n/64" dev acc nodad &&
-		ip -n "$ns" addr add "203.0.113.1$n/24" dev upl &&
-		ip -n "$ns" addr add "192.0.2.$n/30" dev sync || return 1
+aftr() {	# NS PEER4: dslite on a router
+	local ns=$1
 	dslitectl -n "$ns" -b - <<-EOF || return 1
 		ha set hot-backup on
-		service-location add 1 remote-backup interface sync peer $3 authentication-key $KEY hash-algorithm hmac-sha256 vrrp vrid 10 interface acc
+		service-location add 1 remote-backup interface sync peer $2 authentication-key $KEY hash-algorithm hmac-sha256 vrrp vrid 10 interface acc
 		service-instance-group add sig1 service-location 1
 		instance add dsl0 id 1 aftr $VIP6 service-instance-group sig1
 		pool add dsl0 $POOL service-location 1
 	EOF
 	ip -n "$ns" link set dsl0 up && ip -n "$ns" route add "$POOL" dev dsl0
 }
-aftr "$A1" 1 192.0.2.2 || die "aftr1 setup"
-aftr "$A2" 2 192.0.2.1 || die "aftr2 setup"
+aftr "$A1" 192.0.2.2 || die "aftr1 setup"
+aftr "$A2" 192.0.2.1 || die "aftr2 setup"
 assert_eq "before keepalived: both roles init" "$(role "$A1") $(role "$A2")" "init init"
 
 # --- keepalived ----------------------------------------------------------------
