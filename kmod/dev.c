@@ -21,7 +21,7 @@ static netdev_tx_t dslite_dev_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct dslite_dev_priv *priv = netdev_priv(dev);
 	struct dslite_instance *inst = READ_ONCE(priv->inst);
-	struct in6_addr b4;
+	struct dslite_ends ends;
 	unsigned int len = skb->len;
 
 	if (unlikely(!inst || skb->protocol != htons(ETH_P_IP))) {
@@ -36,12 +36,12 @@ static netdev_tx_t dslite_dev_xmit(struct sk_buff *skb, struct net_device *dev)
 		if (dslite_defrag_in(inst, skb))
 			return NETDEV_TX_OK;	/* queued, or counted */
 	}
-	if (dslite_nat_in(inst, skb, &b4)) {
+	if (dslite_nat_in(inst, skb, &ends)) {
 		/* counted by reason in nat_in; the skb was freed there */
 		dev_core_stats_tx_dropped_inc(dev);
 		return NETDEV_TX_OK;
 	}
-	if (dslite_encap_xmit(inst, skb, &b4)) {
+	if (dslite_encap_xmit(inst, skb, &ends)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		return NETDEV_TX_OK;
 	}

@@ -386,19 +386,29 @@ int dslite_session_cache_init(void);
 void dslite_session_cache_exit(void);
 
 /* nat.c */
-int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
-		   struct sk_buff *skb, u32 sl_id);
+/*
+ * The two ends of a softwire as the outer IPv6 header names them: the
+ * B4 and the AFTR address it tunnels to (1+1: its SL's own address).
+ */
+struct dslite_ends {
+	struct in6_addr b4;
+	struct in6_addr aftr;
+};
+
+int dslite_nat_out(struct dslite_instance *inst,
+		   const struct dslite_ends *ends, struct sk_buff *skb,
+		   u32 sl_id);
 int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
-		  struct in6_addr *b4);
+		  struct dslite_ends *ends);
 
 /* softwire.c */
 int dslite_softwire_init(void);
 int dslite_defrag_in(struct dslite_instance *inst, struct sk_buff *skb);
 void dslite_softwire_exit(void);
 int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
-		      const struct in6_addr *b4);
+		      const struct dslite_ends *ends);
 void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
-			 const struct in6_addr *b4, u8 type, u8 code);
+			 const struct dslite_ends *ends, u8 type, u8 code);
 
 /*
  * Report a message that is not a string literal (NL_SET_ERR_MSG needs

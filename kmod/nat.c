@@ -183,16 +183,34 @@ static void dslite_quoted_ports(const struct iphdr *e, const u8 *l4,
 }
 
 /*
+ * The softwire back to @u: its B4, from the AFTR address it tunnels to,
+ * which in 1+1 is its service-location's own (the B4's ip6tnl accepts
+ * packets from its remote only), else the instance's. RCU held.
+ */
+static void dslite_user_ends(const struct dslite_instance *inst,
+			     const struct dslite_user *u,
+			     struct dslite_ends *ends)
+{
+	const struct dslite_sl *sl = NULL;
+
+	ends->b4 = u->b4;
+	if (u->sl_id && rcu_access_pointer(inst->sig))
+		sl = dslite_sl_by_id(inst->dn, u->sl_id);
+	ends->aftr = sl && sl->has_aftr ? sl->aftr : inst->aftr;
+}
+
+/*
  * Translate an ICMP error (RFC 5508 REQ-3/4): the outer address toward the
  * B4 side, and the quoted packet's matching address and port, fixing the
  * quoted IP header checksum, the quoted transport checksum where quoted,
  * and the ICMP checksum. Errors never create or delete a session.
  * @out: from the B4 (rewrite the outer source and the quoted destination)
- * or to it (the outer destination and the quoted source).
+ * or to it (the outer destination and the quoted source; @ends is set to
+ * the softwire it goes back through).
  */
 static int dslite_nat_icmp_err(struct dslite_instance *inst, struct sk_buff *skb,
 			       struct dslite_user *u, bool out,
-			       struct in6_addr *b4)
+			       struct dslite_ends *ends)
 {
 	unsigned int off = ip_hdr(skb)->ihl * 4, eoff, l4off;
 	struct dslite_session *s, *any;
@@ -270,7 +288,7 @@ static int dslite_nat_icmp_err(struct dslite_instance *inst, struct sk_buff *skb
 		paddr = &e->saddr;
 		pport = e->protocol == IPPROTO_ICMP ?
 			&((struct icmphdr *)l4)->un.echo.id : &((__be16 *)l4)[0];
-		*b4 = s->okey.user->b4;
+		dslite_user_ends(inst, s->okey.user, ends);
 		csum_replace4(&iph->check, iph->daddr, newaddr);
 		iph->daddr = newaddr;
 	}
@@ -357,8 +375,9 @@ static void dslite_mss_clamp(struct dslite_instance *inst, struct sk_buff *skb)
  * header. Returns 0 (translated) or a drop reason (counted here; the
  * caller frees the skb).
  */
-int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
-		   struct sk_buff *skb, u32 sl_id)
+int dslite_nat_out(struct dslite_instance *inst,
+		   const struct dslite_ends *ends, struct sk_buff *skb,
+		   u32 sl_id)
 {
 	struct dslite_session *s;
 	struct dslite_user *u;
@@ -371,7 +390,7 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 		goto out_drop;
 	if (l4.icmp_err) {
 		/* an error never creates state: no user, no session, drop */
-		u = dslite_user_get(inst, b4, false, sl_id);
+		u = dslite_user_get(inst, &ends->b4, false, sl_id);
 		drop = u ? dslite_nat_icmp_err(inst, skb, u, true, NULL) :
 			   DSLITE_STAT_DROP_ICMP_ERROR;
 		if (drop)
@@ -380,7 +399,7 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 		DSLITE_STAT_ADD(inst, DSLITE_STAT_OUT_BYTES, skb->len);
 		return 0;
 	}
-	u = dslite_user_get(inst, b4, true, sl_id);
+	u = dslite_user_get(inst, &ends->b4, true, sl_id);
 	if (!u) {
 		drop = DSLITE_STAT_DROP_NOMEM;
 		goto out_drop;
@@ -397,9 +416,9 @@ int dslite_nat_out(struct dslite_instance *inst, const struct in6_addr *b4,
 		if (drop == DSLITE_STAT_DROP_QUOTA ||
 		    drop == DSLITE_STAT_DROP_NO_POOL ||
 		    drop == DSLITE_STAT_DROP_TABLE_FULL) {
-			dslite_icmp_unreach(inst, skb, b4, ICMP_DEST_UNREACH,
+			dslite_icmp_unreach(inst, skb, ends, ICMP_DEST_UNREACH,
 					    ICMP_PKT_FILTERED);
-			dslite_genl_event_limit(inst, b4, drop);
+			dslite_genl_event_limit(inst, &ends->b4, drop);
 		}
 		goto out_drop;
 	}
@@ -420,11 +439,11 @@ out_drop:
 }
 
 /*
- * Internet (or a hairpinned B4) -> B4. On success *b4 is where to send
+ * Internet (or a hairpinned B4) -> B4. On success @ends is where to send
  * it. On failure the drop is counted and @skb freed.
  */
 int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
-		  struct in6_addr *b4)
+		  struct dslite_ends *ends)
 {
 	struct dslite_session *s;
 	struct dslite_ikey k = { };
@@ -468,7 +487,7 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 	}
 	if (l4.icmp_err) {
 		rcu_read_lock();
-		drop = dslite_nat_icmp_err(inst, skb, NULL, false, b4);
+		drop = dslite_nat_icmp_err(inst, skb, NULL, false, ends);
 		rcu_read_unlock();
 		if (drop)
 			goto out_drop;
@@ -489,7 +508,7 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 		goto out_drop;
 	}
 	dslite_sess_touch(inst, s, l4.tcpflags, DSLITE_DIR_IN);
-	*b4 = s->okey.user->b4;
+	dslite_user_ends(inst, s->okey.user, ends);
 	drop = dslite_rewrite(skb, &l4, false, s->okey.inner_addr,
 			      s->okey.inner_port);
 	rcu_read_unlock();

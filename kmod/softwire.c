@@ -100,7 +100,7 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	struct dslite_instance *inst;
 	struct dslite_sl *sl = NULL;
 	struct net_device *dev;
-	struct in6_addr b4;
+	struct dslite_ends ends;
 	bool reassembled = false;
 	u8 outer_ecn;
 	int drop;
@@ -112,7 +112,8 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 		return -1;	/* not ours: the next handler (ip6_tunnel) */
 	}
 	dev = inst->dev;
-	b4 = ipv6_hdr(skb)->saddr;
+	ends.b4 = ipv6_hdr(skb)->saddr;
+	ends.aftr = ipv6_hdr(skb)->daddr;
 	outer_ecn = ipv6_get_dsfield(ipv6_hdr(skb)) & INET_ECN_MASK;
 
 	if (!xfrm6_policy_check(NULL, XFRM_POLICY_IN, skb)) {
@@ -146,14 +147,14 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 	}
 	/* the inner TTL is decremented once, by forwarding; 1 would expire */
 	if (ip_hdr(skb)->ttl <= 1) {
-		dslite_icmp_unreach(inst, skb, &b4, ICMP_TIME_EXCEEDED,
+		dslite_icmp_unreach(inst, skb, &ends, ICMP_TIME_EXCEEDED,
 				    ICMP_EXC_TTL);
 		drop = DSLITE_STAT_DROP_TTL;
 		goto out_drop;
 	}
 	if (ip_is_fragment(ip_hdr(skb))) {
 		u32 user = DSLITE_DEFRAG_OUT |
-			   (jhash(&b4, sizeof(b4), 0) & 0x3fffffff);
+			   (jhash(&ends.b4, sizeof(ends.b4), 0) & 0x3fffffff);
 
 		if (dslite_defrag(inst, skb, user)) {
 			rcu_read_unlock();
@@ -161,7 +162,7 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 		}
 		reassembled = true;
 	}
-	if (dslite_nat_out(inst, &b4, skb, sl ? sl->id : 0))
+	if (dslite_nat_out(inst, &ends, skb, sl ? sl->id : 0))
 		goto out_free;	/* counted by nat_out */
 	if (reassembled) {
 		/*
@@ -220,47 +221,25 @@ void dslite_softwire_exit(void)
 }
 
 /*
- * The address a B4's softwire ends at: its service-location's own AFTR
- * address (1+1: each SL has one, and the B4's ip6tnl accepts packets
- * from its remote only), else the instance's. RCU held.
- */
-static void dslite_encap_src(struct dslite_instance *inst,
-			     const struct in6_addr *b4, struct in6_addr *src)
-{
-	struct dslite_user *u;
-	struct dslite_sl *sl = NULL;
-
-	*src = inst->aftr;
-	if (!rcu_access_pointer(inst->sig))
-		return;
-	rcu_read_lock();
-	u = dslite_user_get(inst, b4, false, 0);
-	if (u && u->sl_id)
-		sl = dslite_sl_by_id(inst->dn, u->sl_id);
-	if (sl && sl->has_aftr)
-		*src = sl->aftr;
-	rcu_read_unlock();
-}
-
-/*
- * Send @skb (an IPv4 packet at its network header) to @b4 through the
- * softwire. Consumes the skb; returns 0 or a drop reason (counted).
+ * Send @skb (an IPv4 packet at its network header) through the softwire
+ * @ends, from its AFTR address to its B4. Consumes the skb; returns 0 or
+ * a drop reason (counted).
  */
 int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
-		      const struct in6_addr *b4)
+		      const struct dslite_ends *ends)
 {
 	struct net *net = inst->dn->net;
 	struct flowi6 fl6 = {
 		.flowi6_proto = IPPROTO_IPIP,
 		.flowi6_mark = skb->mark,
-		.daddr = *b4,
+		.daddr = ends->b4,
+		.saddr = ends->aftr,
 	};
 	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	u8 tos = ip_hdr(skb)->tos;
 	int err;
 
-	dslite_encap_src(inst, b4, &fl6.saddr);
 	dst = ip6_route_output(net, NULL, &fl6);
 	if (dst->error) {
 		dst_release(dst);
@@ -282,8 +261,8 @@ int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = IPPROTO_IPIP;
 	ip6h->hop_limit = ip6_dst_hoplimit(dst);
-	ip6h->saddr = fl6.saddr;
-	ip6h->daddr = *b4;
+	ip6h->saddr = ends->aftr;
+	ip6h->daddr = ends->b4;
 	skb->protocol = htons(ETH_P_IPV6);
 	/* over the path MTU the outer packet is fragmented, not the inner */
 	skb->ignore_df = 1;
@@ -301,11 +280,11 @@ drop:
 
 /*
  * Answer the inner packet @skb (not translated, at its network header)
- * with an ICMPv4 error from 192.0.0.1, through the softwire to @b4. Never
+ * with an ICMPv4 error from 192.0.0.1, back through the softwire @ends. Never
  * about an ICMP error or a non-first fragment (RFC 1812 4.3.2.7).
  */
 void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
-			 const struct in6_addr *b4, u8 type, u8 code)
+			 const struct dslite_ends *ends, u8 type, u8 code)
 {
 	const struct iphdr *oiph = ip_hdr(skb);
 	unsigned int qlen, hroom;
@@ -358,6 +337,6 @@ void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
 	nskb->protocol = htons(ETH_P_IP);
 	nskb->mark = skb->mark;
 
-	if (!dslite_encap_xmit(inst, nskb, b4))
+	if (!dslite_encap_xmit(inst, nskb, ends))
 		DSLITE_STAT_INC(inst, DSLITE_STAT_ICMP_ERRORS_SENT);
 }

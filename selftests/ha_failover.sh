@@ -330,6 +330,17 @@ check "keepalived: aftr2 master of SL 2" wait_for $((40 * S)) is_role "$A2" 2 ma
 check "keepalived: aftr1 backup of SL 2" wait_for $((20 * S)) is_role "$A1" 2 backup
 check "keepalived: aftr2 backup of SL 1" wait_for $((20 * S)) is_role "$A2" 1 backup
 
+section "1+1: an error before any session goes back through the right softwire"
+# a TTL-1 packet is answered before a user exists: from the address the B4
+# tunnels to (SL 2's), or its ip6tnl would drop the answer
+for b in a b; do
+	ns=$B4A; [[ $b == b ]] && ns=$B4B
+	out=$(ip netns exec "$ns" ping -c 1 -W $((3 * S)) -t 1 "$SRV4" 2>&1)
+	[[ $out == *"From 192.0.0.1"*"Time to live exceeded"* ]] &&
+		ok "b4$b: TTL exceeded from 192.0.0.1 through its softwire" ||
+		fail "b4$b: TTL exceeded from 192.0.0.1 through its softwire" "$out"
+done
+
 section "1+1: both routers translate at once"
 udp_flow "$B4A" "$T/udp2-a.json"; pa=$NT_PID
 udp_flow "$B4B" "$T/udp2-b.json"; pb=$NT_PID
