@@ -15,6 +15,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ip6_route.h>
@@ -197,16 +198,42 @@ out_free:
 	return 0;
 }
 
+/*
+ * An ICMPv6 error quoting a softwire packet of ours (@skb->data is the
+ * quoted IPv6 header, from one of our AFTR addresses): a router toward the
+ * B4 with a smaller MTU (Packet Too Big) lowers the path MTU to that B4, so
+ * the next outer packets are fragmented to fit (RFC 6333 5.3, RFC 8201).
+ * Other errors are about the B4's IPv4 hosts' packets, which a NAT cannot
+ * quote back (and a router ignores redirects): taken, and ignored.
+ */
 static int dslite_tunnel_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 			     u8 type, u8 code, int offset, __be32 info)
 {
-	return -ENOENT;	/* ICMPv6 errors about the softwire: not handled yet */
+	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
+	struct net *net = dev_net(skb->dev);
+	struct dslite_instance *inst;
+	struct dslite_sl *sl = NULL;
+
+	rcu_read_lock();
+	inst = dslite_instance_by_any_aftr(dslite_net(net), &ip6h->saddr, &sl);
+	if (!inst) {
+		rcu_read_unlock();
+		return -ENOENT;	/* not ours: the next handler */
+	}
+	if (type == ICMPV6_PKT_TOOBIG) {
+		/* the kernel keeps the smaller of this and what it has */
+		ip6_update_pmtu(skb, net, info, 0, 0, sock_net_uid(net, NULL));
+		DSLITE_STAT_INC(inst, DSLITE_STAT_PMTU_UPDATES);
+	}
+	rcu_read_unlock();
+	return 0;
 }
 
 static struct xfrm6_tunnel dslite_tunnel_handler __read_mostly = {
 	.handler = dslite_tunnel_rcv,
 	.err_handler = dslite_tunnel_err,
-	.priority = 2,	/* ahead of ip6_tunnel's ip4ip6 handler (1) */
+	/* handlers run in ascending order: ahead of ip6_tunnel's (1) */
+	.priority = 0,
 };
 
 int dslite_softwire_init(void)

@@ -11,6 +11,10 @@
 #  - a reply larger than the MTU toward the B4 (access link MTU 1280 on
 #    the AFTR side for b4a, a 1280 route MTU for b4b) arrives as outer
 #    IPv6 fragments; the inner IPv4 packet is never fragmented by the AFTR;
+#  - an ICMPv6 packet too big (MTU 1300) quoting a softwire packet of the
+#    AFTR's lowers its path MTU to that B4: the next big reply arrives in
+#    outer fragments of at most 1300 bytes (pmtu_updates counts it); one
+#    quoting another source is left to the next handler;
 #  - `instance set mtu` lowers the instance device MTU: a DF packet over
 #    it makes the AFTR send fragmentation needed to the server.
 source "$(dirname "$0")/lib.sh"
@@ -97,6 +101,36 @@ snap big1
 cap_stop big
 ip -n "$AFTR" link set a0 mtu 1500
 ip -n "$AFTR" -6 route del "$TOPO_B4B6/128" dev a1
+
+# --- Packet Too Big from a router toward the B4 ------------------------------
+section "ICMPv6 packet too big about a softwire lowers the path MTU to that B4"
+python3 - "$T" "$TOPO_AFTR6" "$TOPO_B4B6" "$S" "$B4B" <<'PY'
+import sys
+from scapy.layers.inet import IP, UDP
+from scapy.layers.inet6 import IPv6, ICMPv6PacketTooBig
+T, aftr, b4, srv, ns = sys.argv[1:6]
+def ptb(quoted_src, mtu):
+    q = IPv6(src=quoted_src, dst=b4, nh=4) / IP(src=srv, dst="192.0.0.2") / UDP(sport=7002, dport=6006) / (b"x" * 1400)
+    # from a router between the AFTR and the B4 (b4b's namespace sends it)
+    return IPv6(src="2001:db8:b::fe", dst=aftr) / ICMPv6PacketTooBig(mtu=mtu) / bytes(q)[:1232]
+with open(T + "/ptb.send", "w") as f:
+    f.write("%s 6 %s\n" % (ns, bytes(ptb(aftr, 1300)).hex()))
+with open(T + "/ptb_other.send", "w") as f:	# quotes a packet not of ours
+    f.write("%s 6 %s\n" % (ns, bytes(ptb("2001:db8:ffff::9", 1300)).hex()))
+PY
+snap ptb0
+edsend "$T/ptb_other.send" >/dev/null
+sleep 0.5
+snap ptb1
+edsend "$T/ptb.send" >/dev/null
+sleep 0.5
+snap ptb2
+ip -n "$AFTR" -6 route get "$TOPO_B4B6" from "$TOPO_AFTR6" >"$T/ptb_route.txt" 2>&1
+grep -q "mtu 1300" "$T/ptb_route.txt" && ok "the AFTR's route to b4b has path MTU 1300" ||
+	fail "the AFTR's route to b4b has path MTU 1300" "$(cat "$T/ptb_route.txt")"
+cap_start ptb "$B4B:veth0:ptb_b"
+ed "$B4B" udp-probe --bind :6006 --to "$S:7002" --data "SIZE 1400 " --size 64 >"$T/ptb_b1400.json"
+cap_stop ptb
 
 # --- the instance device MTU ------------------------------------------------
 section "instance set mtu 1400: DF over it gets fragmentation needed"
@@ -195,6 +229,20 @@ for b, b4 in (("a", B4A), ("b", B4B)):
 check("big replies: fragments_reassembled +1 (the server fragmented 3000), no drop",
       {k: v for k, v in deltas("big0", "big1").items() if k == "fragments_reassembled" or k.startswith("drop_")},
       {"fragments_reassembled": 1})
+
+# packet too big
+check("too big quoting another source: not ours, pmtu_updates unchanged",
+      deltas("ptb0", "ptb1").get("pmtu_updates", 0), 0)
+check("too big quoting our softwire: pmtu_updates +1, no drop",
+      {k: v for k, v in deltas("ptb1", "ptb2").items() if k == "pmtu_updates" or k.startswith("drop_")},
+      {"pmtu_updates": 1})
+r = load(T + "/ptb_b1400.json")
+check("after too big: the 1400-byte answer reached b4b intact",
+      [r.get("reply_len"), r.get("reply_sha")], [1400, hashlib.sha256(pattern(1400, b"answer")).hexdigest()])
+rx = [p for d, p in pkts("ptb_b") if d == "in" and IPv6 in p and p[IPv6].src == AFTR6]
+check("after too big: outer IPv6 fragments to b4b, none over 1300 bytes",
+      [sum(IPv6ExtHdrFragment in p for p in rx) >= 2, max([len(p[IPv6]) for p in rx] or [0]) <= 1300,
+       max([len(p[IPv6]) for p in rx] or [0]) > 1280], [True, True, True])
 
 # instance mtu
 r1, r2 = load(T + "/mtu1.json"), load(T + "/mtu2.json")

@@ -44,6 +44,7 @@ static const char *const stat_names[DSLITE_STAT_MAX + 1] = {
 	[DSLITE_STAT_FRAGMENTS_REASSEMBLED] = "fragments_reassembled",
 	[DSLITE_STAT_MSS_CLAMPED] = "mss_clamped",
 	[DSLITE_STAT_DROP_STANDBY] = "drop_standby",
+	[DSLITE_STAT_PMTU_UPDATES] = "pmtu_updates",
 };
 
 void stats_help(FILE *f)

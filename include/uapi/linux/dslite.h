@@ -306,6 +306,7 @@ enum dslite_stat {
 	DSLITE_STAT_FRAGMENTS_REASSEMBLED,
 	DSLITE_STAT_MSS_CLAMPED,
 	DSLITE_STAT_DROP_STANDBY,	/* this SL is not master here */
+	DSLITE_STAT_PMTU_UPDATES,	/* ICMPv6 too big about a softwire */
 
 	__DSLITE_STAT_MAX,
 };
