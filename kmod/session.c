@@ -121,13 +121,16 @@ void dslite_tables_destroy(struct dslite_instance *inst)
 	rhashtable_destroy(&inst->users);
 }
 
-static int dslite_user_slot(struct dslite_user *u, __be16 pub_port,
-			    const struct dslite_cfg *cfg)
+static int dslite_user_slot(struct dslite_user *u, __be32 pub_addr,
+			    __be16 pub_port, const struct dslite_cfg *cfg)
 {
 	int idx = dslite_block_of_port(ntohs(pub_port), cfg->port_lo,
 				       cfg->block_size, 65536);
 	int i;
 
+	/* a block index means nothing on another address */
+	if (!u->pa || u->pa->addr != pub_addr)
+		return -1;
 	for (i = 0; i < u->n_blocks; i++)
 		if (u->blocks[i].idx == idx)
 			return i;
@@ -343,7 +346,7 @@ struct dslite_session *dslite_sess_out(struct dslite_instance *inst,
 	if (any) {
 		/* endpoint-independent mapping: reuse its public endpoint */
 		ik = any->ikey;
-		slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
+		slot = dslite_user_slot(u, ik.pub_addr, ik.pub_port, &inst->cfg);
 		if (WARN_ON_ONCE(slot < 0)) {
 			*drop = DSLITE_STAT_DROP_NOMEM;
 			goto out_unlock;
@@ -441,7 +444,7 @@ struct dslite_session *dslite_sess_in(struct dslite_instance *inst,
 	*drop = dslite_sess_room(inst, u);
 	if (*drop)
 		goto out_unlock;
-	slot = dslite_user_slot(u, k->pub_port, &inst->cfg);
+	slot = dslite_user_slot(u, k->pub_addr, k->pub_port, &inst->cfg);
 	if (WARN_ON_ONCE(slot < 0)) {
 		*drop = DSLITE_STAT_DROP_NOMEM;
 		goto out_unlock;
@@ -504,7 +507,8 @@ static void dslite_sess_kill(struct dslite_instance *inst,
 	dslite_sync_note_session(inst, s, true);
 	rhltable_remove(&inst->sess_out, &s->onode, dslite_out_params);
 	rhltable_remove(&inst->sess_in, &s->inode, dslite_in_params);
-	slot = dslite_user_slot(u, s->ikey.pub_port, &inst->cfg);
+	slot = dslite_user_slot(u, s->ikey.pub_addr, s->ikey.pub_port,
+				&inst->cfg);
 	if (!WARN_ON_ONCE(slot < 0))
 		u->blocks[slot].sessions--;
 	if (!--u->n_sessions)
@@ -776,7 +780,8 @@ int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 		goto out;
 	if (u->pa && u->pa != pa)
 		dslite_user_drop_idle_blocks(inst, u);
-	for (i = 0; i < u->n_blocks; i++)
+	/* already held: the same index on the same address only */
+	for (i = 0; u->pa == pa && i < u->n_blocks; i++)
 		if (u->blocks[i].idx == b->idx)
 			goto out;
 	if (u->n_blocks >= max)
@@ -844,7 +849,7 @@ int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 	}
 	to = dslite_timeout_for(r->state, &inst->cfg.to);
 	if (!s) {
-		slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
+		slot = dslite_user_slot(u, ik.pub_addr, ik.pub_port, &inst->cfg);
 		if (slot < 0) {
 			/* the block record went missing: take the block */
 			struct dslite_sync_block b = {
@@ -863,7 +868,7 @@ int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 			spin_lock_bh(&u->lock);
 			if (err || u->dead)
 				goto out;
-			slot = dslite_user_slot(u, ik.pub_port, &inst->cfg);
+			slot = dslite_user_slot(u, ik.pub_addr, ik.pub_port, &inst->cfg);
 			if (slot < 0)
 				goto out;
 		}

@@ -53,12 +53,13 @@ ip -n "$B4" link set t0 up && ip -n "$B4" addr add 192.0.0.2/32 dev t0 &&
 	ip -n "$B4" route add default dev t0
 
 KEY=0123456789abcdef-test-key
-setup_aftr() {	# NS PEER KEY INSTANCE-ID
+setup_aftr() {	# NS PEER KEY INSTANCE-ID [PORT-RANGE]
 	D -n "$1" ha set hot-backup on &&
 	D -n "$1" service-location add 1 remote-backup interface sy0 peer "$2" \
 		${3:+authentication-key "$3" hash-algorithm hmac-sha256} &&
 	D -n "$1" service-instance-group add sig1 service-location 1 &&
 	D -n "$1" instance add dsl0 id "$4" aftr 2001:db8::1 service-instance-group sig1 &&
+	{ [[ -z ${5:-} ]] || D -n "$1" instance set dsl0 port-range "$5"; } &&
 	ip -n "$1" link set dsl0 up &&
 	D -n "$1" pool add dsl0 198.51.100.0/28 service-location 1 &&
 	ip -n "$1" route add 198.51.100.0/28 dev dsl0
@@ -208,8 +209,11 @@ tables_equal() {
 sync_ctr() { sj "$1" "[\"sync\"][\"$2\"]"; }
 
 # --- the link between the routers fails, then comes back ------------------------
-check "resync: aftr1 configured" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
-check "resync: aftr2 configured" setup_aftr "$A2" 192.0.2.1 "$KEY" 1
+# one port block per address (1024-1535): the user's new block after the
+# flap, on another address, has the same index as its stale one on the
+# backup, which must not pass for the same block
+check "resync: aftr1 configured (one port block per address)" setup_aftr "$A1" 192.0.2.2 "$KEY" 1 1024-1535
+check "resync: aftr2 configured (one port block per address)" setup_aftr "$A2" 192.0.2.1 "$KEY" 1 1024-1535
 vip_to "$A1"
 D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
 check "resync: in sync" wait_state "$A2" in-sync
@@ -248,6 +252,9 @@ want=1
 [[ $pub_new != "$pub_old" ]] && want=2
 assert_eq "link back: by a bulk resync ($want bulks: the address changed? $([[ $want == 2 ]] && echo yes || echo no))" \
 	"$(($(sync_ctr "$A2" bulk_received) - bulk0))" "$want"
+users_of() { D -n "$1" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]'; }
+assert_eq "link back: the backup's user has the master's address and block ($pub_new)" \
+	"$(users_of "$A2")" "$(users_of "$A1")"
 
 # --- replayed, forged, truncated, unknown-version sync packets -------------------
 # capture what aftr2 receives from aftr1 while new flows are synced
@@ -328,6 +335,7 @@ D -n "$A2" service-location add 1 remote-backup interface sy0 peer 192.0.2.1 \
 first=$(D -n "$A2" service-location check 1; echo "rc=$?")
 D -n "$A2" service-instance-group add sig1 service-location 1
 D -n "$A2" instance add dsl0 id 1 aftr 2001:db8::1 service-instance-group sig1
+D -n "$A2" instance set dsl0 port-range 1024-1535	# as aftr1 (see resync)
 ip -n "$A2" link set dsl0 up
 D -n "$A2" pool add dsl0 198.51.100.0/28 service-location 1
 ip -n "$A2" route add 198.51.100.0/28 dev dsl0
