@@ -129,9 +129,9 @@ sleep 1
 m=$(D -n "$A1" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)')
 b=$(D -n "$A2" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)')
 assert_eq "the backup holds the master's sessions, same public endpoints" "$b" "$m"
-assert_eq "the backup holds the user's block" \
-	"$(D -n "$A2" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]')" \
-	"$(D -n "$A1" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]')"
+# users_of NS: each user's public address and blocks
+users_of() { D -n "$1" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]'; }
+assert_eq "the backup holds the user's block" "$(users_of "$A2")" "$(users_of "$A1")"
 assert_eq "backup translated nothing" "$(D -n "$A2" -j stats show | json 'j[0]["out_packets"]')" 0
 
 # failover: what dslite-notify and keepalived do
@@ -256,7 +256,6 @@ want=1
 [[ $pub_new != "$pub_old" ]] && want=2
 assert_eq "link back: by a bulk resync ($want bulks: the address changed? $([[ $want == 2 ]] && echo yes || echo no))" \
 	"$(($(sync_ctr "$A2" bulk_received) - bulk0))" "$want"
-users_of() { D -n "$1" -j user show | json '[(u["public_addr"], [(x["first"], x["last"]) for x in u["blocks"]]) for u in j]'; }
 assert_eq "link back: the backup's user has the master's address and block ($pub_new)" \
 	"$(users_of "$A2")" "$(users_of "$A1")"
 
