@@ -56,7 +56,7 @@ KEY=0123456789abcdef-test-key
 setup_aftr() {	# NS PEER KEY INSTANCE-ID [PORT-RANGE]
 	D -n "$1" ha set hot-backup on &&
 	D -n "$1" service-location add 1 remote-backup interface sy0 peer "$2" \
-		${3:+authentication-key "$3" hash-algorithm hmac-sha256} &&
+		$( [[ -n $3 ]] && echo authentication-key "$3" hash-algorithm hmac-sha256 || echo authentication none) &&
 	D -n "$1" service-instance-group add sig1 service-location 1 &&
 	D -n "$1" instance add dsl0 id "$4" aftr 2001:db8::1 service-instance-group sig1 &&
 	{ [[ -z ${5:-} ]] || D -n "$1" instance set dsl0 port-range "$5"; } &&

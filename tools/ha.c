@@ -23,7 +23,8 @@ void ha_help(FILE *f)
 void sl_help(FILE *f)
 {
 	fputs("Usage: dslitectl service-location add ID remote-backup interface IF peer ADDR\n"
-	      "              [ port P ] [ authentication-key KEY hash-algorithm hmac-sha256 ]\n"
+	      "              [ port P ] { authentication-key KEY hash-algorithm hmac-sha256 |\n"
+	      "                           authentication none }\n"
 	      "              [ vrrp vrid N interface IF ] [ aftr IPV6 ]\n"
 	      "       dslitectl service-location set ID role { master | backup | init }\n"
 	      "       dslitectl service-location del ID\n"
@@ -118,6 +119,11 @@ static const char *const sync_stat_names[] = {
 	[DSLITE_SYNC_STAT_DROP_REPLAY] = "drop_replay",
 	[DSLITE_SYNC_STAT_DROP_MALFORMED] = "drop_malformed",
 	[DSLITE_SYNC_STAT_DROP_QUEUE_FULL] = "drop_queue_full",
+	[DSLITE_SYNC_STAT_DROP_FOREIGN] = "drop_foreign",
+	[DSLITE_SYNC_STAT_DROP_REFUSED] = "drop_refused",
+	[DSLITE_SYNC_STAT_DROP_EPOCH] = "drop_epoch",
+	[DSLITE_SYNC_STAT_DROP_MISMATCH] = "drop_mismatch",
+	[DSLITE_SYNC_STAT_NACK_LIMITED] = "nack_limited",
 };
 
 static void sync_print(const struct nlattr *nest, const struct nlattr *lag)
@@ -208,7 +214,8 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 		       tb[DSLITE_A_SL_IFNAME] ? mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "",
 		       peer, tb[DSLITE_A_SL_PORT] ?
 		       mnl_attr_get_u16(tb[DSLITE_A_SL_PORT]) : 0,
-		       tb[DSLITE_A_SL_HAS_KEY] ? " authentication hmac-sha256" : "");
+		       tb[DSLITE_A_SL_HAS_KEY] ? " authentication hmac-sha256" :
+		       " authentication none");
 		if (tb[DSLITE_A_SL_VRID])
 			printf(" vrrp vrid %u interface %s",
 			       mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]),
@@ -278,6 +285,7 @@ static int sl_add(int argc, char **argv)
 	uint32_t id, v;
 	const char *ifname = NULL, *key = NULL, *vif = NULL;
 	bool has_peer = false, v6 = false, has_aftr = false, hmac = false;
+	bool auth_none = false;
 	uint32_t port = 0, vrid = 0;
 	int ret;
 
@@ -310,6 +318,10 @@ static int sl_add(int argc, char **argv)
 		} else if (!strcmp(argv[0], "authentication-key") && argc >= 2) {
 			key = argv[1];
 			argc -= 2, argv += 2;
+		} else if (!strcmp(argv[0], "authentication") && argc >= 2 &&
+			   !strcmp(argv[1], "none")) {
+			auth_none = true;
+			argc -= 2, argv += 2;
 		} else if (!strcmp(argv[0], "hash-algorithm") && argc >= 2) {
 			if (strcmp(argv[1], "hmac-sha256"))
 				return usage_err("hash-algorithm must be hmac-sha256");
@@ -334,6 +346,8 @@ static int sl_add(int argc, char **argv)
 	}
 	if (!ifname || !has_peer)
 		return usage_err("service-location add: \"remote-backup interface IF peer ADDR\" is required");
+	if (auth_none && (key || hmac))
+		return usage_err("service-location add: \"authentication none\" and a key exclude each other");
 	ret = nl_open();
 	if (ret)
 		return ret;
@@ -350,6 +364,8 @@ static int sl_add(int argc, char **argv)
 		mnl_attr_put(nlh, DSLITE_A_SL_KEY, strlen(key), key);
 	if (hmac)
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_HASH, DSLITE_HASH_HMAC_SHA256);
+	else if (auth_none)
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_HASH, DSLITE_HASH_NONE);
 	if (vif) {
 		v = vrid;
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_VRID, v > 255 ? 0 : (uint8_t)v);

@@ -45,6 +45,7 @@ static const char *const stat_names[DSLITE_STAT_MAX + 1] = {
 	[DSLITE_STAT_MSS_CLAMPED] = "mss_clamped",
 	[DSLITE_STAT_DROP_STANDBY] = "drop_standby",
 	[DSLITE_STAT_PMTU_UPDATES] = "pmtu_updates",
+	[DSLITE_STAT_DROP_NO_FORWARD] = "drop_no_forward",
 };
 
 void stats_help(FILE *f)

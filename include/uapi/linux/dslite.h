@@ -244,6 +244,11 @@ enum dslite_sync_stat {
 	DSLITE_SYNC_STAT_DROP_MALFORMED,
 	DSLITE_SYNC_STAT_DROP_QUEUE_FULL,
 	DSLITE_SYNC_STAT_PAD,
+	DSLITE_SYNC_STAT_DROP_FOREIGN,	/* not from the peer's address/port */
+	DSLITE_SYNC_STAT_DROP_REFUSED,	/* records that fit no local limit */
+	DSLITE_SYNC_STAT_DROP_EPOCH,	/* a stream epoch too far ahead */
+	DSLITE_SYNC_STAT_DROP_MISMATCH,	/* data while configurations differ */
+	DSLITE_SYNC_STAT_NACK_LIMITED,	/* NACKs answered later (rate limit) */
 
 	__DSLITE_SYNC_STAT_MAX,
 };
@@ -307,6 +312,7 @@ enum dslite_stat {
 	DSLITE_STAT_MSS_CLAMPED,
 	DSLITE_STAT_DROP_STANDBY,	/* this SL is not master here */
 	DSLITE_STAT_PMTU_UPDATES,	/* ICMPv6 too big about a softwire */
+	DSLITE_STAT_DROP_NO_FORWARD,	/* IPv4 forwarding is off here */
 
 	__DSLITE_STAT_MAX,
 };
