@@ -64,6 +64,8 @@ struct dslite_sync_stats {
 	u64 tx_packets, tx_records, rx_packets, rx_records;
 	u64 retransmits, resyncs, bulk_sent, bulk_received;
 	u64 drop_auth, drop_replay, drop_malformed, drop_queue_full;
+	u64 drop_foreign, drop_refused, drop_epoch, drop_mismatch;
+	u64 nack_limited;
 };
 
 /* A service-location: one unit of failover (ha.c, sync.c). */
@@ -116,9 +118,14 @@ struct dslite_sl {
 	bool bulk_req;			/* ask the peer for another bulk */
 	u8 bulk_reqs;			/* asked in this stream (bounded) */
 	struct dslite_replay replay;
+	u32 cand_epoch;			/* an older stream heard while stale */
+	u32 cand_seq;
+	u8 cand_n;			/* ...so many HELLOs of it in a row */
 	struct dslite_sync_stats st;
 	struct delayed_work work;	/* flush, hello, retransmit, bulk */
+	unsigned long last_resend;	/* jiffies of the last go-back-N */
 	bool dying;
+	struct list_head dead;		/* namespace teardown (dn->lock) */
 	u32 id;
 	char ifname[IFNAMSIZ];		/* remote-backup interface */
 	u8 peer[16];
@@ -342,7 +349,7 @@ struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
 bool dslite_pool_overlaps(struct dslite_net *dn, __be32 prefix, u8 plen);
 int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u);
 int dslite_user_grow(struct dslite_user *u, u32 max_blocks);
-void dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
+bool dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
 			u32 idx);
 void dslite_block_release(struct dslite_instance *inst,
 			  struct dslite_paddr *pa, u32 idx);
@@ -449,6 +456,8 @@ void dslite_ha_free_all(struct dslite_net *dn);
 int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 		      struct netlink_ext_ack *extack);
 void dslite_sync_stop(struct dslite_sl *sl);
+void dslite_sync_stop_begin(struct dslite_sl *sl);
+void dslite_sync_stop_end(struct dslite_sl *sl);
 void dslite_sync_note_session(struct dslite_instance *inst,
 			      struct dslite_session *s, bool del);
 void dslite_sync_note_block(struct dslite_instance *inst,

@@ -20,6 +20,7 @@
  */
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/inetdevice.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 
@@ -174,11 +175,41 @@ int dslite_nl_ha_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Why @peer (4 or 16 bytes) cannot be a sync peer, or NULL: it must be
+ * one unicast host reachable without a scope.
+ */
+static const char *dslite_sl_peer_error(const u8 *peer, int len)
+{
+	if (len == 4) {
+		__be32 a;
+
+		memcpy(&a, peer, 4);
+		if (ipv4_is_zeronet(a) || ipv4_is_loopback(a) ||
+		    ipv4_is_multicast(a) || ipv4_is_lbcast(a) ||
+		    (ntohl(a) & 0xf0000000) == 0xf0000000)
+			return "peer must be a unicast IPv4 address (not 0/8, 127/8, 224/3)";
+		return NULL;
+	}
+	switch (ipv6_addr_type((const struct in6_addr *)peer) &
+		(IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK | IPV6_ADDR_MULTICAST |
+		 IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MAPPED)) {
+	case 0:
+		return NULL;
+	case IPV6_ADDR_LINKLOCAL:
+		return "peer must not be link-local (a sync peer has no scope here)";
+	case IPV6_ADDR_MAPPED:
+		return "peer must not be IPv4-mapped (give the IPv4 address)";
+	}
+	return "peer must be a unicast IPv6 address (not ::, ::1 or multicast)";
+}
+
 int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
 	struct nlattr **a = info->attrs;
 	struct dslite_sl *sl;
+	const char *why;
 	int len, err;
 
 	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_ID) ||
@@ -191,11 +222,26 @@ int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 				    "peer must be an IPv4 or IPv6 address");
 		return -EINVAL;
 	}
+	why = dslite_sl_peer_error(nla_data(a[DSLITE_A_SL_PEER]), len);
+	if (why) {
+		dslite_extack(info->extack, a[DSLITE_A_SL_PEER], why);
+		return -EINVAL;
+	}
 	if (!!a[DSLITE_A_SL_KEY] !=
 	    (a[DSLITE_A_SL_HASH] &&
 	     nla_get_u8(a[DSLITE_A_SL_HASH]) == DSLITE_HASH_HMAC_SHA256)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "authentication-key needs hash-algorithm hmac-sha256, and the reverse");
+		return -EINVAL;
+	}
+	/*
+	 * Without a key anyone who can reach the sync port with the peer's
+	 * address installs and deletes subscribers' state: only when the
+	 * operator says so.
+	 */
+	if (!a[DSLITE_A_SL_KEY] && !a[DSLITE_A_SL_HASH]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a service-location needs authentication-key KEY hash-algorithm hmac-sha256, or \"authentication none\"");
 		return -EINVAL;
 	}
 	if (!!a[DSLITE_A_SL_VRID] != !!a[DSLITE_A_SL_VRRP_IF]) {
@@ -344,13 +390,21 @@ static const char *dslite_sl_health(struct dslite_net *dn,
 	int i;
 
 	xa_for_each(&dn->instances, id, inst) {
+		struct in_device *idev;
+
 		if (READ_ONCE(inst->dying))
 			continue;
 		g = rcu_dereference(inst->sig);
-		for (i = 0; g && i < g->n; i++)
-			if (g->members[i].sl_id == sl->id &&
-			    !(READ_ONCE(inst->dev->flags) & IFF_UP))
+		for (i = 0; g && i < g->n; i++) {
+			if (g->members[i].sl_id != sl->id)
+				continue;
+			if (!(READ_ONCE(inst->dev->flags) & IFF_UP))
 				return "an instance device is down";
+			/* what ip_forward decides for a translated packet */
+			idev = __in_dev_get_rcu(inst->dev);
+			if (idev && !IN_DEV_FORWARD(idev))
+				return "IPv4 forwarding is off (net.ipv4.ip_forward=0)";
+		}
 	}
 	switch (READ_ONCE(sl->peer_state)) {
 	case DSLITE_PEER_DOWN:
@@ -606,9 +660,10 @@ cancel:
 /* Namespace teardown: no instance is left. */
 void dslite_ha_free_all(struct dslite_net *dn)
 {
+	struct dslite_sl *sl, *stmp;
 	struct dslite_sig *g, *tmp;
-	struct dslite_sl *sl;
 	unsigned long id;
+	LIST_HEAD(dead);
 
 	mutex_lock(&dn->lock);
 	list_for_each_entry_safe(g, tmp, &dn->sigs, list) {
@@ -616,9 +671,15 @@ void dslite_ha_free_all(struct dslite_net *dn)
 		kfree_rcu(g, rcu);
 	}
 	dn->n_sigs = 0;
+	/* one grace period for all (see dslite_sync_stop_begin) */
 	xa_for_each(&dn->sls, id, sl) {
 		xa_erase(&dn->sls, id);
-		dslite_sync_stop(sl);
+		dslite_sync_stop_begin(sl);
+		list_add(&sl->dead, &dead);
+	}
+	synchronize_rcu();
+	list_for_each_entry_safe(sl, stmp, &dead, dead) {
+		dslite_sync_stop_end(sl);
 		memzero_explicit(sl->key, sizeof(sl->key));
 		call_rcu(&sl->rcu, dslite_sl_free_rcu);
 	}

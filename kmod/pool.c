@@ -335,9 +335,10 @@ void dslite_block_release(struct dslite_instance *inst,
 /*
  * Sync receive: the master says a user holds block @idx of @pa, which is
  * resting here. It is in use again: forget the rest, or its end would
- * free a held block. Caller holds pool_lock.
+ * free a held block. False when the block is not resting (so, being
+ * marked taken, another user holds it). Caller holds pool_lock.
  */
-void dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
+bool dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
 			u32 idx)
 {
 	struct dslite_rest *r;
@@ -347,9 +348,10 @@ void dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
 		if (r->pa == pa && r->idx == idx) {
 			list_del(&r->list);
 			kfree(r);
-			return;
+			return true;
 		}
 	}
+	return false;
 }
 
 /* Free the blocks whose rest is over (all of them if @all). */

@@ -233,11 +233,11 @@ static void dslite_count_new(struct dslite_instance *inst)
 	DSLITE_STAT_INC(inst, DSLITE_STAT_SESSIONS_CREATED);
 }
 
-/* Limits before a new session: per user, per instance, global. */
+/* Limits before a new session: per user (if @u), per instance, global. */
 static int dslite_sess_room(struct dslite_instance *inst,
 			    struct dslite_user *u)
 {
-	if (u->n_sessions >= READ_ONCE(inst->cfg.max_sess_user))
+	if (u && u->n_sessions >= READ_ONCE(inst->cfg.max_sess_user))
 		return DSLITE_STAT_DROP_QUOTA;
 	if (atomic_read(&inst->n_sessions) >= READ_ONCE(inst->cfg.max_sess) ||
 	    atomic_read(&dslite_total_sessions) >= READ_ONCE(dslite_max_sessions))
@@ -691,8 +691,15 @@ int dslite_sess_flush(struct dslite_instance *inst,
 int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen)
 {
 	struct dslite_filter f = { .sl_id = sl_id, .stale = true, .gen = gen };
+	int n = dslite_sess_sweep(inst, false, &f);
 
-	return dslite_sess_sweep(inst, false, &f);
+	/*
+	 * The blocks those sessions leave idle go now (to rest), not at the
+	 * next GC pass: the bulk asked for next may give them to their
+	 * owner on the master, and a block has one holder only.
+	 */
+	dslite_user_sweep(inst, false);
+	return n;
 }
 
 /*
@@ -749,12 +756,46 @@ void dslite_pool_evict(struct dslite_instance *inst,
 }
 
 /*
+ * The user of a synced record: the peer speaks for the users of its own
+ * SL only, never for those of another SL (in 1+1 this router is master
+ * of the other). NULL with *err set (-EINVAL) when it may not. RCU held.
+ */
+static struct dslite_user *dslite_sync_user(struct dslite_instance *inst,
+					    u32 sl_id, const u8 *b4,
+					    bool create, int *err)
+{
+	struct dslite_user *u;
+	struct in6_addr a;
+
+	*err = 0;
+	if (!dslite_sync_b4_ok(b4)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	memcpy(&a, b4, 16);
+	u = dslite_user_get(inst, &a, create, sl_id);
+	if (u && u->sl_id != sl_id) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!u && create)
+		*err = -ENOMEM;
+	return u;
+}
+
+/*
  * Sync receive (backup side): install a block a peer's user holds. The
  * block is marked taken on its address; the user is created on demand.
- * What this router still holds for the user and the master no longer
- * does (another address, or blocks filling the quota) makes way if it
- * has no session; if it has, -EBUSY: the caller drops the stale sessions
- * (the sweep after the bulk) and asks for another bulk. RCU held.
+ * Returns 0, or
+ *  -EINVAL: the record fits none of this router's settings (a pool of
+ *   the SL, the block range, a B4 address, a user of that SL): refused;
+ *  -EBUSY: what this router still holds and the master no longer does
+ *   is in the way (the user on another address or at its block quota
+ *   with sessions, or the block held by another user here). The caller
+ *   drops the stale sessions (the sweep after the bulk, which also gives
+ *   back blocks left without sessions) and asks for another bulk.
+ * A block is never held by two users: that is what keeps the pool's
+ * accounting (blocks used) true. RCU held.
  */
 int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 			      const struct dslite_sync_block *b)
@@ -762,19 +803,21 @@ int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 	u32 nblocks = dslite_blocks_per_addr(inst->cfg.port_lo,
 					     inst->cfg.port_hi,
 					     inst->cfg.block_size);
-	struct dslite_paddr *pa = dslite_pool_find_addr(inst, b->pub_addr);
+	struct dslite_pool *p = dslite_pool_of_addr(inst, b->pub_addr);
 	u32 max = min_t(u32, READ_ONCE(inst->cfg.max_blocks),
 			DSLITE_MAX_BLOCKS_USER);
-	struct in6_addr b4;
+	struct dslite_paddr *pa;
 	struct dslite_user *u;
-	int i, err = 0;
+	bool taken;
+	int i, err;
 
-	if (!pa || b->idx >= nblocks)
-		return 0;	/* not in our pools: the fingerprint differs */
-	memcpy(&b4, b->b4, 16);
-	u = dslite_user_get(inst, &b4, true, sl_id);
+	/* pools of the SL, or of none (shared by every SL) */
+	if (!p || (p->sl_id && p->sl_id != sl_id) || b->idx >= nblocks)
+		return -EINVAL;
+	pa = &p->addrs[ntohl(b->pub_addr) - ntohl(p->prefix)];
+	u = dslite_sync_user(inst, sl_id, b->b4, true, &err);
 	if (!u)
-		return 0;
+		return err;
 	spin_lock_bh(&u->lock);
 	if (u->dead)
 		goto out;
@@ -793,11 +836,16 @@ int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 	if (dslite_user_grow(u, READ_ONCE(inst->cfg.max_blocks)))
 		goto out;
 	spin_lock_bh(&inst->pool_lock);
-	if (!test_and_set_bit(b->idx, pa->map))
+	/* free, or resting here: ours now; else another user holds it */
+	taken = test_bit(b->idx, pa->map) &&
+		!dslite_pool_unrest(inst, pa, b->idx);
+	if (!taken && !__test_and_set_bit(b->idx, pa->map))
 		pa->used++;
-	else
-		dslite_pool_unrest(inst, pa, b->idx);
 	spin_unlock_bh(&inst->pool_lock);
+	if (taken) {
+		err = -EBUSY;
+		goto out;
+	}
 	u->pa = pa;
 	u->blocks[u->n_blocks].idx = b->idx;
 	u->blocks[u->n_blocks].sessions = 0;
@@ -811,8 +859,13 @@ out:
 
 /*
  * Sync receive: install, refresh or delete a session. Its lifetime is
- * set from the remaining seconds the master reported. -EBUSY when stale
- * state of this router is in the way (see dslite_sync_install_block).
+ * set from the remaining seconds the master reported, never more than
+ * this router's timeout for its state. Returns 0, or -EINVAL (refused:
+ * the record fits no setting here: see dslite_sync_session_ok(), the
+ * instance's port range, the SL's pools), -EDQUOT (the instance's or
+ * the user's session limit is reached: refused, and stale state may be
+ * what fills it), or -EBUSY (stale state of this router is in the way;
+ * see dslite_sync_install_block).
  */
 int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 				const struct dslite_sync_session *r, bool del,
@@ -822,14 +875,19 @@ int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 	struct dslite_okey ok = { };
 	struct dslite_ikey ik = { };
 	struct dslite_user *u;
-	struct in6_addr b4;
-	int slot, drop, idx, err = 0;
+	int slot, drop, idx, err;
+	u16 port = ntohs(r->pub_port);
 	u32 to;
 
-	memcpy(&b4, r->b4, 16);
-	u = dslite_user_get(inst, &b4, !del, sl_id);
+	if (dslite_sync_session_ok(r) ||
+	    port < READ_ONCE(inst->cfg.port_lo) ||
+	    port > READ_ONCE(inst->cfg.port_hi))
+		return -EINVAL;
+	if (!del && dslite_sess_room(inst, NULL))
+		return -EDQUOT;
+	u = dslite_sync_user(inst, sl_id, r->b4, !del, &err);
 	if (!u)
-		return 0;
+		return err;
 	ok.user = u;
 	ok.inner_addr = r->inner_addr;
 	ok.inner_port = r->inner_port;
@@ -849,6 +907,10 @@ int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 	}
 	to = dslite_timeout_for(r->state, &inst->cfg.to);
 	if (!s) {
+		if (dslite_sess_room(inst, u)) {
+			err = -EDQUOT;
+			goto out;
+		}
 		slot = dslite_user_slot(u, ik.pub_addr, ik.pub_port, &inst->cfg);
 		if (slot < 0) {
 			/* the block record went missing: take the block */

@@ -67,6 +67,13 @@
 #define DSLITE_SYNC_LOST	(3 * HZ)	/* our stream ignored this long */
 #define DSLITE_SYNC_HDR		sizeof(struct dslite_sync_hdr)
 #define DSLITE_SYNC_SOCKBUF	(4 << 20)	/* a ring's worth, twice */
+/*
+ * A stream's epoch is the sender's clock when it began (or one more than
+ * the last): one further ahead of ours than this is no peer's clock.
+ */
+#define DSLITE_SYNC_EPOCH_AHEAD	86400
+/* HELLOs of an older stream, while ours is silent, that make us follow it */
+#define DSLITE_SYNC_CAND_HELLOS	2
 
 /* the bulk walk, kept between runs of the work */
 struct dslite_sync_bulk {
@@ -85,9 +92,16 @@ static u32 dslite_be32(const u8 *p)
 	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
 }
 
-/* Run the work within @delay (sooner if it is due later). */
+/*
+ * Run the work within @delay (sooner if it is due later). Callers found
+ * the SL published (RCU or dn->lock): dslite_sync_stop_begin() marks it
+ * dying first and waits for them all before it cancels the work, so no
+ * kick lands after the cancel.
+ */
 static void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay)
 {
+	if (READ_ONCE(sl->dying))
+		return;
 	if (!delayed_work_pending(&sl->work) ||
 	    time_after(READ_ONCE(sl->work.timer.expires), jiffies + delay))
 		mod_delayed_work(system_wq, &sl->work, delay);
@@ -101,6 +115,7 @@ struct dslite_sync_sock {
 	u16 port;
 	int ifindex;
 	int refcnt;
+	struct rcu_head rcu;	/* receivers read sk_user_data under RCU */
 };
 
 /* ---- sockets ----------------------------------------------------------- */
@@ -166,8 +181,9 @@ static void dslite_sync_sock_put(struct dslite_net *dn,
 	if (--ss->refcnt)
 		return;
 	list_del(&ss->list);
-	udp_tunnel_sock_release(ss->sock);	/* waits for readers */
-	kfree(ss);
+	/* clears sk_user_data; a receiver may still hold @ss until a GP */
+	udp_tunnel_sock_release(ss->sock);
+	kfree_rcu(ss, rcu);
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -542,7 +558,8 @@ static bool dslite_sync_ring_busy(struct dslite_sl *sl)
 	busy = sl->next_seq - sl->acked >= DSLITE_SYNC_RING / 2 ||
 	       sl->restart_pending;
 	spin_unlock_bh(&sl->tx_lock);
-	return busy;
+	/* demoted meanwhile: pause; the work drops the walk */
+	return busy || READ_ONCE(sl->role) != DSLITE_ROLE_MASTER;
 }
 
 /*
@@ -720,6 +737,14 @@ static void dslite_sync_work(struct work_struct *work)
 		spin_unlock_bh(&sl->rx_lock);
 	}
 
+	/* demoted: no more of our walk */
+	if (sl->bulk && READ_ONCE(sl->role) != DSLITE_ROLE_MASTER) {
+		dslite_bulk_abort(sl);
+		spin_lock_bh(&sl->tx_lock);
+		sl->tx_bulk = false;
+		spin_unlock_bh(&sl->tx_lock);
+	}
+
 	spin_lock_bh(&sl->tx_lock);
 	restart = sl->restart_pending;
 	spin_unlock_bh(&sl->tx_lock);
@@ -744,11 +769,23 @@ static void dslite_sync_work(struct work_struct *work)
 	if ((s32)(sl->sent_upto - acked) < 0)
 		sl->sent_upto = acked;
 	upto = sl->sent_upto;
-	/* the peer reported a gap, or is silent about what we sent */
+	/*
+	 * The peer reported a gap, or is silent about what we sent: go back
+	 * to the first unacked packet, once per retransmit interval at most
+	 * however many NACKs came (each NACK would otherwise cost a whole
+	 * window of packets: a peer could make us flood the link).
+	 */
 	resend = up && upto != acked &&
+		 time_after_eq(jiffies, sl->last_resend +
+				DSLITE_SYNC_RETRANSMIT) &&
 		 (sl->nack_pending ||
 		  time_after_eq(jiffies, sl->last_data + DSLITE_SYNC_RETRANSMIT));
-	sl->nack_pending = false;
+	if (resend) {
+		sl->nack_pending = false;
+		sl->last_resend = jiffies;
+	} else if (upto == acked) {
+		sl->nack_pending = false;
+	}
 	if (sl->tx_bulk && sl->bulk_end_seq && !sl->bulk &&
 	    (s32)(acked - sl->bulk_end_seq) >= 0) {
 		sl->tx_bulk = false;
@@ -788,13 +825,18 @@ static void dslite_sync_work(struct work_struct *work)
 	/* unacked data, a batch or a bulk: come back soon; else at hello */
 	spin_lock_bh(&sl->tx_lock);
 	busy = sl->acked != sl->next_seq - 1 || sl->cur_len || sl->bulk ||
-	       sl->tx_bulk || sl->restart_pending || sl->bulk_pending;
+	       sl->tx_bulk || sl->restart_pending || sl->bulk_pending ||
+	       sl->nack_pending;
 	spin_unlock_bh(&sl->tx_lock);
 	queue_delayed_work(system_wq, &sl->work,
 			   busy && up ? DSLITE_SYNC_FLUSH : DSLITE_SYNC_T_HELLO);
 }
 
-/* The SL's role changed (dn->lock held): a new master copies its state. */
+/*
+ * The SL's role changed (dn->lock held): a new master copies its state.
+ * A demoted one stops its walk in the work, which owns it (the work may
+ * be running now, kicked by a receiver).
+ */
 void dslite_sync_role_changed(struct dslite_sl *sl, u8 role)
 {
 	if (!sl->ss)
@@ -802,14 +844,6 @@ void dslite_sync_role_changed(struct dslite_sl *sl, u8 role)
 	spin_lock_bh(&sl->tx_lock);
 	sl->bulk_pending = role == DSLITE_ROLE_MASTER;
 	spin_unlock_bh(&sl->tx_lock);
-	if (role != DSLITE_ROLE_MASTER)
-		cancel_delayed_work_sync(&sl->work);	/* then drop the walk */
-	if (role != DSLITE_ROLE_MASTER && sl->bulk) {
-		dslite_bulk_abort(sl);
-		spin_lock_bh(&sl->tx_lock);
-		sl->tx_bulk = false;
-		spin_unlock_bh(&sl->tx_lock);
-	}
 	dslite_sync_kick(sl, 0);
 }
 
@@ -819,6 +853,21 @@ struct dslite_rx_ctx {
 	struct dslite_sl *sl;
 	int n;
 };
+
+/*
+ * What installing a record gave: stale state of ours in the way (-EBUSY,
+ * or a limit it may fill: -EDQUOT) makes the bulk's end ask for another
+ * after the sweep; a record that fits nothing here (-EINVAL, -EDQUOT) is
+ * refused and counted. Caller holds rx_lock.
+ */
+static void dslite_sync_applied(struct dslite_sl *sl, int err)
+{
+	lockdep_assert_held(&sl->rx_lock);
+	if (err == -EBUSY || err == -EDQUOT)
+		sl->rx_conflict = true;
+	if (err && err != -EBUSY)
+		sl->st.drop_refused++;
+}
 
 /* One record of the peer's stream, in order. Caller holds rx_lock. */
 static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
@@ -839,20 +888,20 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 		if (err)
 			return err;
 		inst = dslite_instance_by_id(dn, s.inst_id);
-		if (inst && !READ_ONCE(inst->dying) &&
-		    dslite_sync_install_session(inst, sl->id, &s,
-						type == DSLITE_REC_DELETE,
-						sl->rx_gen))
-			sl->rx_conflict = true;
+		err = inst && !READ_ONCE(inst->dying) ?
+		      dslite_sync_install_session(inst, sl->id, &s,
+						  type == DSLITE_REC_DELETE,
+						  sl->rx_gen) : -EINVAL;
+		dslite_sync_applied(sl, err);
 		break;
 	case DSLITE_REC_BLOCK:
 		err = dslite_sync_get_block(val, vlen, &b);
 		if (err)
 			return err;
 		inst = dslite_instance_by_id(dn, b.inst_id);
-		if (inst && !READ_ONCE(inst->dying) &&
-		    dslite_sync_install_block(inst, sl->id, &b))
-			sl->rx_conflict = true;
+		err = inst && !READ_ONCE(inst->dying) ?
+		      dslite_sync_install_block(inst, sl->id, &b) : -EINVAL;
+		dslite_sync_applied(sl, err);
 		break;
 	case DSLITE_REC_BULK_BEGIN:
 		err = dslite_sync_get_mark(val, vlen, &mark);
@@ -892,6 +941,76 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 	return 0;
 }
 
+/* The first live SL on @ss: where a packet naming no SL of it is counted. */
+static struct dslite_sl *dslite_sync_sock_sl(struct dslite_sync_sock *ss)
+{
+	struct dslite_sl *sl;
+	unsigned long id;
+
+	xa_for_each(&ss->dn->sls, id, sl)
+		if (READ_ONCE(sl->ss) == ss && !READ_ONCE(sl->dying))
+			return sl;
+	return NULL;
+}
+
+/*
+ * Did @skb come from the SL's peer: its configured address, from its
+ * sync port? (The socket is bound to the remote-backup interface, so it
+ * arrived there.) The UDP header is at skb->data.
+ */
+static bool dslite_sync_from_peer(const struct dslite_sl *sl,
+				  const struct sk_buff *skb)
+{
+	const struct udphdr *uh = (const struct udphdr *)skb->data;
+
+	if (ntohs(uh->source) != sl->port)
+		return false;
+	if (sl->peer_len == 4)
+		return ip_hdr(skb)->version == 4 &&
+		       !memcmp(&ip_hdr(skb)->saddr, sl->peer, 4);
+	return ipv6_hdr(skb)->version == 6 &&
+	       !memcmp(&ipv6_hdr(skb)->saddr, sl->peer, 16);
+}
+
+/* Follow the peer's stream @epoch from its start. Caller holds rx_lock. */
+static void dslite_sync_follow(struct dslite_sl *sl, u32 epoch)
+{
+	lockdep_assert_held(&sl->rx_lock);
+	sl->peer_epoch = epoch;
+	sl->rx_next = 1;
+	sl->rx_ctl = 0;
+	sl->bulk_reqs = 0;
+	sl->cand_n = 0;
+	memset(&sl->replay, 0, sizeof(sl->replay));
+	sl->rx_bulk = false;
+	sl->rx_synced = false;
+	sl->ack_pending = true;	/* so it learns we follow it */
+}
+
+/*
+ * A HELLO of a stream older than the one we follow. Normally a replay;
+ * but if the stream we follow has gone silent (the peer is down for us)
+ * and HELLOs of that older stream keep coming, numbered upwards, it is
+ * the peer's: a stream we followed was a forgery with an epoch ahead of
+ * the real one (possible without a key), or the peer's clock went back.
+ * True when it is time to follow it. Caller holds rx_lock.
+ */
+static bool dslite_sync_older_is_peer(struct dslite_sl *sl, u32 epoch, u32 seq)
+{
+	lockdep_assert_held(&sl->rx_lock);
+	if (!time_after(jiffies, sl->last_rx + DSLITE_SYNC_DEAD))
+		return false;
+	if (sl->cand_n && sl->cand_epoch == epoch &&
+	    (s32)(seq - sl->cand_seq) > 0) {
+		sl->cand_n++;
+	} else {
+		sl->cand_epoch = epoch;
+		sl->cand_n = 1;
+	}
+	sl->cand_seq = seq;
+	return sl->cand_n >= DSLITE_SYNC_CAND_HELLOS;
+}
+
 /* encap_rcv of the sync socket: softirq, RCU held */
 static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -908,14 +1027,30 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 
 	if (!ss || skb_linearize(skb))
 		goto drop;
+	/* only the configured peer of an SL of this socket is heard */
+	sl = skb->len >= sizeof(struct udphdr) + 8 ?
+	     dslite_sl_by_id(ss->dn, dslite_be32(skb->data +
+						 sizeof(struct udphdr) + 4)) :
+	     NULL;
+	if (!sl || READ_ONCE(sl->ss) != ss || READ_ONCE(sl->dying)) {
+		/* counted on the socket's first SL: too short to name one
+		 * (from its peer), or naming none of this socket
+		 */
+		sl = dslite_sync_sock_sl(ss);
+		if (sl && skb->len < sizeof(struct udphdr) + 8 &&
+		    dslite_sync_from_peer(sl, skb))
+			sl->st.drop_malformed++;
+		else if (sl)
+			sl->st.drop_foreign++;
+		goto drop;
+	}
+	if (!dslite_sync_from_peer(sl, skb)) {
+		sl->st.drop_foreign++;
+		goto drop;
+	}
 	__skb_pull(skb, sizeof(struct udphdr));
 	data = skb->data;
 	len = skb->len;
-	if (len < 8)
-		goto drop;
-	sl = dslite_sl_by_id(ss->dn, dslite_be32(data + 4));
-	if (!sl || READ_ONCE(sl->dying))
-		goto drop;
 	if (dslite_sync_get_hdr(data, len, &h)) {
 		sl->st.drop_malformed++;
 		goto drop;
@@ -940,22 +1075,38 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 	seq = be32_to_cpu(h.seq);
 	ack = be32_to_cpu(h.ack);
 	ack_epoch = be32_to_cpu(h.ack_epoch);
+	/* no clock is a day ahead of ours: such an epoch would lock out the
+	 * real peer's streams until then
+	 */
+	if ((s32)(epoch - (u32)ktime_get_real_seconds()) >
+	    DSLITE_SYNC_EPOCH_AHEAD) {
+		sl->st.drop_epoch++;
+		goto drop;
+	}
 
 	spin_lock_bh(&sl->rx_lock);
-	if (!sl->peer_epoch || (s32)(epoch - sl->peer_epoch) > 0) {
-		/* the peer's new stream: follow it from seq 1 */
-		sl->peer_epoch = epoch;
-		sl->rx_next = 1;
-		sl->rx_ctl = 0;
-		sl->bulk_reqs = 0;
-		memset(&sl->replay, 0, sizeof(sl->replay));
-		sl->rx_bulk = false;
-		sl->rx_synced = false;
-		sl->ack_pending = true;	/* so it learns we follow it */
-	} else if (epoch != sl->peer_epoch) {
-		sl->st.drop_replay++;	/* an older stream: a replay */
+	/*
+	 * Records apply only once a HELLO showed the same configuration.
+	 * Before that, DATA is neither applied nor acked (the sender sends
+	 * it again), so it proves nothing either: it does not keep the peer
+	 * up, or a replayed packet would, however often it came.
+	 */
+	if (h.type == DSLITE_SYNC_DATA && !sl->fp_ok) {
+		sl->st.drop_mismatch++;
 		spin_unlock_bh(&sl->rx_lock);
 		goto drop;
+	}
+	if (!sl->peer_epoch || (s32)(epoch - sl->peer_epoch) > 0) {
+		/* the peer's new stream: follow it from seq 1 */
+		dslite_sync_follow(sl, epoch);
+	} else if (epoch != sl->peer_epoch) {
+		if (h.type != DSLITE_SYNC_HELLO ||
+		    !dslite_sync_older_is_peer(sl, epoch, seq)) {
+			sl->st.drop_replay++;	/* an older stream: a replay */
+			spin_unlock_bh(&sl->rx_lock);
+			goto drop;
+		}
+		dslite_sync_follow(sl, epoch);
 	}
 	if (h.type != DSLITE_SYNC_DATA ? (s32)(seq - sl->rx_ctl) <= 0 :
 					 (s32)(seq - sl->rx_next) < 0) {
@@ -981,11 +1132,7 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 		sl->mismatch = sl->peer_fp != dslite_sync_fingerprint(sl);
 		sl->fp_ok = !sl->mismatch;
 	}
-	/*
-	 * Records apply only once a HELLO showed the same configuration;
-	 * before that they are not acked, so the sender sends them again.
-	 */
-	if (h.type == DSLITE_SYNC_DATA && sl->fp_ok) {
+	if (h.type == DSLITE_SYNC_DATA) {	/* fp_ok: checked above */
 		if (seq != sl->rx_next || !dslite_replay_check(&sl->replay, seq)) {
 			sl->nack_send = true;	/* a gap: resend from rx_next */
 			sl->ack_pending = true;
@@ -1019,8 +1166,15 @@ static int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb)
 			kick_now = true;
 		}
 		if (fl & DSLITE_SYNC_F_NACK) {
+			/* one resend per interval answers them all */
+			if (sl->nack_pending ||
+			    time_before(jiffies, sl->last_resend +
+					DSLITE_SYNC_RETRANSMIT)) {
+				sl->st.nack_limited++;
+			} else {
+				kick_now = true;
+			}
 			sl->nack_pending = true;
-			kick_now = true;
 		}
 		/*
 		 * Honour a request sent after our last bulk had all arrived
@@ -1073,6 +1227,7 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 	sl->acked = 0;
 	sl->stream_start = jiffies;
 	sl->created = jiffies;
+	sl->last_resend = jiffies - DSLITE_SYNC_RETRANSMIT;
 	sl->rx_next = 1;
 	sl->peer_state = DSLITE_PEER_DOWN;
 	sl->cur = kmalloc(DSLITE_SYNC_MTU, GFP_KERNEL);
@@ -1119,13 +1274,34 @@ err_free:
 	return err;
 }
 
-/* Caller holds dn->lock; the SL is unpublished already. */
-void dslite_sync_stop(struct dslite_sl *sl)
+/*
+ * Stopping an SL is two halves around a grace period (so a namespace's
+ * SLs can share one): the caller unpublished the SL (xa_erase) under
+ * dn->lock and calls
+ *  - dslite_sync_stop_begin(): marks it dying and lets go of its socket.
+ *    Receivers of a socket shared with other SLs, the packet path and
+ *    the GC may still be inside an RCU section holding the SL; they may
+ *    kick its work or use its key.
+ *  - synchronize_rcu(): all of them are done; any later one cannot find
+ *    the SL, and one that found it earlier saw it dying.
+ *  - dslite_sync_stop_end(): cancels the work (it re-arms only itself,
+ *    which cancel_delayed_work_sync() handles, and nobody else can arm
+ *    it now) and frees the ring, the buffers and the key's transform.
+ * Only then may the SL itself be freed.
+ */
+void dslite_sync_stop_begin(struct dslite_sl *sl)
 {
+	lockdep_assert_held(&sl->dn->lock);
 	if (!sl->ss)
 		return;
 	WRITE_ONCE(sl->dying, true);
-	dslite_sync_sock_put(sl->dn, sl->ss);	/* no receive after this */
+	dslite_sync_sock_put(sl->dn, sl->ss);
+}
+
+void dslite_sync_stop_end(struct dslite_sl *sl)
+{
+	if (!sl->ss)
+		return;
 	cancel_delayed_work_sync(&sl->work);
 	dslite_bulk_abort(sl);
 	sl->ss = NULL;
@@ -1134,6 +1310,14 @@ void dslite_sync_stop(struct dslite_sl *sl)
 	kvfree(sl->ring);
 	kfree(sl->cur);
 	kfree(sl->xmit_buf);
+}
+
+/* Caller holds dn->lock; the SL is unpublished already. */
+void dslite_sync_stop(struct dslite_sl *sl)
+{
+	dslite_sync_stop_begin(sl);
+	synchronize_rcu();
+	dslite_sync_stop_end(sl);
 }
 
 int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl)
@@ -1151,6 +1335,11 @@ int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl)
 		[DSLITE_SYNC_STAT_DROP_REPLAY] = sl->st.drop_replay,
 		[DSLITE_SYNC_STAT_DROP_MALFORMED] = sl->st.drop_malformed,
 		[DSLITE_SYNC_STAT_DROP_QUEUE_FULL] = sl->st.drop_queue_full,
+		[DSLITE_SYNC_STAT_DROP_FOREIGN] = sl->st.drop_foreign,
+		[DSLITE_SYNC_STAT_DROP_REFUSED] = sl->st.drop_refused,
+		[DSLITE_SYNC_STAT_DROP_EPOCH] = sl->st.drop_epoch,
+		[DSLITE_SYNC_STAT_DROP_MISMATCH] = sl->st.drop_mismatch,
+		[DSLITE_SYNC_STAT_NACK_LIMITED] = sl->st.nack_limited,
 	};
 	struct nlattr *nest;
 	int i;
@@ -1159,7 +1348,8 @@ int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl)
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 1; i < ARRAY_SIZE(v); i++)
-		if (nla_put_u64_64bit(skb, i, v[i], DSLITE_SYNC_STAT_PAD))
+		if (i != DSLITE_SYNC_STAT_PAD &&
+		    nla_put_u64_64bit(skb, i, v[i], DSLITE_SYNC_STAT_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return nla_put_u32(skb, DSLITE_A_SL_LAG, sl->last_rx ?

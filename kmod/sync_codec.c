@@ -4,6 +4,7 @@
  * unit-tested on the host (selftests/unit/test_sync.c) and by KUnit.
  */
 #include "sync_codec.h"
+#include <uapi/linux/dslite.h>
 
 #ifndef __KERNEL__
 #include <errno.h>
@@ -227,4 +228,61 @@ bool dslite_replay_check(struct dslite_replay *w, u32 seq)
 		return false;		/* seen */
 	w->bits |= 1ULL << diff;
 	return true;
+}
+
+/*
+ * A B4 is an address a softwire can come from: unicast, global or ULA.
+ * Not ::, ::1, multicast, link-local (it has no scope here) or an
+ * IPv4-mapped or -compatible address.
+ */
+bool dslite_sync_b4_ok(const u8 *a)
+{
+	static const u8 zero[10];
+
+	if (a[0] == 0xff)
+		return false;				/* multicast */
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return false;				/* link-local */
+	if (memcmp(a, zero, 10))
+		return true;
+	if (a[10] == 0xff && a[11] == 0xff)
+		return false;				/* ::ffff:a.b.c.d */
+	if (a[10] || a[11])
+		return true;
+	return false;	/* ::, ::1 and ::a.b.c.d (compatible): none is a B4 */
+}
+
+/*
+ * Does the record describe a session at all, before any local setting
+ * is looked at: a B4 that can be one, a protocol the NAT translates and a
+ * state of that protocol (a UDP session in a TCP state would get TCP's
+ * lifetime). 0, or -EINVAL.
+ */
+int dslite_sync_session_ok(const struct dslite_sync_session *s)
+{
+	if (!dslite_sync_b4_ok(s->b4))
+		return -EINVAL;
+	switch (s->proto) {
+	case DSLITE_PROTO_TCP:
+		if (s->state < DSLITE_SESS_TCP_SYN_OUT ||
+		    s->state > DSLITE_SESS_TCP_FIN)
+			return -EINVAL;
+		break;
+	case DSLITE_PROTO_UDP:
+		if (s->state != DSLITE_SESS_UDP)
+			return -EINVAL;
+		break;
+	case DSLITE_PROTO_ICMP:
+		if (s->state != DSLITE_SESS_ICMP)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* a public port 0 is never allocated; the public address is checked
+	 * against the pools by the receiver
+	 */
+	if (!s->pub_port || !s->pub_addr)
+		return -EINVAL;
+	return 0;
 }

@@ -132,4 +132,13 @@ struct dslite_replay {
 
 bool dslite_replay_check(struct dslite_replay *w, u32 seq);
 
+/* IP protocol numbers of the records (as in <linux/in.h>) */
+#define DSLITE_PROTO_ICMP	1
+#define DSLITE_PROTO_TCP	6
+#define DSLITE_PROTO_UDP	17
+
+/* plausibility of a record before any local setting is looked at */
+bool dslite_sync_b4_ok(const u8 *b4);
+int dslite_sync_session_ok(const struct dslite_sync_session *s);
+
 #endif /* _DSLITE_SYNC_CODEC_H */

@@ -6,6 +6,7 @@
 
 #include "tap.h"
 #include "../../kmod/sync_codec.h"
+#include <uapi/linux/dslite.h>
 
 static int count_cb(void *ctx, u8 type, const u8 *val, u8 vlen)
 {
@@ -174,11 +175,67 @@ static void test_marks(void)
 		  "encoder refuses a short buffer");
 }
 
+static void b4(struct dslite_sync_session *s, const char *addr)
+{
+	inet_pton(AF_INET6, addr, s->b4);
+}
+
+/* what a peer may not make this router install, whatever its key */
+static void test_plausible(void)
+{
+	struct dslite_sync_session s = {
+		.inst_id = 1, .proto = 17, .state = DSLITE_SESS_UDP,
+		.pub_addr = htonl(0xc6336401), .pub_port = htons(1024),
+		.remaining = 300,
+	};
+	static const char *const bad_b4[] = {
+		"::", "::1", "ff02::1", "fe80::1", "::ffff:192.0.2.1",
+		"::192.0.2.1",
+	};
+	static const char *const good_b4[] = {
+		"2001:db8:a::a", "fd00::1", "64:ff9b::1", "::1:0:0:1",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_b4) / sizeof(bad_b4[0]); i++) {
+		b4(&s, bad_b4[i]);
+		TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "B4 %s refused",
+		   bad_b4[i]);
+	}
+	for (i = 0; i < sizeof(good_b4) / sizeof(good_b4[0]); i++) {
+		b4(&s, good_b4[i]);
+		TAP_CHECK(dslite_sync_session_ok(&s) == 0, "B4 %s taken", good_b4[i]);
+	}
+	b4(&s, "2001:db8:a::a");
+	s.state = DSLITE_SESS_TCP_EST;
+	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL,
+	   "a UDP session in a TCP state is refused");
+	s.proto = 6;
+	TAP_CHECK(dslite_sync_session_ok(&s) == 0, "a TCP session established");
+	s.state = DSLITE_SESS_UDP;
+	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "TCP in the UDP state refused");
+	s.state = DSLITE_SESS_TCP_FIN + 1;
+	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "TCP past the last state refused");
+	s.proto = 1;
+	s.state = DSLITE_SESS_ICMP;
+	TAP_CHECK(dslite_sync_session_ok(&s) == 0, "an ICMP session");
+	s.proto = 47;
+	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "GRE is not translated: refused");
+	s.proto = 17;
+	s.state = DSLITE_SESS_UDP;
+	s.pub_port = 0;
+	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "public port 0 refused");
+	s.pub_port = htons(1024);
+	s.pub_addr = 0;
+	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "public address 0 refused");
+}
+
 int main(void)
 {
 	test_roundtrip();
 	test_marks();
 	test_malformed();
 	test_replay();
+	test_plausible();
 	return tap_finish();
 }
