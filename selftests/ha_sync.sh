@@ -258,6 +258,35 @@ assert_eq "link back: by a bulk resync ($want bulks: the address changed? $([[ $
 	"$(($(sync_ctr "$A2" bulk_received) - bulk0))" "$want"
 assert_eq "link back: the backup's user has the master's address and block ($pub_new)" \
 	"$(users_of "$A2")" "$(users_of "$A1")"
+# the pools' books: every block a user holds is counted, no block has two
+# holders, and nothing is counted past the pool (a double-held block once
+# made blocks_used underflow to 4294967295 and gave one block to two B4s)
+books() {	# NS: "ok" or what is wrong
+	python3 -c '
+import json, sys
+pools, users = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+held = [(u["public_addr"], b["first"]) for u in users for b in u["blocks"]]
+used = sum(p["blocks_used"] for p in pools); total = sum(p["blocks"] for p in pools)
+bad = []
+if len(held) != len(set(held)): bad.append("a block held twice: %s" % held)
+if used > total: bad.append("blocks_used %d of %d" % (used, total))
+if used < len(set(held)): bad.append("blocks_used %d < %d held" % (used, len(set(held))))
+print("; ".join(bad) or "ok")' "$(D -n "$1" -j pool show)" "$(D -n "$1" -j user show)"
+}
+assert_eq "link back: aftr1's pool books hold" "$(books "$A1")" ok
+assert_eq "link back: aftr2's pool books hold" "$(books "$A2")" ok
+# then the backup takes over, and a flow of a new port needs its blocks
+D -n "$A1" service-location set 1 role backup
+vip_to "$A2"
+D -n "$A2" service-location set 1 role master
+got=$(probe_p 6008)
+[[ $got != none ]] && ok "after the resync, the backup takes over: a new flow works" ||
+	fail "after the resync, the backup takes over: a new flow works" "$got"
+assert_eq "after the takeover: aftr2's pool books hold" "$(books "$A2")" ok
+D -n "$A2" service-location set 1 role backup
+vip_to "$A1"
+D -n "$A1" service-location set 1 role master
+check "back to aftr1: in sync" wait_state "$A2" in-sync
 
 # --- replayed, forged, truncated, unknown-version sync packets -------------------
 # capture what aftr2 receives from aftr1 while new flows are synced
