@@ -45,6 +45,15 @@
  *    rx_lock while holding tx_lock or a user's lock.
  *  - sl->bulk (the walk) belongs to the SL's work item alone.
  *  - dn->sync_socks changes under dn->lock.
+ *  - Lifetime: sl->work is armed only by the work itself and by callers
+ *    that found the SL published and not dying, under RCU or dn->lock;
+ *    stopping marks it dying and waits a grace period before cancelling
+ *    the work and freeing what receivers use (dslite_sync_stop_begin).
+ *
+ * Trust: packets only from the SL's configured peer address and port,
+ * authenticated first when keyed, epochs bounded, records checked
+ * against this router's settings and limits (docs/ha.md, "What the sync
+ * port trusts").
  */
 #include <linux/slab.h>
 #include <linux/random.h>
