@@ -23,6 +23,7 @@
 #include "validate.h"
 #include "logic.h"
 #include "sync_codec.h"
+#include "sync.h"
 
 /* Per network namespace state (netns.c). */
 struct dslite_net {
@@ -47,85 +48,11 @@ struct dslite_net {
 #define DSLITE_SIG_MAX_MEMBERS	8
 #define DSLITE_SIG_NAME_MAX	31
 
-#define DSLITE_SYNC_MTU		1400	/* UDP payload of a sync packet */
-#define DSLITE_SYNC_RING	256	/* unacked packets kept per SL */
-
-/* a sync packet kept until the peer acknowledges it (sync.c) */
-struct dslite_sync_pkt {
-	u32 seq;
-	u16 len;
-	u8 data[DSLITE_SYNC_MTU];
-};
-
-struct dslite_sync_sock;
-
-/* sync counters of an SL, shown by service-location show */
-struct dslite_sync_stats {
-	u64 tx_packets, tx_records, rx_packets, rx_records;
-	u64 retransmits, resyncs, bulk_sent, bulk_received;
-	u64 drop_auth, drop_replay, drop_malformed, drop_queue_full;
-	u64 drop_foreign, drop_refused, drop_epoch, drop_mismatch;
-	u64 nack_limited;
-};
-
-/* A service-location: one unit of failover (ha.c, sync.c). */
+/* A service-location: one unit of failover (ha.c; its channel: sync*.c). */
 struct dslite_sl {
 	struct rcu_head rcu;
 	struct dslite_net *dn;
-	/* sync (sync.c): tx under tx_lock, rx in softirq under rx_lock */
-	struct dslite_sync_sock *ss;
-	struct crypto_shash *tfm;	/* hmac(sha256) when keyed */
-	spinlock_t tx_lock;
-	u8 *cur;			/* records being batched */
-	u16 cur_len;
-	unsigned long cur_since;	/* jiffies of the oldest batched */
-	u32 epoch;			/* our stream (grows, never reused) */
-	u32 next_seq;
-	u32 acked;			/* peer has every seq <= acked */
-	u32 sent_upto;			/* every seq <= sent_upto went out */
-	unsigned long stream_start;	/* jiffies our stream began */
-	unsigned long last_tx;		/* jiffies of the last hello */
-	unsigned long last_data;	/* jiffies of the last DATA sent */
-	struct dslite_sync_pkt *ring;
-	u32 ctl_seq;			/* HELLO/ACK count in our stream */
-	bool restart_pending;		/* begin a new stream (and bulk) */
-	bool bulk_pending;		/* begin a bulk in this stream */
-	bool nack_pending;		/* the peer reported a gap */
-	bool tx_bulk;			/* our bulk is not acked yet */
-	bool tx_synced;			/* our bulk of this stream is acked */
-	u32 bulk_end_seq;		/* the packet ending our bulk */
-	struct dslite_sync_bulk *bulk;	/* the walk (work only) */
-	u8 *xmit_buf;			/* a packet being sent (work only) */
-	spinlock_t rx_lock;
-	u32 peer_epoch;			/* the peer's stream we follow */
-	u32 rx_next;
-	u32 rx_ctl;			/* the peer's last HELLO/ACK count */
-	u32 peer_fp;
-	unsigned long last_rx;		/* jiffies of the last valid packet */
-	bool peer_up;
-	bool peer_master;		/* the peer said it is master */
-	bool ever_up;			/* heard from since the SL was added */
-	unsigned long created;		/* jiffies the SL was added */
-	bool mismatch;			/* the peer's fingerprint differs */
-	bool fp_ok;			/* ...or matches: records may apply */
-	bool ack_pending;
-	bool nack_send;
-	bool rx_bulk;			/* between BULK_BEGIN and BULK_END */
-	bool rx_synced;			/* a whole bulk of this stream came */
-	u8 rx_gen;			/* stamped on what the peer sends */
-	bool sweep_pending;		/* drop entries older than rx_gen */
-	bool rx_conflict;		/* stale state refused a record */
-	bool bulk_req;			/* ask the peer for another bulk */
-	u8 bulk_reqs;			/* asked in this stream (bounded) */
-	struct dslite_replay replay;
-	u32 cand_epoch;			/* an older stream heard while stale */
-	u32 cand_seq;
-	u8 cand_n;			/* ...so many HELLOs of it in a row */
-	struct dslite_sync_stats st;
-	struct delayed_work work;	/* flush, hello, retransmit, bulk */
-	unsigned long last_resend;	/* jiffies of the last go-back-N */
-	bool dying;
-	struct list_head dead;		/* namespace teardown (dn->lock) */
+	/* configuration: set before the SL is published, constant after */
 	u32 id;
 	char ifname[IFNAMSIZ];		/* remote-backup interface */
 	u8 peer[16];
@@ -137,8 +64,21 @@ struct dslite_sl {
 	char vrrp_if[IFNAMSIZ];
 	bool has_aftr;
 	struct in6_addr aftr;
-	u8 role;			/* enum dslite_sl_role */
-	u8 peer_state;			/* enum dslite_sl_peer */
+	/* published: WRITE_ONCE by the owner named, READ_ONCE anywhere */
+	u8 role;			/* enum dslite_sl_role; dn->lock */
+	u8 peer_state;			/* enum dslite_sl_peer; rx.lock */
+	bool peer_master;		/* the peer said it is master; rx */
+	bool ever_up;			/* heard from since added; rx */
+	unsigned long created;		/* jiffies the SL was added */
+	bool dying;			/* being stopped; dn->lock */
+	struct list_head dead;		/* namespace teardown (dn->lock) */
+	/* the channel (sync.h has the rules) */
+	struct dslite_sync_sock *ss;
+	struct crypto_shash *tfm;	/* hmac(sha256) when keyed */
+	struct delayed_work work;	/* flush, hello, retransmit, bulk */
+	struct dslite_sync_tx tx;
+	struct dslite_sync_rx rx;
+	struct dslite_sync_pcpu __percpu *stats;
 };
 
 struct dslite_sig {

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dslite: the state of an SL's sync channel (sync.c, sync_tx.c,
+ * sync_rx.c), split by what protects it. See docs/ha.md.
+ *
+ *  - struct dslite_sync_tx: our stream to the peer: the batch, the ring
+ *    of unacked packets, what the peer acked; under tx.lock (BH). The
+ *    bulk walk (@bulk) and the send buffer belong to the SL's work item
+ *    alone.
+ *  - struct dslite_sync_rx: the peer's stream as we follow it; under
+ *    rx.lock (BH). Records are applied in order under it, taking the
+ *    locks of session.c inside (rx.lock -> u->lock -> tx.lock;
+ *    rx.lock -> tx.lock). Nothing takes rx.lock holding tx.lock or a
+ *    user's lock. @peer_up and @last are also read without the lock
+ *    (READ_ONCE), by the packet path and `show`.
+ *  - The counters are per CPU (struct dslite_sync_pcpu, indexed by enum
+ *    dslite_sync_stat), bumped from any context without a lock.
+ */
+#ifndef _DSLITE_SYNC_H
+#define _DSLITE_SYNC_H
+
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/percpu.h>
+#include <uapi/linux/dslite.h>
+
+#include "sync_codec.h"
+
+#define DSLITE_SYNC_MTU		1400	/* UDP payload of a sync packet */
+#define DSLITE_SYNC_RING	256	/* unacked packets kept per SL */
+
+/* a sync packet kept until the peer acknowledges it */
+struct dslite_sync_pkt {
+	u32 seq;
+	u16 len;
+	u8 data[DSLITE_SYNC_MTU];
+};
+
+struct dslite_sync_sock;
+struct dslite_sync_bulk;
+struct dslite_sl;
+struct dslite_net;
+struct sock;
+struct sk_buff;
+struct socket;
+
+struct dslite_sync_tx {
+	spinlock_t lock;
+	u8 *cur;			/* records being batched */
+	u16 cur_len;
+	unsigned long cur_since;	/* jiffies of the oldest batched */
+	u32 epoch;			/* our stream (grows, never reused) */
+	u32 next_seq;
+	u32 acked;			/* peer has every seq <= acked */
+	u32 sent_upto;			/* every seq <= sent_upto went out */
+	unsigned long stream_start;	/* jiffies our stream began */
+	unsigned long last_resend;	/* jiffies of the last go-back-N */
+	struct dslite_sync_pkt *ring;
+	u32 ctl_seq;			/* HELLO/ACK count in our stream */
+	bool restart_pending;		/* begin a new stream (and bulk) */
+	bool bulk_pending;		/* begin a bulk in this stream */
+	bool nack_pending;		/* the peer reported a gap */
+	bool in_bulk;			/* our bulk is not acked yet */
+	bool synced;			/* our bulk of this stream is acked */
+	u32 bulk_end_seq;		/* the packet ending our bulk */
+	/* the work item's own: */
+	struct dslite_sync_bulk *bulk;	/* the walk */
+	u8 *xmit_buf;			/* a packet being sent */
+	unsigned long last_hello;	/* jiffies */
+	unsigned long last_data;	/* jiffies of the last DATA sent */
+};
+
+struct dslite_sync_rx {
+	spinlock_t lock;
+	u32 epoch;			/* the peer's stream we follow */
+	u32 next;			/* the next DATA seq we apply */
+	u32 ctl;			/* the peer's last HELLO/ACK count */
+	u32 peer_fp;
+	unsigned long last;		/* jiffies of the last valid packet */
+	bool peer_up;
+	bool mismatch;			/* the peer's fingerprint differs */
+	bool fp_ok;			/* ...or matches: records may apply */
+	bool ack_pending;
+	bool nack_send;
+	bool in_bulk;			/* between BULK_BEGIN and BULK_END */
+	bool synced;			/* a whole bulk of this stream came */
+	u8 gen;				/* stamped on what the peer sends */
+	bool sweep_pending;		/* drop entries older than gen */
+	bool conflict;			/* stale state refused a record */
+	bool bulk_req;			/* ask the peer for another bulk */
+	u8 bulk_reqs;			/* asked in this stream (bounded) */
+	struct dslite_replay replay;
+	u32 cand_epoch;			/* an older stream heard while stale */
+	u32 cand_seq;
+	u8 cand_n;			/* ...so many HELLOs of it in a row */
+};
+
+struct dslite_sync_pcpu {
+	u64 v[__DSLITE_SYNC_STAT_MAX];
+};
+
+#define DSLITE_SYNC_FLUSH	(HZ / 50)	/* 20 ms */
+#define DSLITE_SYNC_RETRANSMIT	(HZ / 5)
+#define DSLITE_SYNC_T_HELLO	HZ
+#define DSLITE_SYNC_DEAD	(3 * HZ)	/* silence: the peer is down */
+#define DSLITE_SYNC_LOST	(3 * HZ)	/* our stream ignored this long */
+#define DSLITE_SYNC_HDR		sizeof(struct dslite_sync_hdr)
+#define DSLITE_SYNC_SOCKBUF	(4 << 20)	/* a ring's worth, twice */
+/*
+ * A stream's epoch is the sender's clock when it began (or one more than
+ * the last): one further ahead of ours than this is no peer's clock.
+ */
+#define DSLITE_SYNC_EPOCH_AHEAD	86400
+/* HELLOs of an older stream, while ours is silent, that make us follow it */
+#define DSLITE_SYNC_CAND_HELLOS	2
+
+struct dslite_sync_sock {
+	struct list_head list;
+	struct socket *sock;
+	struct dslite_net *dn;
+	u8 family;
+	u16 port;
+	int ifindex;
+	int refcnt;
+	struct rcu_head rcu;	/* receivers read sk_user_data under RCU */
+};
+
+/* sync.c */
+void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay);
+int dslite_sync_hmac(struct dslite_sl *sl, const u8 *data, unsigned int len,
+		     u8 *out);
+void dslite_sync_set_state(struct dslite_sl *sl);
+u32 dslite_sync_fingerprint(struct dslite_sl *sl);
+/* sync_tx.c */
+void dslite_sync_work(struct work_struct *work);
+void dslite_bulk_abort(struct dslite_sl *sl);
+/* sync_rx.c */
+int dslite_sync_rcv(struct sock *sk, struct sk_buff *skb);
+void dslite_sync_sweep(struct dslite_sl *sl, u8 gen);
+
+#define DSLITE_SYNC_INC(sl, name) \
+	this_cpu_inc((sl)->stats->v[DSLITE_SYNC_STAT_##name])
+#define DSLITE_SYNC_ADD(sl, name, n) \
+	this_cpu_add((sl)->stats->v[DSLITE_SYNC_STAT_##name], (n))
+
+#endif /* _DSLITE_SYNC_H */
