@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dslite: hot-backup configuration and roles (the seed's service-location
- * and service-instance-group, the Linux way; see docs/ha.md).
+ * dslite: hot-backup configuration and roles: the service-location and
+ * service-instance-group of a vendor's CGN hot-backup manual, the model
+ * of this design, the Linux way (docs/ha.md).
  *
  * A service-location (SL) is one unit of failover: the remote-backup
  * interface and peer its state is synced to, an optional HMAC-SHA256 key,

@@ -615,7 +615,7 @@ static void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
  * Users: give back blocks without sessions (they rest, then are free),
  * and forget users without blocks or sessions.
  */
-static void dslite_user_sweep(struct dslite_instance *inst, bool all)
+static void dslite_user_sweep(struct dslite_instance *inst)
 {
 	struct rhashtable_iter iter;
 	struct dslite_user *u;
@@ -650,7 +650,6 @@ static void dslite_user_sweep(struct dslite_instance *inst, bool all)
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
-	(void)all;
 }
 
 /* One GC pass: sessions, then users and blocks, then resting blocks. */
@@ -660,7 +659,7 @@ void dslite_gc(struct dslite_instance *inst, bool all)
 
 	if (n && !all)
 		DSLITE_STAT_ADD(inst, DSLITE_STAT_SESSIONS_EXPIRED, n);
-	dslite_user_sweep(inst, all);
+	dslite_user_sweep(inst);
 	dslite_pool_expire_resting(inst, all);
 }
 
@@ -698,7 +697,7 @@ int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen)
 	 * next GC pass: the bulk asked for next may give them to their
 	 * owner on the master, and a block has one holder only.
 	 */
-	dslite_user_sweep(inst, false);
+	dslite_user_sweep(inst);
 	return n;
 }
 

@@ -11,10 +11,10 @@
  * takes rx.lock for the peer's stream (applying records takes the locks
  * of session.c inside), then, separately, tx.lock for our stream.
  */
-#include <linux/timekeeping.h>
 #include <net/sock.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <linux/timekeeping.h>
 #include <crypto/algapi.h>
 
 #include "dslite.h"

@@ -34,7 +34,7 @@ if ! command -v keepalived >/dev/null; then
 	skip "$(basename "$0")" "keepalived not installed"
 	ksft_finish
 fi
-declare -F _topo_write_tool >/dev/null || { fail "topo.sh provides the traffic tool"; ksft_finish; }
+[[ -r $TOPO_TOOL ]] || { fail "topo.sh provides the traffic tool ($TOPO_TOOL)"; ksft_finish; }
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # DSLITE_TIME_SCALE (check-debug sets it) stretches the waits

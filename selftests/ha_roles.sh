@@ -58,7 +58,7 @@ if ! command -v keepalived >/dev/null; then
 	skip "$(basename "$0")" "keepalived not installed"
 	ksft_finish
 fi
-declare -F _topo_write_tool >/dev/null || { fail "topo.sh provides the traffic tool"; ksft_finish; }
+[[ -r $TOPO_TOOL ]] || { fail "topo.sh provides the traffic tool ($TOPO_TOOL)"; ksft_finish; }
 
 T=$TOPO_TMP
 # BR, A1, A2: ha_topo.sh's names; B4A, B4B, SRV: topo.sh's

@@ -63,5 +63,4 @@ ha_topo() {
 			ip -n "$ns" addr add "203.0.113.1$n/24" dev upl &&
 			ip -n "$ns" addr add "192.0.2.$n/30" dev sync || { echo "# aftr$n"; return 1; }
 	done
-	_topo_write_tool
 }

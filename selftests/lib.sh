@@ -79,13 +79,25 @@ check_err() {
 	fi
 }
 
-# assert_eq DESC GOT WANT
+# assert_eq DESC GOT WANT [WHERE]: WHERE (file:line) is shown on failure;
+# by default the caller's
 assert_eq() {
 	if [[ "$2" == "$3" ]]; then
 		ok "$1"
 	else
-		fail "$1" "got '$2', want '$3'"
+		fail "$1" "got '$2', want '$3' (${4:-$(basename "${BASH_SOURCE[1]}"):${BASH_LINENO[0]}})"
 	fi
+}
+
+# wait_for SECS CMD...: retry CMD every 0.2 s for up to SECS seconds
+wait_for() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s%N) + secs * 1000000000))
+	while ! "$@" >/dev/null 2>&1; do
+		[[ $(date +%s%N) -lt $end ]] || return 1
+		sleep 0.2
+	done
 }
 
 ksft_finish() {
