@@ -45,7 +45,7 @@ struct sk_buff;
 struct socket;
 
 struct dslite_sync_tx {
-	spinlock_t lock;
+	spinlock_t lock;		/* BH: all of this but the work's own */
 	u8 *cur;			/* records being batched */
 	u16 cur_len;
 	unsigned long cur_since;	/* jiffies of the oldest batched */
@@ -71,7 +71,7 @@ struct dslite_sync_tx {
 };
 
 struct dslite_sync_rx {
-	spinlock_t lock;
+	spinlock_t lock;		/* BH: all of this */
 	u32 epoch;			/* the peer's stream we follow */
 	u32 next;			/* the next DATA seq we apply */
 	u32 ctl;			/* the peer's last HELLO/ACK count */
