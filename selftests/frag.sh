@@ -34,34 +34,7 @@ wait_for 20 test -e "$T/u1.rdy" -a -e "$T/u2.rdy" || { fail "servers started"; k
 lines_ge() { [[ $(wc -l <"$1") -ge $2 ]]; }
 
 section "crafting the fragments (scapy)"
-python3 - "$T" "$TOPO_B4A6" "$TOPO_B4B6" "$TOPO_AFTR6" "$S" "$B4A" "$B4B" <<'PY'
-import hashlib, json, sys
-from scapy.layers.inet import IP, UDP, fragment
-from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
-T, b4 = sys.argv[1], {"a": sys.argv[2], "b": sys.argv[3]}
-aftr, srv, ns = sys.argv[4], sys.argv[5], {"a": sys.argv[6], "b": sys.argv[7]}
-
-def payload(tag):
-    return (hashlib.sha256(tag.encode()).digest() * 100)[:3000]
-
-want, inner, outer = {}, {}, {}
-for b in "ab":
-    # inner IPv4 fragments: same inner address, port and IP id on both B4s
-    dg = IP(src="192.0.0.2", dst=srv, id=0x4242) / UDP(sport=6000, dport=7001) / payload("inner-" + b)
-    inner[b] = [IPv6(src=b4[b], dst=aftr, nh=4) / f for f in fragment(dg, fragsize=1200)]
-    # outer IPv6 fragments of an unfragmented 3028-byte inner datagram
-    dg = IP(src="192.0.0.2", dst=srv, id=0x4343) / UDP(sport=6001, dport=7001) / payload("outer-" + b)
-    outer[b] = fragment6(IPv6(src=b4[b], dst=aftr) / IPv6ExtHdrFragment(id=0x5151) / dg, 1280)
-    want["inner-" + b] = hashlib.sha256(payload("inner-" + b)).hexdigest()
-    want["outer-" + b] = hashlib.sha256(payload("outer-" + b)).hexdigest()
-    want["n_inner"], want["n_outer"] = len(inner[b]), len(outer[b])
-for kind, frags in (("inner", inner), ("outer", outer)):
-    with open("%s/%s.send" % (T, kind), "w") as f:
-        # last fragment first, the two B4s interleaved
-        for fa, fb in zip(reversed(frags["a"]), reversed(frags["b"])):
-            f.write("%s 6 %s\n%s 6 %s\n" % (ns["a"], bytes(fa).hex(), ns["b"], bytes(fb).hex()))
-json.dump(want, open(T + "/want.json", "w"))
-PY
+python3 "$LIB_DIR/py/frag_craft.py" "$T" "$TOPO_B4A6" "$TOPO_B4B6" "$TOPO_AFTR6" "$S" "$B4A" "$B4B"
 check "scapy crafted the fragments" test -s "$T/inner.send" -a -s "$T/outer.send"
 
 # --- inner fragments, reverse order, both B4s interleaved -------------------
@@ -104,20 +77,7 @@ ip -n "$AFTR" -6 route del "$TOPO_B4B6/128" dev a1
 
 # --- Packet Too Big from a router toward the B4 ------------------------------
 section "ICMPv6 packet too big about a softwire lowers the path MTU to that B4"
-python3 - "$T" "$TOPO_AFTR6" "$TOPO_B4B6" "$S" "$B4B" <<'PY'
-import sys
-from scapy.layers.inet import IP, UDP
-from scapy.layers.inet6 import IPv6, ICMPv6PacketTooBig
-T, aftr, b4, srv, ns = sys.argv[1:6]
-def ptb(quoted_src, mtu):
-    q = IPv6(src=quoted_src, dst=b4, nh=4) / IP(src=srv, dst="192.0.0.2") / UDP(sport=7002, dport=6006) / (b"x" * 1400)
-    # from a router between the AFTR and the B4 (b4b's namespace sends it)
-    return IPv6(src="2001:db8:b::fe", dst=aftr) / ICMPv6PacketTooBig(mtu=mtu) / bytes(q)[:1232]
-with open(T + "/ptb.send", "w") as f:
-    f.write("%s 6 %s\n" % (ns, bytes(ptb(aftr, 1300)).hex()))
-with open(T + "/ptb_other.send", "w") as f:	# quotes a packet not of ours
-    f.write("%s 6 %s\n" % (ns, bytes(ptb("2001:db8:ffff::9", 1300)).hex()))
-PY
+python3 "$LIB_DIR/py/frag_ptb.py" "$T" "$TOPO_AFTR6" "$TOPO_B4B6" "$S" "$B4B"
 snap ptb0
 edsend "$T/ptb_other.send" >/dev/null
 sleep 0.5

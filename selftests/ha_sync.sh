@@ -290,19 +290,7 @@ check "back to aftr1: in sync" wait_state "$A2" in-sync
 
 # --- replayed, forged, truncated, unknown-version sync packets -------------------
 # capture what aftr2 receives from aftr1 while new flows are synced
-ip netns exec "$A2" python3 - "${TMPDIR:-/tmp}/cap.$$" 5 <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-s.bind(("sy0", 0)); s.settimeout(0.2)
-end = time.time() + float(sys.argv[2]); out = []
-while time.time() < end:
-    try: f, a = s.recvfrom(4096)
-    except socket.timeout: continue
-    # IPv4/UDP to port 8286, addressed to us
-    if a[2] == socket.PACKET_HOST and f[23] == 17 and f[36:38] == b"\x20\x5e":
-        out.append(f.hex())
-open(sys.argv[1], "w").write("\n".join(out) + "\n")
-PY
+ip netns exec "$A2" python3 "$LIB_DIR/py/ha_sync_capture.py" "${TMPDIR:-/tmp}/cap.$$" 5 &
 CAP=$!
 sleep 0.5
 for p in 6101 6102 6103; do probe_p $p >/dev/null; done
@@ -312,13 +300,7 @@ check "captured aftr1's sync packets ($n)" test "$n" -ge 3
 sleep 1	# everything acked: nothing is being resent
 before=$(sessions "$A2")
 st0=$(D -n "$A2" -j service-location show 1)
-ip netns exec "$A1" python3 - "${TMPDIR:-/tmp}/cap.$$" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("sy0", 0))
-for line in open(sys.argv[1]):
-    if line.strip():
-        s.send(bytes.fromhex(line.strip()))
-PY
+ip netns exec "$A1" python3 "$LIB_DIR/py/ha_sync_replay.py" "${TMPDIR:-/tmp}/cap.$$"
 sleep 1
 st1=$(D -n "$A2" -j service-location show 1)
 d() { python3 -c 'import json,sys; a=json.loads(sys.argv[1])[0]["sync"]; b=json.loads(sys.argv[2])[0]["sync"]; print(b[sys.argv[3]] - a[sys.argv[3]])' "$1" "$2" "$3"; }
@@ -327,25 +309,7 @@ assert_eq "replay: no record applied" "$(d "$st0" "$st1" rx_records)" 0
 assert_eq "replay: the backup's sessions did not change" "$(sessions "$A2")" "$before"
 # one DATA packet of the capture, altered: IPv4/UDP rebuilt, checksum 0
 alter() {	# HOW: forge | truncate | version
-	ip netns exec "$A1" python3 - "${TMPDIR:-/tmp}/cap.$$" "$1" <<'PY'
-import socket, struct, sys
-frames = [bytes.fromhex(l.strip()) for l in open(sys.argv[1]) if l.strip()]
-f = next(f for f in frames if f[42 + 1] == 2)		# sync type DATA
-eth, ip, payload = f[:14], bytearray(f[14:34]), bytearray(f[42:])
-how = sys.argv[2]
-if how == "forge":
-    payload[40] ^= 0x01			# a record byte: the HMAC no longer fits
-elif how == "truncate":
-    payload = payload[:20]			# shorter than the 28-byte header
-elif how == "version":
-    payload[0] = 9
-udp = f[34:38] + struct.pack("!HH", 8 + len(payload), 0)
-ip[2:4] = struct.pack("!H", 20 + len(udp) + len(payload)); ip[10:12] = b"\0\0"
-csum = sum(struct.unpack("!10H", bytes(ip))); csum = (csum >> 16) + (csum & 0xffff); csum += csum >> 16
-ip[10:12] = struct.pack("!H", ~csum & 0xffff)
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("sy0", 0))
-s.send(eth + bytes(ip) + udp + bytes(payload))
-PY
+	ip netns exec "$A1" python3 "$LIB_DIR/py/ha_sync_alter.py" "${TMPDIR:-/tmp}/cap.$$" "$1"
 }
 for how in forge:drop_auth truncate:drop_malformed version:drop_malformed; do
 	st0=$(D -n "$A2" -j service-location show 1)
