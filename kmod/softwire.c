@@ -322,10 +322,18 @@ void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
 	if (ntohs(oiph->frag_off) & IP_OFFSET)
 		return;
 	if (oiph->protocol == IPPROTO_ICMP) {
-		const struct icmphdr *oih = (const void *)((const u8 *)oiph +
-							   oiph->ihl * 4);
+		const struct icmphdr *oih;
+		struct icmphdr _oih;
 
-		if (oih->type != ICMP_ECHO && oih->type != ICMP_ECHOREPLY)
+		/*
+		 * The caller may not have looked at the ICMP header (the TTL
+		 * check runs before the transport is parsed): an ICMP packet
+		 * too short for one is malformed, and never answered.
+		 */
+		oih = skb_header_pointer(skb, skb_network_offset(skb) +
+					 oiph->ihl * 4, sizeof(_oih), &_oih);
+		if (!oih || (oih->type != ICMP_ECHO &&
+			     oih->type != ICMP_ECHOREPLY))
 			return;
 	}
 	/* RFC 1812: as much of the original as fits in 576 bytes */
