@@ -9,7 +9,8 @@
 #    past the payload or below the header, no/short inner header,
 #    truncated UDP/TCP/ICMP headers, TCP data offset < 5, ICMP errors with
 #    a truncated or bogus quote, an ICMP error quoting an ICMP error (also
-#    with TTL 1: no error about an error), tiny and overlapping fragments
+#    with TTL 1: no error about an error), TTL 1 with protocol ICMP and no
+#    (or a cut) ICMP header (no time exceeded), tiny and overlapping fragments
 #    (RFC 1858 / RFC 3128, a fragment with less than 8 bytes);
 #  - from the Internet (to a public address): truncated UDP, an ICMP error
 #    quoting an ICMP error, a truncated quote, overlapping/tiny fragments;
@@ -117,6 +118,14 @@ case("icmperr_err_ttl1", "ICMP error quoting an ICMP error, inner TTL 1 (no erro
 case("icmperr_ttl1", "ICMP error, inner TTL 1 (dropped, no time exceeded about an error)",
      [six(bytes(ip(ttl=1) / ICMP(type=3, code=3) / IPerror(src=srv, dst="192.0.0.2") / UDPerror(sport=7000, dport=4000)))],
      {"drop_ttl": 1})
+# TTL 1, protocol ICMP, no ICMP header: the TTL-exceeded decision must not
+# read the ICMP type past the end (here the B4 put an echo-request type
+# byte right after the inner packet, inside the outer payload: read, it
+# would be answered with a time exceeded)
+case("ttl1_icmp_nohdr", "TTL 1, protocol ICMP, no ICMP header (an 0x08 byte after the packet)",
+     [six(bytes(ip(ttl=1, proto=1)) + b"\x08\x00\x00\x00\x00\x00\x00\x00")], {"drop_ttl": 1})
+case("ttl1_icmp_short", "TTL 1, ICMP echo header cut to 4 bytes",
+     [six(bytes(ip(ttl=1, proto=1) / b"\x08\x00\xf7\xff"))], {"drop_ttl": 1})
 # fragments
 case("frag_lt8", "a non-last fragment with 4 bytes of data (< 8)",
      [six(bytes(ip(id=902, flags="MF", proto=17) / b"\x10\x05\x1b\x5d"))], {"drop_fragment": 1})
