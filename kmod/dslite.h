@@ -352,6 +352,7 @@ int dslite_nat_in(struct dslite_instance *inst, struct sk_buff *skb,
 int dslite_softwire_init(void);
 int dslite_defrag_in(struct dslite_instance *inst, struct sk_buff *skb);
 void dslite_softwire_exit(void);
+bool dslite_ipv4_forwarding(const struct net_device *dev);
 int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
 		      const struct dslite_ends *ends);
 void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,

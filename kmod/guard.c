@@ -6,9 +6,11 @@
  * it holds a whole IPv4 header; shorter ones it frees without a trace. An
  * operator chasing a broken B4 wants those counted too, so while a
  * namespace has instances an IPv6 LOCAL_IN hook looks at packets whose
- * next header is IPv4: one addressed to an instance's AFTR address with
- * fewer than 20 bytes of payload is dropped here and counted as a bad
- * header. Everything else goes on untouched.
+ * next header is IPv4, after any extension headers: one addressed to an
+ * instance's AFTR address with fewer than 20 bytes after its headers is
+ * dropped here and counted as a bad header, or as a fragment when it is
+ * the first fragment of a datagram (whose reassembled IPv4 header could
+ * only be short or come in pieces). Everything else goes on untouched.
  *
  * Locking: the hook is registered and unregistered under dn->lock (when
  * the first instance comes and the last goes); the hook itself runs under
@@ -27,16 +29,37 @@ static unsigned int dslite_guard_hook(void *priv, struct sk_buff *skb,
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct dslite_instance *inst;
+	u8 nexthdr = ip6h->nexthdr;
 	struct dslite_sl *sl;
+	__be16 frag_off;
+	int off;
 
-	if (likely(ip6h->nexthdr != IPPROTO_IPIP ||
-		   ntohs(ip6h->payload_len) >= sizeof(struct iphdr)))
+	if (likely(nexthdr == IPPROTO_IPIP ?
+		   ntohs(ip6h->payload_len) >= sizeof(struct iphdr) :
+		   !ipv6_ext_hdr(nexthdr)))
 		return NF_ACCEPT;
 	inst = dslite_instance_by_any_aftr(dslite_net(state->net),
 					   &ip6h->daddr, &sl);
 	if (!inst)
 		return NF_ACCEPT;
-	DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_BAD_HEADER);
+	/*
+	 * Extension headers before the IPv4 header: where does it start?
+	 * A chain that does not parse is the stack's to count, and so is a
+	 * fragment after the first (it says nothing of the header).
+	 */
+	off = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
+	if (off < 0 || nexthdr != IPPROTO_IPIP ||
+	    skb->len - off >= sizeof(struct iphdr))
+		return NF_ACCEPT;
+	/*
+	 * A first fragment without the whole IPv4 header (RFC 7112: the
+	 * first fragment holds the header chain) would be reassembled into
+	 * what tunnel6 drops silently, or smuggle the header in pieces.
+	 */
+	if (frag_off & htons(IP6_MF))
+		DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_FRAGMENT);
+	else
+		DSLITE_STAT_INC(inst, DSLITE_STAT_DROP_BAD_HEADER);
 	return NF_DROP;
 }
 

@@ -5,6 +5,11 @@
  */
 #include "logic.h"
 #include <uapi/linux/dslite.h>
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#else
+#include <errno.h>
+#endif
 
 #define DSLITE_LONG_BITS	(8 * sizeof(unsigned long))
 
@@ -109,6 +114,92 @@ int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd)
 			return (int)b;
 	}
 	return -1;
+}
+
+/* @rnd scaled to [0, n) without a division (as reciprocal_scale) */
+static u32 dslite_scale(u32 rnd, u32 n)
+{
+	return (u32)(((unsigned long long)rnd * n) >> 32);
+}
+
+void dslite_probe_init(struct dslite_probe *p, u32 nslots, u32 size,
+		       u32 budget, u32 rnd)
+{
+	unsigned long long total = (unsigned long long)nslots * size;
+
+	p->size = size;
+	p->total = total > 0xffffffffULL ? 0xffffffffU : (u32)total;
+	p->walk = p->total <= budget;
+	p->left = p->walk ? p->total : budget;
+	p->next = p->total ? dslite_scale(rnd, p->total) : 0;
+}
+
+bool dslite_probe_next(struct dslite_probe *p, u32 rnd, u32 *slot, u32 *off)
+{
+	u32 i;
+
+	if (!p->left || !p->size)
+		return false;
+	p->left--;
+	if (p->walk) {
+		i = p->next;
+		p->next = i + 1 < p->total ? i + 1 : 0;
+	} else {
+		i = dslite_scale(rnd, p->total);
+	}
+	*slot = i / p->size;
+	*off = i % p->size;
+	return true;
+}
+
+/* one round: the slot (first + the probe's) of a free port, or -1 */
+static int dslite_port_round(struct dslite_port_ops *ops, void *ctx,
+			     u32 first, u32 nslots, u32 size, u32 budget,
+			     u32 *off)
+{
+	struct dslite_probe pr;
+	u32 slot;
+
+	dslite_probe_init(&pr, nslots, size, budget, ops->rnd(ctx));
+	while (dslite_probe_next(&pr, ops->rnd(ctx), &slot, off)) {
+		ops->probes++;
+		if (ops->free(ctx, first + slot, *off))
+			return (int)(first + slot);
+	}
+	return -1;
+}
+
+int dslite_port_pick(struct dslite_port_ops *ops, void *ctx, u32 nslots,
+		     u32 size, u32 *off)
+{
+	u32 i, b, start;
+	int slot;
+
+	if (nslots) {
+		slot = dslite_port_round(ops, ctx, 0, nslots, size,
+					 DSLITE_PORT_TRIES, off);
+		if (slot >= 0)
+			return slot;
+		start = dslite_scale(ops->rnd(ctx), nslots);
+		for (i = 0; i < nslots; i++) {
+			b = start + i < nslots ? start + i : start + i - nslots;
+			if (ops->sessions(ctx, b) >= size)
+				continue;
+			/* one block at most, even if its count were wrong */
+			slot = dslite_port_round(ops, ctx, b, 1, size, size,
+						 off);
+			if (slot >= 0)
+				return slot;
+			break;
+		}
+	}
+	slot = ops->grow(ctx);
+	if (slot < 0)
+		return slot;
+	/* a new block has no session: its first port tried is free */
+	slot = dslite_port_round(ops, ctx, (u32)slot, 1, size,
+				 DSLITE_PORT_TRIES, off);
+	return slot >= 0 ? slot : -ENOSPC;
 }
 
 bool dslite_frag_ok(u8 proto, u16 frag_off, u32 len)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dslite: pure NAT logic (logic.c): TCP state, timeout choice, port-block
- * arithmetic and the free-block pick. No kernel state: it builds in the
+ * arithmetic, the free-block pick and the public port probe. No kernel state: it builds in the
  * module and in the host unit tests alike.
  */
 #ifndef _DSLITE_LOGIC_H
@@ -52,6 +52,61 @@ int dslite_block_of_port(u32 port, u32 lo, u32 size, u32 nblocks);
  * @rnd % nbits and wrapping: a random free block. -1 if none.
  */
 int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd);
+
+/*
+ * The public ports tried for a new mapping, at most DSLITE_PORT_TRIES per
+ * round (nf_nat gives up after 128 as well): the work per packet stays
+ * bounded however full the user's blocks are. A round covers @nslots
+ * blocks of @size ports each. When they hold no more ports than the
+ * round's budget every port is tried once, in order from a random one
+ * (the answer is exact); otherwise @budget ports are drawn at random.
+ * The caller passes a fresh random number to each step.
+ */
+#define DSLITE_PORT_TRIES	128
+
+struct dslite_probe {
+	u32 total;	/* ports in the round: nslots * size */
+	u32 size;
+	u32 left;	/* probes left */
+	u32 next;	/* walk: the next port index */
+	bool walk;	/* every port once (else random draws) */
+};
+
+void dslite_probe_init(struct dslite_probe *p, u32 nslots, u32 size,
+		       u32 budget, u32 rnd);
+/* the next port to try: block slot and offset in it; false when done */
+bool dslite_probe_next(struct dslite_probe *p, u32 rnd, u32 *slot, u32 *off);
+
+/*
+ * What dslite_port_pick needs of a user's blocks (session.c fills it in
+ * for a user whose lock it holds; the unit tests for a model of one).
+ */
+struct dslite_port_ops {
+	/* is port @off of the block in @slot free for the new mapping? */
+	bool (*free)(void *ctx, u32 slot, u32 off);
+	/* sessions in the block in @slot (each used port has one there) */
+	u32 (*sessions)(void *ctx, u32 slot);
+	/* a new block: its slot, or a negative errno (quota, no block) */
+	int (*grow)(void *ctx);
+	u32 (*rnd)(void *ctx);
+	u32 probes;	/* out: ports tried, for the measurements */
+};
+
+/*
+ * A free public port for a new mapping of a user with @nslots blocks of
+ * @size ports, with bounded work (it runs in softirq under the user's
+ * lock). In turn:
+ *  1. DSLITE_PORT_TRIES ports of the user's blocks (a round, as above);
+ *  2. if that missed, a block whose session count is under @size has a
+ *     free port for any protocol: its ports in order from a random one,
+ *     so a user still fills its blocks before it takes another (at most
+ *     @size lookups, and only while the counts prove a port is free);
+ *  3. a new block (ops->grow), tried like 1.
+ * Returns the slot and sets *off, or ops->grow's error, or -ENOSPC when
+ * the new block had no free port either.
+ */
+int dslite_port_pick(struct dslite_port_ops *ops, void *ctx, u32 nslots,
+		     u32 size, u32 *off);
 
 /*
  * May an IPv4 fragment be queued for reassembly? @proto is the IP

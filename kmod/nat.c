@@ -253,9 +253,14 @@ static int dslite_nat_icmp_err(struct dslite_instance *inst, struct sk_buff *skb
 			.proto = e->protocol,
 		};
 
+		/*
+		 * The error may come from the host the quoted packet was for
+		 * or from a router in between on the B4 side (RFC 5508 REQ-3:
+		 * a Time Exceeded from a router inside): the outer source is
+		 * not the quoted destination then, but it is rewritten to the
+		 * public address all the same. The session decides.
+		 */
 		k.inner_port = e->protocol == IPPROTO_ICMP ? sport : dport;
-		if (e->daddr != iph->saddr)
-			return DSLITE_STAT_DROP_ICMP_ERROR;
 		s = dslite_out_find(inst, &k, e->saddr,
 				    e->protocol == IPPROTO_ICMP ? 0 : sport,
 				    &any);

@@ -201,11 +201,17 @@ static int dslite_fill_instance(struct sk_buff *skb,
 				const struct dslite_instance *inst,
 				u32 portid, u32 seq, int flags, u8 cmd)
 {
+	bool fwd = false;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &dslite_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (inst->dev) {
+		rcu_read_lock();
+		fwd = dslite_ipv4_forwarding(inst->dev);
+		rcu_read_unlock();
+	}
 	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
 	    nla_put_u32(skb, DSLITE_A_INST_ID, inst->id) ||
 	    (inst->has_aftr &&
@@ -213,7 +219,8 @@ static int dslite_fill_instance(struct sk_buff *skb,
 	    dslite_put_cfg(skb, &inst->cfg) ||
 	    dslite_put_sig(skb, inst) ||
 	    (inst->dev && nla_put_u32(skb, DSLITE_A_INST_MTU,
-				      READ_ONCE(inst->dev->mtu)))) {
+				      READ_ONCE(inst->dev->mtu))) ||
+	    (inst->dev && nla_put_u8(skb, DSLITE_A_INST_IPV4_FORWARDING, fwd))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

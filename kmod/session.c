@@ -187,40 +187,71 @@ static bool dslite_port_free(struct dslite_instance *inst, __be32 addr,
 	return !rhltable_lookup(&inst->sess_in, &k, dslite_in_params);
 }
 
+/* dslite_port_pick's view of one user (its lock held) */
+struct dslite_port_ctx {
+	struct dslite_instance *inst;
+	struct dslite_user *u;
+	u32 lo, size;
+	u8 proto;
+};
+
+static bool dslite_port_ctx_free(void *ctx, u32 slot, u32 off)
+{
+	struct dslite_port_ctx *c = ctx;
+
+	return dslite_port_free(c->inst, c->u->pa->addr,
+				c->lo + c->u->blocks[slot].idx * c->size + off,
+				c->proto);
+}
+
+static u32 dslite_port_ctx_sessions(void *ctx, u32 slot)
+{
+	struct dslite_port_ctx *c = ctx;
+
+	return c->u->blocks[slot].sessions;
+}
+
+static int dslite_port_ctx_grow(void *ctx)
+{
+	struct dslite_port_ctx *c = ctx;
+
+	return dslite_block_alloc(c->inst, c->u);
+}
+
+static u32 dslite_port_ctx_rnd(void *ctx)
+{
+	return get_random_u32();
+}
+
 /*
- * A free public port for a new mapping of user @u: a random port of a
- * random block of the user, then the next ones; a new block when all are
- * full. Returns the block slot and sets *port, or a negative errno.
+ * A free public port for a new mapping of user @u: random ports of its
+ * blocks, then a new block when they are full, with bounded work (see
+ * dslite_port_pick, logic.c). Returns the block slot and sets *port, or
+ * a negative errno: -EDQUOT at the user's block quota, -ENOSPC when no
+ * block is free (the caller counts drop_quota / drop_no_pool).
  */
 static int dslite_port_alloc(struct dslite_instance *inst,
 			     struct dslite_user *u, u8 proto, u16 *port)
 {
-	const struct dslite_cfg *cfg = &inst->cfg;
-	u32 size = READ_ONCE(cfg->block_size), lo = READ_ONCE(cfg->port_lo);
-	u32 start, i, j, slot, first, off;
-	int err;
+	struct dslite_port_ctx c = {
+		.inst = inst, .u = u, .proto = proto,
+		.lo = READ_ONCE(inst->cfg.port_lo),
+		.size = READ_ONCE(inst->cfg.block_size),
+	};
+	struct dslite_port_ops ops = {
+		.free = dslite_port_ctx_free,
+		.sessions = dslite_port_ctx_sessions,
+		.grow = dslite_port_ctx_grow,
+		.rnd = dslite_port_ctx_rnd,
+	};
+	u32 off;
+	int slot;
 
 	lockdep_assert_held(&u->lock);
-	for (;;) {
-		start = u->n_blocks ? get_random_u32_below(u->n_blocks) : 0;
-		for (i = 0; i < u->n_blocks; i++) {
-			slot = (start + i) % u->n_blocks;
-			first = lo + u->blocks[slot].idx * size;
-			off = get_random_u32_below(size);
-			for (j = 0; j < size; j++) {
-				u16 p = first + (off + j) % size;
-
-				if (dslite_port_free(inst, u->pa->addr, p,
-						     proto)) {
-					*port = p;
-					return slot;
-				}
-			}
-		}
-		err = dslite_block_alloc(inst, u);
-		if (err < 0)
-			return err;
-	}
+	slot = dslite_port_pick(&ops, &c, u->n_blocks, c.size, &off);
+	if (slot >= 0)
+		*port = c.lo + u->blocks[slot].idx * c.size + off;
+	return slot;
 }
 
 static void dslite_count_new(struct dslite_instance *inst)

@@ -16,7 +16,9 @@
 #include <linux/ipv6.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/inetdevice.h>
 #include <net/ip.h>
+#include <net/route.h>
 #include <net/ipv6.h>
 #include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
@@ -95,6 +97,34 @@ static int dslite_validate_inner(struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Is IPv4 forwarding on for packets received on @dev? What ip_route_input
+ * looks at for a packet entering on the instance device: the device's own
+ * devconf (net.ipv4.ip_forward and conf.all.forwarding write every
+ * device's, conf.NAME.forwarding this one's). RCU held.
+ */
+bool dslite_ipv4_forwarding(const struct net_device *dev)
+{
+	struct in_device *in_dev = __in_dev_get_rcu(dev);
+
+	return in_dev && IN_DEV_FORWARD(in_dev);
+}
+
+/*
+ * Would the stack forward a translated packet to @daddr entering on @dev?
+ * With forwarding off it drops one that is not for a local address
+ * without a trace (ip_route_input: -EHOSTUNREACH, no ICMP): count it.
+ * A device without IPv4 (MTU under 68) forwards nothing either. RCU held.
+ */
+static bool dslite_would_forward(struct net_device *dev, __be32 daddr)
+{
+	if (likely(dslite_ipv4_forwarding(dev)))
+		return true;
+	/* local, broadcast, multicast: delivered, not forwarded */
+	return __in_dev_get_rcu(dev) &&
+	       inet_addr_type_dev_table(dev_net(dev), dev, daddr) != RTN_UNICAST;
+}
+
 static int dslite_tunnel_rcv(struct sk_buff *skb)
 {
 	struct dslite_net *dn = dslite_net(dev_net(skb->dev));
@@ -145,6 +175,11 @@ static int dslite_tunnel_rcv(struct sk_buff *skb)
 			goto out_drop;
 		}
 		IP_ECN_set_ce(ip_hdr(skb));
+	}
+	/* before the TTL check: with forwarding off nothing is routed on */
+	if (!dslite_would_forward(dev, ip_hdr(skb)->daddr)) {
+		drop = DSLITE_STAT_DROP_NO_FORWARD;
+		goto out_drop;
 	}
 	/* the inner TTL is decremented once, by forwarding; 1 would expire */
 	if (ip_hdr(skb)->ttl <= 1) {
@@ -322,10 +357,18 @@ void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
 	if (ntohs(oiph->frag_off) & IP_OFFSET)
 		return;
 	if (oiph->protocol == IPPROTO_ICMP) {
-		const struct icmphdr *oih = (const void *)((const u8 *)oiph +
-							   oiph->ihl * 4);
+		const struct icmphdr *oih;
+		struct icmphdr _oih;
 
-		if (oih->type != ICMP_ECHO && oih->type != ICMP_ECHOREPLY)
+		/*
+		 * The caller may not have looked at the ICMP header (the TTL
+		 * check runs before the transport is parsed): an ICMP packet
+		 * too short for one is malformed, and never answered.
+		 */
+		oih = skb_header_pointer(skb, skb_network_offset(skb) +
+					 oiph->ihl * 4, sizeof(_oih), &_oih);
+		if (!oih || (oih->type != ICMP_ECHO &&
+			     oih->type != ICMP_ECHOREPLY))
 			return;
 	}
 	/* RFC 1812: as much of the original as fits in 576 bytes */

@@ -12,6 +12,9 @@
 #    AFTR, then the destination;
 #  - fragmentation needed from a router keeps its MTU and the B4 learns it;
 #  - an error matching no session goes nowhere (drop_icmp_error);
+#  - errors from routers on the B4 side (not from the host the quote was
+#    for: RFC 5508 REQ-3) reach the far host, translated, quoting what it
+#    sent;
 #  - the AFTR answers ping on its AFTR address.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo_edge.sh"
@@ -121,6 +124,35 @@ edsend "$T/nosess.send" >/dev/null
 sleep 0.5
 snap ns1
 cap_stop ns
+
+# --- an ICMP error from a router on the B4 side -----------------------------
+section "ICMP errors from routers on the B4 side, about a datagram the B4 got"
+# RFC 5508 REQ-3: the error comes from the B4 side but not from the host
+# the quoted packet was for (a router between the B4 and its host); it is
+# translated all the same and the far host gets it, quoting what it sent
+ed_bg "$FAR" "$T/ans.err" udp-answer "$EDGE_FAR:7100" --ready "$T/ans.rdy"
+wait_for 20 test -e "$T/ans.rdy" || fail "udp-answer on the far host started"
+cap_start rb "$B4A:veth0:rb_a" "$FAR:veth0:rb_far"
+ed "$B4A" udp-probe --bind :5560 --to "$EDGE_FAR:7100" --data b4side >"$T/rb_probe.json"
+sleep 0.3
+cap_stop rb
+py_checks "B4-side errors crafted" "$SCAPY_PY"'
+b4, aftr, far = sys.argv[2:5]
+got = [inner4(p) for d, p in pkts("rb_a") if d == "in" and inner4(p) is not None
+       and UDP in inner4(p) and inner4(p)[UDP].sport == 7100]
+check("b4a received the answer of the far host through the softwire", len(got), 1)
+with open(T + "/rb.send", "w") as f:
+    for src, typ, code in (("192.0.0.1", 11, 0), ("192.168.1.1", 3, 1)):
+        for q in got[:1]:
+            inner = bytes(IP(src=src, dst=far) / ICMP(type=typ, code=code) / bytes(q))
+            f.write("%s 6 %s\n" % (sys.argv[5], (bytes(IPv6(src=b4, dst=aftr, nh=4, plen=len(inner))) + inner).hex()))
+' "$T" "$TOPO_B4A6" "$TOPO_AFTR6" "$EDGE_FAR" "$B4A"
+cap_start rb2 "$FAR:veth0:rb2_far"
+snap rb0
+edsend "$T/rb.send" >/dev/null
+sleep 0.5
+snap rb1
+cap_stop rb2
 
 section "what the wire carried"
 py_checks "icmp errors on the wire" "$SCAPY_PY"'
@@ -256,6 +288,28 @@ ee = r.get("ee") or {}
 check("frag needed: the B4 socket got EMSGSIZE, MTU 1300, from the router",
       [r.get("error"), ee.get("type"), ee.get("code"), ee.get("info"), ee.get("offender")], ["EMSGSIZE", 3, 4, 1300, RTR])
 check("counters: icmp_errors_translated +1", delta("fn0", "fn1", "icmp_errors_translated"), 1)
+
+# the B4-side router errors, as the far host got them
+sent_far = [bytes(p) for d, p in pkts("rb_far") if d == "out" and UDP in p and p[UDP].sport == 7100]
+got_far = [bytes(p[IP]) for d, p in pkts("rb2_far") if d == "in" and ICMP in p and p[ICMP].type in (3, 11)]
+check("B4-side errors: the far host answered once (what it sent is known)", len(sent_far), 1)
+check("B4-side errors: the far host got both ICMP errors", len(got_far), 2)
+if sent_far and got_far:
+    o = sent_far[0]
+    pub = socket.inet_ntoa(o[16:20])
+    for raw, (typ, code) in zip(got_far, ((11, 0), (3, 1))):
+        q = raw[28:]
+        tag = "B4-side error %d/%d: " % (typ, code)
+        check(tag + "from the public address of the session, to the far host, type/code kept",
+              [socket.inet_ntoa(raw[12:16]), socket.inet_ntoa(raw[16:20]), raw[20], raw[21]], [pub, FAR, typ, code])
+        check(tag + "IPv4, ICMP, quoted IPv4 and quoted UDP checksums valid",
+              [ip_hdr_ok(raw), l4_ok(raw, 1), ip_hdr_ok(q), l4_ok(q, 17)], [True, True, True, True])
+        check(tag + "the quote is what the far host sent (all but TTL and header checksum)",
+              [q[:8].hex(), q[9:10].hex(), q[12:].hex()], [o[:8].hex(), o[9:10].hex(), o[12:len(q)].hex()])
+        check(tag + "quoted TTL = sent TTL - 2 (rtr and the AFTR forwarded it)", o[8] - q[8], 2)
+check("B4-side errors: icmp_errors_translated +2, nothing dropped",
+      {k: v for k, v in deltas("rb0", "rb1").items() if k == "icmp_errors_translated" or k.startswith("drop_")},
+      {"icmp_errors_translated": 2})
 
 check("no-session: drop_icmp_error +2 and nothing translated",
       {k: v for k, v in deltas("ns0", "ns1").items() if k.startswith("drop_") or k.startswith("icmp_")},

@@ -40,8 +40,9 @@ check "restore dsl0 timeouts" D timeout set dsl0 udp 300 tcp-est 7440
 state=$(D -j instance show)
 assert_eq "instance without aftr has no aftr key" \
 	"$(json '"aftr" in [i for i in j if i["id"]==7][0]' <<<"$state")" False
-assert_eq "show NAME" "$(D instance show dsl0)" "instance dsl0 id 1 aftr 2001:db8::1"
-assert_eq "show id ID" "$(D instance show id 7)" "instance dsl1 id 7"
+# this namespace never turned IPv4 forwarding on: show warns about it
+assert_eq "show NAME" "$(D instance show dsl0)" "instance dsl0 id 1 aftr 2001:db8::1 forwarding off"
+assert_eq "show id ID" "$(D instance show id 7)" "instance dsl1 id 7 forwarding off"
 assert_eq "show -j NAME" "$(D -j instance show dsl1 | json 'j[0]["name"]')" dsl1
 check "the instance has its network device" ip -n "$NS" link show dsl0
 check_err "instance named like an existing device refused" 2 "network device with the instance's name exists" \

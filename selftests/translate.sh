@@ -5,9 +5,10 @@
 # both directions (sha256-checked), UDP and ICMP echo from two B4s at once,
 # both using 192.0.0.2 and the same inner port / echo id. The server sees
 # pool addresses only, the two B4s get different public endpoints, every
-# answer reaches the B4 it belongs to, and the tables say the same. Then a
-# pool and the instance are deleted under live sessions: nothing is left
-# and the kernel log stays clean.
+# answer reaches the B4 it belongs to, and the tables say the same. With
+# net.ipv4.ip_forward=0 every packet is counted as drop_no_forward and
+# instance show warns. Then a pool and the instance are deleted under live
+# sessions: nothing is left and the kernel log stays clean.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
 require_root
@@ -145,6 +146,35 @@ up, before = load(T + "/up.json")[0], load(T + "/udp_a.json")[0]
 check("up again: answered, on the same mapping", [up["replies"], (up["reply"] or {}).get("seen")],
       [1, (before["reply"] or {}).get("seen")])
 ' "$T" "$n0" "$n1" "$o0" "$o1"
+
+# --- IPv4 forwarding off: counted, and instance show says so ---------------
+section "net.ipv4.ip_forward=0: every packet counted as drop_no_forward"
+check "instance show -j: ipv4_forwarding true" \
+	test "$(D -j instance show "$TOPO_INST" | json 'j[0].get("ipv4_forwarding")')" = True
+ip netns exec "$AFTR" sysctl -qw net.ipv4.ip_forward=0
+f0=$(ctr drop_no_forward) o0=$(ctr out_packets)
+nt "$B4A" udp-send --bind :4000 --to "$TOPO_SRV:7000" --count 5 --tries 1 --timeout 0.5 >"$T/nofwd.json"
+f1=$(ctr drop_no_forward) o1=$(ctr out_packets)
+D instance show "$TOPO_INST" >"$T/nofwd.txt"
+D -j instance show "$TOPO_INST" >"$T/nofwd_j.json"
+ip netns exec "$AFTR" sysctl -qw net.ipv4.ip_forward=1
+nt "$B4A" udp-send --bind :4000 --to "$TOPO_SRV:7000" --count 2 >"$T/fwd.json"
+D instance show "$TOPO_INST" >"$T/fwd.txt"
+D -j instance show "$TOPO_INST" >"$T/fwd_j.json"
+py_checks "forwarding off" '
+T = sys.argv[1]
+f0, f1, o0, o1 = map(int, sys.argv[2:6])
+check("forwarding off: none of the 5 datagrams answered", load(T + "/nofwd.json")[0]["replies"], 0)
+check("forwarding off: drop_no_forward +5, nothing translated", [f1 - f0, o1 - o0], [5, 0])
+check("forwarding off: instance show says \"forwarding off\"",
+      open(T + "/nofwd.txt").read().split("\n")[0].endswith(" forwarding off"), True)
+check("forwarding off: instance show -j says ipv4_forwarding false",
+      load(T + "/nofwd_j.json")[0].get("ipv4_forwarding"), False)
+check("forwarding back on: both answered", load(T + "/fwd.json")[0]["replies"], 2)
+check("forwarding back on: no warning, ipv4_forwarding true",
+      ["forwarding off" in open(T + "/fwd.txt").read(), load(T + "/fwd_j.json")[0].get("ipv4_forwarding")],
+      [False, True])
+' "$T" "$f0" "$f1" "$o0" "$o1"
 
 # --- pool and instance deleted under live sessions -------------------------
 section "pool and instance deleted under live sessions"

@@ -362,6 +362,9 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 		if (tb[DSLITE_A_INST_SIG])
 			jw_str("service_instance_group",
 			       mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
+		if (tb[DSLITE_A_INST_IPV4_FORWARDING])
+			jw_bool("ipv4_forwarding",
+				mnl_attr_get_u8(tb[DSLITE_A_INST_IPV4_FORWARDING]));
 		jw_obj_close();
 		if (event)
 			jw_end();
@@ -376,6 +379,10 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 		if (tb[DSLITE_A_INST_SIG])
 			printf(" service-instance-group %s",
 			       mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
+		/* a warning: translated packets go nowhere (drop_no_forward) */
+		if (tb[DSLITE_A_INST_IPV4_FORWARDING] &&
+		    !mnl_attr_get_u8(tb[DSLITE_A_INST_IPV4_FORWARDING]))
+			printf(" forwarding off");
 		putchar('\n');
 		print_details(tb);
 	}

@@ -41,7 +41,10 @@
  *   dumpit: every instance of the namespace in ascending id order; the
  *           dump resumes correctly across message boundaries even when
  *           instances are added or removed between them.
- *   Reply:  DSLITE_CMD_INSTANCE_GET with NAME, ID, AFTR (if set).
+ *   Reply:  DSLITE_CMD_INSTANCE_GET with NAME, ID, AFTR (if set),
+ *           INST_IPV4_FORWARDING (u8: does the stack forward what the
+ *           instance device receives? 0 = every translated packet would
+ *           be black-holed, so the module drops and counts it).
  *
  * DSLITE_CMD_INSTANCE_SET
  *   Change the NAT settings of an instance (by NAME or ID). Settings that
@@ -208,6 +211,11 @@ enum dslite_attr {
 	DSLITE_A_SL_LAG,		/* u32 (reply): ms since the last packet */
 	DSLITE_A_SL_HEALTHY,		/* u8 (reply): 1 = may be master */
 	DSLITE_A_SL_HEALTH,		/* string (reply): why not healthy */
+	DSLITE_A_INST_IPV4_FORWARDING,	/* u8 (reply): 1 = the instance
+					 * device forwards IPv4, 0 = its
+					 * translated packets are dropped
+					 * (DSLITE_STAT_DROP_NO_FORWARD)
+					 */
 
 	__DSLITE_A_MAX,
 };
