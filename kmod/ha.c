@@ -462,8 +462,23 @@ int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info)
 	struct dslite_sig *g;
 	int rem, err = 0, i;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SIG_NAME))
+	if (!info->attrs[DSLITE_A_SIG_NAME]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a service-instance-group needs a name");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, DSLITE_A_SIG_NAME);
 		return -EINVAL;
+	}
+	/*
+	 * "" means "no group" in DSLITE_A_INST_SIG, and the name is printed
+	 * and parsed back: printable ASCII without spaces only.
+	 */
+	err = dslite_label_check(nla_data(info->attrs[DSLITE_A_SIG_NAME]),
+				 DSLITE_SIG_NAME_MAX);
+	if (err) {
+		dslite_extack(info->extack, info->attrs[DSLITE_A_SIG_NAME],
+			      dslite_label_error(err));
+		return -EINVAL;
+	}
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return -ENOMEM;
