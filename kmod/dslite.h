@@ -39,6 +39,7 @@ struct dslite_net {
 	struct xarray sls;
 	struct list_head sigs;
 	unsigned int n_sigs;
+	unsigned long sig_seq;		/* numbers groups in creation order */
 };
 
 #define DSLITE_SYNC_PORT	8286
@@ -85,6 +86,7 @@ struct dslite_sig {
 	struct list_head list;
 	struct rcu_head rcu;
 	char name[DSLITE_SIG_NAME_MAX + 1];
+	unsigned long seq;		/* dn->sig_seq at creation: dump order */
 	u8 n;
 	struct {
 		u32 sl_id;
@@ -232,7 +234,6 @@ struct dslite_instance {
 	u32 peak_sessions;
 	u32 peak_users;
 	u32 peak_blocks;
-	u32 gen;			/* table generation, for dumps */
 	unsigned long limit_event_next;	/* jiffies, limit-event rate */
 	struct delayed_work gc_work;
 	bool dying;
@@ -362,6 +363,8 @@ void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
  * Report a message that is not a string literal (NL_SET_ERR_MSG needs
  * one). @msg must have static storage duration.
  */
+bool dslite_missing(struct genl_info *info, int attr);
+
 static inline void dslite_extack(struct netlink_ext_ack *extack,
 				 const struct nlattr *attr, const char *msg)
 {

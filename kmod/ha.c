@@ -147,7 +147,7 @@ int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_HA_ENABLED))
+	if (dslite_missing(info, DSLITE_A_HA_ENABLED))
 		return -EINVAL;
 	mutex_lock(&dn->lock);
 	WRITE_ONCE(dn->hot_backup,
@@ -208,15 +208,25 @@ static const char *dslite_sl_peer_error(const u8 *peer, int len)
 int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
+	static const int names[] = { DSLITE_A_SL_IFNAME, DSLITE_A_SL_VRRP_IF };
 	struct nlattr **a = info->attrs;
 	struct dslite_sl *sl;
 	const char *why;
-	int len, err;
+	int len, err, i;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_ID) ||
-	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_IFNAME) ||
-	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_PEER))
+	if (dslite_missing(info, DSLITE_A_SL_ID) ||
+	    dslite_missing(info, DSLITE_A_SL_IFNAME) ||
+	    dslite_missing(info, DSLITE_A_SL_PEER))
 		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		struct nlattr *n = a[names[i]];
+
+		err = n ? dslite_label_check(nla_data(n), IFNAMSIZ - 1) : 0;
+		if (err) {
+			dslite_extack(info->extack, n, dslite_label_error(err));
+			return -EINVAL;
+		}
+	}
 	len = nla_len(a[DSLITE_A_SL_PEER]);
 	if (len != 4 && len != 16) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[DSLITE_A_SL_PEER],
@@ -309,14 +319,17 @@ int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* The SL a request names, or NULL with *err (-EINVAL, -ENOENT) and a message */
 static struct dslite_sl *dslite_sl_from_info(struct dslite_net *dn,
-					     struct genl_info *info)
+					     struct genl_info *info, int *err)
 {
 	struct dslite_sl *sl;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_ID))
+	*err = -EINVAL;
+	if (dslite_missing(info, DSLITE_A_SL_ID))
 		return NULL;
 	sl = dslite_sl_by_id(dn, nla_get_u32(info->attrs[DSLITE_A_SL_ID]));
+	*err = sl ? 0 : -ENOENT;
 	if (!sl)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DSLITE_A_SL_ID],
 				    "no service-location with this id");
@@ -330,11 +343,11 @@ int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 	int err = 0;
 	u8 role;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SL_ROLE))
+	if (dslite_missing(info, DSLITE_A_SL_ROLE))
 		return -EINVAL;
 	role = nla_get_u8(info->attrs[DSLITE_A_SL_ROLE]);
 	mutex_lock(&dn->lock);
-	sl = dslite_sl_from_info(dn, info);
+	sl = dslite_sl_from_info(dn, info, &err);
 	if (sl && READ_ONCE(sl->role) != role) {
 		/*
 		 * Promotion and demotion are a flag flip: state stays. A
@@ -342,8 +355,6 @@ int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 		 */
 		WRITE_ONCE(sl->role, role);
 		dslite_sync_role_changed(sl, role);
-	} else if (!sl) {
-		err = -ENOENT;
 	}
 	mutex_unlock(&dn->lock);
 	return err;
@@ -356,9 +367,9 @@ int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
 	int err = 0;
 
 	mutex_lock(&dn->lock);
-	sl = dslite_sl_from_info(dn, info);
+	sl = dslite_sl_from_info(dn, info, &err);
 	if (!sl) {
-		err = -ENOENT;
+		/* err and the message are set */
 	} else if (dslite_sl_in_use(dn, sl->id)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "a service-instance-group uses this service-location");
@@ -478,9 +489,10 @@ int dslite_nl_sl_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&dn->lock);
-	sl = dslite_sl_from_info(dn, info);
-	err = sl ? dslite_fill_sl(msg, sl, info->snd_portid, info->snd_seq,
-				  0) : -ENOENT;
+	sl = dslite_sl_from_info(dn, info, &err);
+	if (sl)
+		err = dslite_fill_sl(msg, sl, info->snd_portid, info->snd_seq,
+				     0);
 	mutex_unlock(&dn->lock);
 	if (err) {
 		nlmsg_free(msg);
@@ -517,8 +529,23 @@ int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info)
 	struct dslite_sig *g;
 	int rem, err = 0, i;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SIG_NAME))
+	if (!info->attrs[DSLITE_A_SIG_NAME]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a service-instance-group needs a name");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, DSLITE_A_SIG_NAME);
 		return -EINVAL;
+	}
+	/*
+	 * "" means "no group" in DSLITE_A_INST_SIG, and the name is printed
+	 * and parsed back: printable ASCII without spaces only.
+	 */
+	err = dslite_label_check(nla_data(info->attrs[DSLITE_A_SIG_NAME]),
+				 DSLITE_SIG_NAME_MAX);
+	if (err) {
+		dslite_extack(info->extack, info->attrs[DSLITE_A_SIG_NAME],
+			      dslite_label_error(err));
+		return -EINVAL;
+	}
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return -ENOMEM;
@@ -575,6 +602,7 @@ int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "too many service-instance-groups");
 		err = -ENOSPC;
 	} else {
+		g->seq = ++dn->sig_seq;
 		list_add_tail_rcu(&g->list, &dn->sigs);
 		dn->n_sigs++;
 		g = NULL;
@@ -591,7 +619,7 @@ int dslite_nl_sig_del(struct sk_buff *skb, struct genl_info *info)
 	struct dslite_sig *g;
 	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_SIG_NAME))
+	if (dslite_missing(info, DSLITE_A_SIG_NAME))
 		return -EINVAL;
 	mutex_lock(&dn->lock);
 	g = dslite_sig_by_name(dn, nla_data(info->attrs[DSLITE_A_SIG_NAME]));
@@ -616,15 +644,18 @@ int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
 	struct dslite_sig *g;
-	long n = 0;
 	int err = 0, i;
 
+	/*
+	 * The list is in creation order: resume after the last group sent
+	 * (by its number, so a group deleted between two rounds skips none)
+	 */
 	mutex_lock(&dn->lock);
 	list_for_each_entry(g, &dn->sigs, list) {
 		struct nlattr *m;
 		void *hdr;
 
-		if (n++ < cb->args[0])
+		if (g->seq <= cb->args[0])
 			continue;
 		hdr = dslite_genl_put(skb, NETLINK_CB(cb->skb).portid,
 				      cb->nlh->nlmsg_seq, NLM_F_MULTI,
@@ -645,7 +676,7 @@ int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			nla_nest_end(skb, m);
 		}
 		genlmsg_end(skb, hdr);
-		cb->args[0] = n;
+		cb->args[0] = g->seq;
 		continue;
 cancel:
 		if (hdr)

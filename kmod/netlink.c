@@ -6,9 +6,11 @@
  * CAP_NET_ADMIN in the namespace's user namespace.
  */
 #include <linux/module.h>
+#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include <net/ipv6.h>
+#include <net/ip.h>
 #include <linux/rtnetlink.h>
 
 #include "dslite.h"
@@ -47,8 +49,9 @@ static struct netlink_range_validation dslite_mss_range = {
 	.min = 0, .max = 65535,
 };
 
+/* the instance device's own bounds (dev.c): within them dev_set_mtu() works */
 static struct netlink_range_validation dslite_mtu_range = {
-	.min = 576, .max = 65535,
+	.min = 576, .max = IP_MAX_MTU - sizeof(struct ipv6hdr),
 };
 
 static struct netlink_range_validation dslite_hold_range = {
@@ -178,23 +181,36 @@ static int dslite_put_sig(struct sk_buff *skb,
 	return err;
 }
 
-/* Bind (or with "" unbind) the instance to a service-instance group. */
-static int dslite_bind_sig(struct dslite_instance *inst, struct nlattr *attr,
-			   struct netlink_ext_ack *extack)
+/*
+ * The service-instance group a request names in DSLITE_A_INST_SIG: NULL
+ * for "" (none). Only looks: the caller binds it once nothing else can
+ * fail. Caller holds dn->lock.
+ */
+static int dslite_sig_from_attr(struct dslite_net *dn, struct nlattr *attr,
+				struct dslite_sig **gp,
+				struct netlink_ext_ack *extack)
 {
-	struct dslite_sig *g = NULL;
-
-	lockdep_assert_held(&inst->dn->lock);
-	if (nla_len(attr) > 1) {
-		g = dslite_sig_by_name(inst->dn, nla_data(attr));
-		if (!g) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "no service-instance-group with this name");
-			return -ENOENT;
-		}
+	lockdep_assert_held(&dn->lock);
+	*gp = NULL;
+	if (nla_len(attr) <= 1 || !*(char *)nla_data(attr))
+		return 0;
+	*gp = dslite_sig_by_name(dn, nla_data(attr));
+	if (!*gp) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "no service-instance-group with this name");
+		return -ENOENT;
 	}
-	rcu_assign_pointer(inst->sig, g);
 	return 0;
+}
+
+/* A required attribute: refused with a message and the missing type. */
+bool dslite_missing(struct genl_info *info, int attr)
+{
+	if (info->attrs[attr])
+		return false;
+	NL_SET_ERR_MSG(info->extack, "a required attribute is missing");
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, attr);
+	return true;
 }
 
 static int dslite_fill_instance(struct sk_buff *skb,
@@ -416,13 +432,14 @@ static int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
 	struct nlattr **attrs = info->attrs;
 	struct dslite_instance *inst;
+	struct dslite_sig *sig = NULL;
 	struct dslite_cfg cfg;
 	struct in6_addr aftr;
 	const char *name;
-	int bad;
+	int bad, err;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_INST_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_INST_ID))
+	if (dslite_missing(info, DSLITE_A_INST_NAME) ||
+	    dslite_missing(info, DSLITE_A_INST_ID))
 		return -EINVAL;
 	name = nla_data(attrs[DSLITE_A_INST_NAME]);
 	bad = dslite_name_check(name, DSLITE_INST_NAME_MAX);
@@ -444,39 +461,45 @@ static int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 	dslite_cfg_from_attrs(&cfg, attrs);
 
 	mutex_lock(&dn->lock);
+	/* everything that can be refused is checked before anything exists */
+	if (attrs[DSLITE_A_INST_SIG]) {
+		err = dslite_sig_from_attr(dn, attrs[DSLITE_A_INST_SIG], &sig,
+					   info->extack);
+		if (err)
+			goto out;
+	}
 	inst = dslite_instance_create(dn, name,
 				      nla_get_u32(attrs[DSLITE_A_INST_ID]),
 				      attrs[DSLITE_A_INST_AFTR] ? &aftr : NULL,
 				      &cfg, info->extack);
-	if (!IS_ERR(inst) && attrs[DSLITE_A_INST_SIG]) {
-		int err = dslite_bind_sig(inst, attrs[DSLITE_A_INST_SIG],
-					  info->extack);
-
+	err = PTR_ERR_OR_ZERO(inst);
+	if (err)
+		goto out;
+	/*
+	 * The policy keeps the MTU within the device's bounds, so this
+	 * fails only if a netdevice notifier vetoes it; then the instance
+	 * goes again and the request changed nothing.
+	 */
+	if (attrs[DSLITE_A_INST_MTU]) {
+		err = dslite_set_mtu(inst, nla_get_u32(attrs[DSLITE_A_INST_MTU]),
+				     info->extack);
 		if (err) {
 			dslite_instance_destroy(inst);
-			inst = ERR_PTR(err);
+			goto out;
 		}
 	}
-	if (!IS_ERR(inst) && attrs[DSLITE_A_INST_MTU]) {
-		int err = dslite_set_mtu(inst, nla_get_u32(attrs[DSLITE_A_INST_MTU]),
-					 info->extack);
-
-		if (err) {
-			dslite_instance_destroy(inst);
-			inst = ERR_PTR(err);
-		}
-	}
-	if (!IS_ERR(inst))
-		dslite_genl_notify_instance(inst, DSLITE_CMD_INSTANCE_NEW);
+	rcu_assign_pointer(inst->sig, sig);
+	dslite_genl_notify_instance(inst, DSLITE_CMD_INSTANCE_NEW);
+out:
 	mutex_unlock(&dn->lock);
-
-	return PTR_ERR_OR_ZERO(inst);
+	return err;
 }
 
 static int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dslite_net *dn = dslite_net(genl_info_net(info));
 	struct dslite_instance *inst;
+	struct dslite_sig *sig = NULL;
 	struct dslite_cfg cfg;
 	int err = 0;
 
@@ -503,11 +526,16 @@ static int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	if (info->attrs[DSLITE_A_INST_SIG]) {
-		err = dslite_bind_sig(inst, info->attrs[DSLITE_A_INST_SIG],
-				      info->extack);
+		err = dslite_sig_from_attr(dn, info->attrs[DSLITE_A_INST_SIG],
+					   &sig, info->extack);
 		if (err)
 			goto out;
 	}
+	/*
+	 * Everything is checked: apply. The MTU goes first as the one step
+	 * that could still fail (a notifier's veto), so a refusal changes
+	 * nothing.
+	 */
 	if (info->attrs[DSLITE_A_INST_MTU]) {
 		err = dslite_set_mtu(inst,
 				     nla_get_u32(info->attrs[DSLITE_A_INST_MTU]),
@@ -515,6 +543,8 @@ static int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			goto out;
 	}
+	if (info->attrs[DSLITE_A_INST_SIG])
+		rcu_assign_pointer(inst->sig, sig);
 	WRITE_ONCE(inst->cfg.mss, cfg.mss);
 	/* readers use READ_ONCE on single fields; each store is atomic */
 	WRITE_ONCE(inst->cfg.block_size, cfg.block_size);
@@ -625,14 +655,23 @@ static int dslite_nl_pool_change(struct sk_buff *skb, struct genl_info *info)
 	u8 plen;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, DSLITE_A_INST_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_POOL_ADDR) ||
-	    GENL_REQ_ATTR_CHECK(info, DSLITE_A_POOL_PLEN))
+	if (dslite_missing(info, DSLITE_A_INST_NAME) ||
+	    dslite_missing(info, DSLITE_A_POOL_ADDR) ||
+	    dslite_missing(info, DSLITE_A_POOL_PLEN))
 		return -EINVAL;
 	prefix = nla_get_in_addr(info->attrs[DSLITE_A_POOL_ADDR]);
 	plen = nla_get_u8(info->attrs[DSLITE_A_POOL_PLEN]);
 	sl_id = info->attrs[DSLITE_A_POOL_SL] ?
 		nla_get_u32(info->attrs[DSLITE_A_POOL_SL]) : 0;
+	if (gh->cmd == DSLITE_CMD_POOL_NEW) {
+		int bad = dslite_pool_check(ntohl(prefix), plen);
+
+		if (bad) {
+			dslite_extack(info->extack, info->attrs[DSLITE_A_POOL_ADDR],
+				      dslite_pool_error(bad));
+			return -EINVAL;
+		}
+	}
 
 	mutex_lock(&dn->lock);
 	inst = dslite_instance_from_attrs(dn, info->attrs, info->extack);
@@ -682,13 +721,28 @@ static int dslite_fill_pool(struct sk_buff *skb, struct dslite_instance *inst,
 	return 0;
 }
 
-/* args[0]: next instance id; args[1]: pools of it already sent */
+static int dslite_pool_cmp(const void *a, const void *b)
+{
+	u32 pa = ntohl((*(struct dslite_pool * const *)a)->prefix);
+	u32 pb = ntohl((*(struct dslite_pool * const *)b)->prefix);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+/*
+ * Pools of one instance never overlap, so the prefix is a key: each
+ * instance's pools go out in ascending prefix order and the dump resumes
+ * after the last prefix sent, whatever was added or deleted meanwhile.
+ * args[0]: the instance being dumped (or the next id); args[1]: 0, or 1 +
+ * the last prefix (host order) sent of it.
+ */
 static int dslite_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
 	struct nlattr **attrs = dslite_dump_attrs(cb);
 	const char *only = attrs[DSLITE_A_INST_NAME] ?
 			   nla_data(attrs[DSLITE_A_INST_NAME]) : NULL;
+	struct dslite_pool **v = NULL;
 	struct dslite_instance *inst;
 	unsigned long id;
 	int err = 0;
@@ -696,25 +750,40 @@ static int dslite_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&dn->lock);
 	xa_for_each_start(&dn->instances, id, inst, cb->args[0]) {
 		struct dslite_pool *p;
-		long n = 0;
+		u32 i, n = 0, cap = 0;
 
 		if (only && strcmp(only, inst->name))
 			continue;
-		list_for_each_entry(p, &inst->pools, list) {
-			if (n++ < cb->args[1])
-				continue;
-			err = dslite_fill_pool(skb, inst, p,
+		if (id != cb->args[0]) {
+			cb->args[0] = id;
+			cb->args[1] = 0;
+		}
+		list_for_each_entry(p, &inst->pools, list)
+			cap++;
+		kvfree(v);
+		v = kvmalloc_array(max_t(u32, cap, 1), sizeof(*v), GFP_KERNEL);
+		if (!v) {
+			err = -ENOMEM;
+			break;
+		}
+		list_for_each_entry(p, &inst->pools, list)
+			if (!cb->args[1] || ntohl(p->prefix) >= cb->args[1])
+				v[n++] = p;
+		sort(v, n, sizeof(*v), dslite_pool_cmp, NULL);
+		for (i = 0; i < n; i++) {
+			err = dslite_fill_pool(skb, inst, v[i],
 					       NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq);
 			if (err)
 				goto out;
-			cb->args[1] = n;
+			cb->args[1] = (unsigned long)ntohl(v[i]->prefix) + 1;
 		}
 		cb->args[0] = id + 1;
 		cb->args[1] = 0;
 	}
 out:
 	mutex_unlock(&dn->lock);
+	kvfree(v);
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
 	return err ? err : skb->len;
@@ -722,18 +791,161 @@ out:
 
 /* ---- sessions and users ---------------------------------------------- */
 
+/*
+ * Dumps of the session and user tables. A netlink dump is sent in rounds
+ * (one skb each) and the tables change between them, in a way an
+ * rhashtable walker does not survive: a resize restarts it (everything
+ * again), and an entry removed or added in the bucket it stopped in
+ * shifts its position (one skipped or sent twice).
+ *
+ * So the dump is in key order and resumes by key: a user's key is its B4
+ * address, a session's is (B4, protocol, inside address and port, remote
+ * address and port), laid out big-endian so that memcmp() orders them. A
+ * refill walks the whole table once and keeps, sorted, the smallest
+ * distinct keys above the last one consumed (at most a chunk); rounds
+ * then send them one by one, each looked up again when it is sent, and
+ * the next refill starts above the chunk's last key. An entry that exists
+ * for the whole dump is seen by the refill whose range holds its key and
+ * found when sent: it goes out exactly once, whatever else comes and goes
+ * (entries created or deleted during the dump may or may not be in it).
+ * Memory is bounded by the chunk, time by (table size / chunk) walks.
+ */
+#define DSLITE_DKEY_LEN		32
+#define DSLITE_DUMP_CHUNK_MIN	256U
+#define DSLITE_DUMP_CHUNK_MAX	65536U
+
+struct dslite_dkey {
+	u8 b[DSLITE_DKEY_LEN];
+};
+
 struct dslite_dump_ctx {
-	u32 inst_id;		/* instance being walked */
-	bool started;
-	bool users;		/* walking users, not sessions */
-	struct rhashtable_iter iter;
-	struct dslite_instance *inst;
+	bool users;		/* the user table, not the session table */
 	/* filters */
 	char name[DSLITE_INST_NAME_MAX + 1];
 	bool has_b4;
 	struct in6_addr b4;
 	u8 proto;
+	/* where the dump is */
+	u32 inst_id;		/* the instance being dumped (or the next id) */
+	bool in_inst;		/* inst_id is being dumped: what follows is its */
+	bool has_last;
+	struct dslite_dkey last;	/* the last key consumed */
+	struct dslite_dkey *keys;	/* keys[pos..n) are still to send */
+	u32 cap;		/* chunk size (the array holds twice as many) */
+	u32 n, pos;
+	bool more;		/* keys above keys[n - 1] may remain */
 };
+
+static int dslite_dkey_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, DSLITE_DKEY_LEN);
+}
+
+/* Sort @n keys and drop duplicates (a resized walk sees some twice). */
+static u32 dslite_dkeys_sort(struct dslite_dkey *k, u32 n)
+{
+	u32 i, j;
+
+	if (!n)
+		return 0;
+	sort(k, n, sizeof(*k), dslite_dkey_cmp, NULL);
+	for (i = 0, j = 1; j < n; j++)
+		if (memcmp(&k[i], &k[j], sizeof(*k)))
+			k[++i] = k[j];
+	return i + 1;
+}
+
+/* The key of a live object that passes the filters; false otherwise. */
+static bool dslite_dump_key(const struct dslite_dump_ctx *ctx, void *obj,
+			    struct dslite_dkey *k)
+{
+	u8 *p = k->b;
+
+	memset(k, 0, sizeof(*k));
+	if (ctx->users) {
+		struct dslite_user *u = obj;
+
+		if (READ_ONCE(u->dead) ||
+		    (ctx->has_b4 && !ipv6_addr_equal(&ctx->b4, &u->b4)))
+			return false;
+		memcpy(p, &u->b4, sizeof(u->b4));
+	} else {
+		struct dslite_session *s = obj;
+
+		if (READ_ONCE(s->dead) ||
+		    (ctx->has_b4 &&
+		     !ipv6_addr_equal(&ctx->b4, &s->okey.user->b4)) ||
+		    (ctx->proto && ctx->proto != s->okey.proto))
+			return false;
+		memcpy(p, &s->okey.user->b4, 16);
+		p[16] = s->okey.proto;
+		memcpy(p + 17, &s->okey.inner_addr, 4);
+		memcpy(p + 21, &s->okey.inner_port, 2);
+		memcpy(p + 23, &s->remote_addr, 4);
+		memcpy(p + 27, &s->remote_port, 2);
+	}
+	return true;
+}
+
+/*
+ * Refill the chunk: the smallest distinct keys above ctx->last, sorted.
+ * The array holds two chunks; when it is full, it is sorted and cut back
+ * to one, and from then on only keys below the cut can belong.
+ */
+static int dslite_dump_refill(struct dslite_dump_ctx *ctx,
+			      struct dslite_instance *inst)
+{
+	u32 want = atomic_read(ctx->users ? &inst->n_users :
+					    &inst->n_sessions);
+	struct rhashtable_iter iter;
+	struct dslite_dkey k, cut;
+	bool has_cut = false;
+	u32 n = 0;
+	void *obj;
+
+	want = clamp(want + 64, DSLITE_DUMP_CHUNK_MIN, DSLITE_DUMP_CHUNK_MAX);
+	if (want > ctx->cap) {
+		kvfree(ctx->keys);
+		ctx->cap = 0;
+		ctx->keys = kvmalloc_array(2 * want, sizeof(*ctx->keys),
+					   GFP_KERNEL);
+		if (!ctx->keys)
+			return -ENOMEM;
+		ctx->cap = want;
+	}
+	rhashtable_walk_enter(ctx->users ? &inst->users : &inst->sess_out.ht,
+			      &iter);
+	rhashtable_walk_start(&iter);
+	while ((obj = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN)
+				continue;	/* resized: keep walking */
+			break;
+		}
+		if (!dslite_dump_key(ctx, obj, &k))
+			continue;
+		if (ctx->has_last && memcmp(&k, &ctx->last, sizeof(k)) <= 0)
+			continue;
+		if (has_cut && memcmp(&k, &cut, sizeof(k)) >= 0)
+			continue;
+		ctx->keys[n++] = k;
+		if (n == 2 * ctx->cap) {
+			n = dslite_dkeys_sort(ctx->keys, n);
+			if (n > ctx->cap) {
+				n = ctx->cap;
+				cut = ctx->keys[n - 1];
+				has_cut = true;
+			}
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	n = dslite_dkeys_sort(ctx->keys, n);
+	ctx->more = has_cut || n > ctx->cap;
+	ctx->n = min(n, ctx->cap);
+	ctx->pos = 0;
+	return 0;
+}
 
 static int dslite_fill_session(struct sk_buff *skb, struct netlink_callback *cb,
 			       struct dslite_instance *inst,
@@ -746,7 +958,6 @@ static int dslite_fill_session(struct sk_buff *skb, struct netlink_callback *cb,
 			  DSLITE_CMD_SESSION_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
 	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, &s->okey.user->b4) ||
 	    nla_put_u8(skb, DSLITE_A_SESS_PROTO, s->okey.proto) ||
@@ -812,6 +1023,16 @@ static int dslite_dump_start(struct netlink_callback *cb, bool users)
 	struct nlattr **attrs = dslite_dump_attrs(cb);
 	struct dslite_dump_ctx *ctx;
 
+	if (attrs[DSLITE_A_INST_NAME]) {
+		int bad = dslite_name_check(nla_data(attrs[DSLITE_A_INST_NAME]),
+					    DSLITE_INST_NAME_MAX);
+
+		if (bad) {
+			dslite_extack(cb->extack, attrs[DSLITE_A_INST_NAME],
+				      dslite_name_error(bad));
+			return -EINVAL;
+		}
+	}
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
@@ -845,20 +1066,45 @@ static int dslite_nl_walk_done(struct netlink_callback *cb)
 
 	if (!ctx)
 		return 0;
-	if (ctx->started) {
-		rhashtable_walk_exit(&ctx->iter);
-		dslite_instance_put(ctx->inst);
-	}
+	kvfree(ctx->keys);
 	kfree(ctx);
 	return 0;
 }
 
+/* Send the entry of key @k if it still exists (RCU held). */
+static int dslite_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			   struct dslite_dump_ctx *ctx,
+			   struct dslite_instance *inst,
+			   const struct dslite_dkey *k)
+{
+	struct dslite_okey ok = { };
+	struct dslite_session *s, *any;
+	struct dslite_user *u;
+	struct in6_addr b4;
+	__be32 raddr;
+	__be16 rport;
+
+	memcpy(&b4, k->b, sizeof(b4));
+	u = dslite_user_get(inst, &b4, false, 0);
+	if (!u || READ_ONCE(u->dead))
+		return 0;
+	if (ctx->users)
+		return dslite_fill_user(skb, cb, inst, u);
+	ok.user = u;
+	ok.proto = k->b[16];
+	memcpy(&ok.inner_addr, k->b + 17, 4);
+	memcpy(&ok.inner_port, k->b + 21, 2);
+	memcpy(&raddr, k->b + 23, 4);
+	memcpy(&rport, k->b + 27, 2);
+	s = dslite_out_find(inst, &ok, raddr, rport, &any);
+	return s ? dslite_fill_session(skb, cb, inst, s) : 0;
+}
+
 /*
- * Walk the instances in id order and, within one, its session (or user)
- * table with an rhashtable iterator kept between rounds, so a dump of
- * millions resumes where it stopped. The instance is held by dn->lock
- * only while a round runs; between rounds it is found again by id, and
- * if it vanished the dump moves on to the next one.
+ * Instances in id order (a vanished one is simply passed), and within one
+ * its table in key order (see above). No pointer is kept between rounds:
+ * only the instance id and the last key, so nothing needs holding.
+ * NLM_F_DUMP_INTR is never set: the dump is correct without it.
  */
 static int dslite_nl_walk(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -869,75 +1115,41 @@ static int dslite_nl_walk(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 
 	mutex_lock(&dn->lock);
-	id = ctx->inst_id;
 	xa_for_each_start(&dn->instances, id, inst, ctx->inst_id) {
-		void *obj;
-
 		if (ctx->name[0] && strcmp(ctx->name, inst->name))
 			continue;
-		if (ctx->started && (ctx->inst != inst || id != ctx->inst_id)) {
-			/* the instance we were walking is gone */
-			rhashtable_walk_exit(&ctx->iter);
-			dslite_instance_put(ctx->inst);
-			ctx->started = false;
-		}
-		if (!ctx->started) {
-			/* our reference keeps the tables while we walk */
-			refcount_inc(&inst->ref);
-			rhashtable_walk_enter(ctx->users ? &inst->users :
-						&inst->sess_out.ht, &ctx->iter);
-			ctx->started = true;
-			ctx->inst = inst;
+		if (!ctx->in_inst || id != ctx->inst_id) {
+			/* a new instance: from its first key */
 			ctx->inst_id = id;
+			ctx->in_inst = true;
+			ctx->has_last = false;
+			ctx->n = 0;
+			ctx->pos = 0;
+			ctx->more = true;
 		}
-		cb->seq = inst->gen;
-		rhashtable_walk_start(&ctx->iter);
-		while ((obj = rhashtable_walk_peek(&ctx->iter))) {
-			if (IS_ERR(obj)) {
-				if (PTR_ERR(obj) != -EAGAIN)
+		for (;;) {
+			if (ctx->pos == ctx->n) {
+				if (!ctx->more)
 					break;
-				/* resized: the walk restarts, say so */
-				cb->prev_seq = 1;
-				cb->seq = 2;
-				rhashtable_walk_next(&ctx->iter);
-				continue;
+				err = dslite_dump_refill(ctx, inst);
+				if (err)
+					goto out;
+				if (!ctx->n)
+					break;
 			}
-			if (ctx->users) {
-				struct dslite_user *u = obj;
-
-				if (!(ctx->has_b4 &&
-				      !ipv6_addr_equal(&ctx->b4, &u->b4)) &&
-				    !READ_ONCE(u->dead))
-					err = dslite_fill_user(skb, cb, inst, u);
-			} else {
-				struct dslite_session *s = obj;
-
-				if (!READ_ONCE(s->dead) &&
-				    !(ctx->has_b4 &&
-				      !ipv6_addr_equal(&ctx->b4,
-						       &s->okey.user->b4)) &&
-				    !(ctx->proto && ctx->proto != s->okey.proto))
-					err = dslite_fill_session(skb, cb, inst,
-								  s);
-			}
+			rcu_read_lock();
+			err = dslite_dump_one(skb, cb, ctx, inst,
+					      &ctx->keys[ctx->pos]);
+			rcu_read_unlock();
 			if (err)
-				break;
-			rhashtable_walk_next(&ctx->iter);
+				goto out;
+			ctx->last = ctx->keys[ctx->pos++];
+			ctx->has_last = true;
 		}
-		rhashtable_walk_stop(&ctx->iter);
-		if (err)
-			break;
-		rhashtable_walk_exit(&ctx->iter);
-		dslite_instance_put(inst);
-		ctx->started = false;
+		ctx->in_inst = false;
 		ctx->inst_id = id + 1;
 	}
-	if (!inst && ctx->started) {
-		/* the instance we were walking is gone, and nothing follows */
-		rhashtable_walk_exit(&ctx->iter);
-		dslite_instance_put(ctx->inst);
-		ctx->started = false;
-	}
+out:
 	mutex_unlock(&dn->lock);
 	if (err == -EMSGSIZE && skb->len)
 		return skb->len;
@@ -1116,7 +1328,8 @@ static const struct genl_ops dslite_genl_ops[] = {
 	/* hot backup (ha.c) */
 	{ .cmd = DSLITE_CMD_HA_SET, .flags = GENL_ADMIN_PERM,
 	  .doit = dslite_nl_ha_set },
-	{ .cmd = DSLITE_CMD_HA_GET, .doit = dslite_nl_ha_get },
+	{ .cmd = DSLITE_CMD_HA_GET, .flags = GENL_ADMIN_PERM,
+	  .doit = dslite_nl_ha_get },
 	{ .cmd = DSLITE_CMD_SL_NEW, .flags = GENL_ADMIN_PERM,
 	  .doit = dslite_nl_sl_new },
 	{ .cmd = DSLITE_CMD_SL_DEL, .flags = GENL_ADMIN_PERM,

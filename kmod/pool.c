@@ -59,6 +59,7 @@ int dslite_pool_add(struct dslite_instance *inst, __be32 prefix, u8 plen,
 {
 	u32 n, i, nblocks = dslite_nblocks(inst);
 	struct dslite_pool *p;
+	int bad;
 
 	lockdep_assert_held(&inst->dn->lock);
 
@@ -66,8 +67,10 @@ int dslite_pool_add(struct dslite_instance *inst, __be32 prefix, u8 plen,
 		NL_SET_ERR_MSG(extack, "pool prefix length must be 16..32");
 		return -EINVAL;
 	}
-	if (prefix & ~(plen ? htonl(~0u << (32 - plen)) : 0)) {
-		NL_SET_ERR_MSG(extack, "pool prefix has host bits set");
+	/* host bits, and ranges that can never be public addresses */
+	bad = dslite_pool_check(ntohl(prefix), plen);
+	if (bad) {
+		dslite_extack(extack, NULL, dslite_pool_error(bad));
 		return -EINVAL;
 	}
 	if (dslite_pool_overlaps(inst->dn, prefix, plen)) {

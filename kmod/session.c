@@ -305,7 +305,6 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 	u->n_sessions++;
 	u->blocks[slot].sessions++;
 	dslite_count_new(inst);
-	WRITE_ONCE(inst->gen, inst->gen + 1);
 	dslite_sync_note_session(inst, s, false);
 	return s;
 
@@ -546,7 +545,6 @@ static void dslite_sess_kill(struct dslite_instance *inst,
 		u->idle_since = jiffies;
 	atomic_dec(&inst->n_sessions);
 	atomic_dec(&dslite_total_sessions);
-	WRITE_ONCE(inst->gen, inst->gen + 1);
 	call_rcu(&s->rcu, dslite_sess_free_rcu);
 }
 

@@ -103,6 +103,61 @@ check_err "show of a missing id" 2 "Error: no instance with this id" \
 	D instance show id 999
 assert_eq "nothing changed after refusals" "$(D -j instance show)" "$state"
 
+# --- a refused request changes nothing, not even in part ---------------
+check "a service-location to bind groups to" \
+	D service-location add 1 remote-backup interface lo peer 192.0.2.2 authentication none
+check "a service-instance-group" D service-instance-group add sig1 service-location 1
+before=$(D -j instance show dsl0)
+check_err "set with mtu 65535 refused (the device's maximum is 65495)" 2 "Error: .*\"mtu\"" \
+	D instance set dsl0 service-instance-group sig1 max-sessions-per-user 77 mss 1400 mtu 65535
+assert_eq "the refused set changed nothing: no group bound, settings kept" \
+	"$(D -j instance show dsl0)" "$before"
+check_err "set with a missing group refused" 2 "no service-instance-group with this name" \
+	D instance set dsl0 max-sessions-per-user 77 mtu 1400 service-instance-group nosuch
+assert_eq "...and changed nothing either (mtu kept)" "$(D -j instance show dsl0)" "$before"
+check "set mtu 65495, the device's maximum, with a group" \
+	D instance set dsl0 mtu 65495 service-instance-group sig1
+assert_eq "both applied" \
+	"$(D -j instance show dsl0 | json '[j[0]["mtu"], j[0]["service_instance_group"]]')/$(ip -n "$NS" -j link show dsl0 | json 'j[0]["mtu"]')" \
+	'[65495, "sig1"]/65495'
+check "unbind and restore the mtu" D instance set dsl0 mtu 1500 service-instance-group none
+assert_eq "back as before" "$(D -j instance show dsl0)" "$before"
+check_err "add with mtu 65535 refused" 2 "Error: .*\"mtu\"" \
+	D instance add m1 id 50 mtu 65535 service-instance-group sig1
+check_err "add with a missing group refused" 2 "no service-instance-group with this name" \
+	D instance add m2 id 51 mtu 1400 service-instance-group nosuch
+assert_eq "the refused adds created no instance" "$(D -j instance show | json 'sorted(i["name"] for i in j)')" \
+	'["abcdefghij12345", "dsl0", "dsl1"]'
+check_rc "...and no device" 1 ip -n "$NS" link show m2
+
+# --- names that can never work: printable ASCII, no spaces, not empty ---
+check_err "a group named \"\" (which means none) refused" 2 "Error: name is empty" \
+	D service-instance-group add "" service-location 1
+check_err "a group name with a space refused" 2 "Error: name may only use printable ASCII" \
+	D service-instance-group add "a b" service-location 1
+check_err "a group name with bytes 0xff 0xfe refused" 2 "Error: name may only use printable ASCII" \
+	D service-instance-group add $'\xff\xfe' service-location 1
+check_err "a group name with a newline refused" 2 "Error: name may only use printable ASCII" \
+	D service-instance-group add $'g\nh' service-location 1
+assert_eq "only sig1 exists" "$(D -j service-instance-group show | json '[g["name"] for g in j]')" '["sig1"]'
+check_err "a session dump filter with an impossible instance name refused" 2 \
+	"Error: instance name longer than 15 characters" D session show instance abcdefghij12345xyz
+check "sig1 and the service-location go" \
+	bash -c "'$DSLITECTL' -n '$NS' service-instance-group del sig1 && '$DSLITECTL' -n '$NS' service-location del 1"
+
+# --- pools that can never be public addresses --------------------------
+for p in 0.0.0.0/30:0.0.0.0/8 255.0.0.0/30:240.0.0.0/4 255.255.255.255/32:240.0.0.0/4 \
+	240.0.0.0/16:240.0.0.0/4 127.0.0.0/24:127.0.0.0/8 224.0.0.0/24:224.0.0.0/4 \
+	169.254.1.0/24:169.254.0.0/16 192.0.0.0/29:192.0.0.0/29; do
+	check_err "pool ${p%%:*} refused" 2 "Error: pool must not .*${p#*:}.*\"prefix\"" \
+		D pool add dsl1 "${p%%:*}"
+done
+check "a pool in shared address space (100.64.0.0/10) is fine" D pool add dsl1 100.64.0.0/30
+check "a pool in RFC 1918 space is fine" D pool add dsl1 10.1.0.0/30
+assert_eq "exactly those pools exist" \
+	"$(D -j pool show | json 'sorted(p["prefix"] for p in j)')" '["10.1.0.0/30", "100.64.0.0/30", "198.51.100.0/24"]'
+check "del them" bash -c "'$DSLITECTL' -n '$NS' pool del dsl1 100.64.0.0/30 && '$DSLITECTL' -n '$NS' pool del dsl1 10.1.0.0/30"
+
 # --- delete -----------------------------------------------------------
 check "del by name" D instance del dsl0
 check "del by id" D instance del id 7

@@ -34,22 +34,74 @@ static void indent(void)
 		fputs("    ", out);
 }
 
-static void escape(const char *s)
+/*
+ * Length of the well-formed UTF-8 sequence at @s (RFC 3629: no overlong
+ * form, no surrogate, nothing above U+10FFFF), or 0 if it is not one.
+ */
+static int utf8_len(const unsigned char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
 
-		if (c == '"' || c == '\\')
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string from any bytes: the output is always valid JSON (and
+ * valid UTF-8). Quotes, backslashes, control characters and DEL are
+ * escaped; a byte that does not start a well-formed UTF-8 sequence is
+ * written as \u00XX (the code point of that byte value), so nothing the
+ * kernel or a user sends can make a JSON reader choke.
+ */
+static void escape(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
+	fputc('"', out);
+	while (*s) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\') {
 			fprintf(out, "\\%c", c);
-		else if (c == '\n')
+		} else if (c == '\n') {
 			fputs("\\n", out);
-		else if (c == '\t')
+		} else if (c == '\t') {
 			fputs("\\t", out);
-		else if (c < 0x20)
+		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
-		else
+		} else if (c < 0x80) {
 			fputc(c, out);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, n, out);
+			s += n;
+			continue;
+		} else {
+			fprintf(out, "\\u%04x", c);
+		}
+		s++;
 	}
 	fputc('"', out);
 }

@@ -230,7 +230,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	struct talk_ctx *ctx = data;
-	const char *msg = NULL, *attr = NULL;
+	const char *msg = NULL, *attr = NULL, *missing = NULL;
 	const struct nlattr *a;
 	size_t hlen;
 
@@ -252,8 +252,13 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 				msg = mnl_attr_get_str(a);
 			else if (mnl_attr_get_type(a) == NLMSGERR_ATTR_OFFS)
 				attr = attr_at(ctx->req, mnl_attr_get_u32(a));
+			else if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MISS_TYPE &&
+				 mnl_attr_get_payload_len(a) >= 4)
+				missing = nl_attr_name(mnl_attr_get_u32(a));
 		}
 	}
+	if (!attr)
+		attr = missing;
 	if (ctx->req->nlmsg_type == GENL_ID_CTRL)
 		return MNL_CB_ERROR;	/* family lookup: the caller explains */
 	if (msg && *msg) {
@@ -294,6 +299,26 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->cb(nlh, ctx->data);
 }
 
+/*
+ * A dump the kernel marked NLM_F_DUMP_INTR (the table changed under it
+ * and the kernel could not make up for it) is still a dump: libmnl would
+ * stop at the first such message with EINTR, so the flag is taken off
+ * here and, like iproute2, the user is warned once at the end.
+ */
+static bool clear_dump_intr(void *buf, int len)
+{
+	struct nlmsghdr *nlh;
+	bool intr = false;
+
+	for (nlh = buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+			intr = true;
+		}
+	}
+	return intr;
+}
+
 static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 	[NLMSG_NOOP] = noop_cb,
 	[NLMSG_ERROR] = error_cb,
@@ -305,6 +330,7 @@ int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	static char buf[RECV_BUF_SIZE];
 	struct talk_ctx ctx = { .req = nlh, .cb = cb, .data = data };
 	unsigned int portid = mnl_socket_get_portid(nl);
+	bool intr = false;
 	int ret;
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
@@ -313,14 +339,22 @@ int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	}
 	do {
 		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret < 0 && errno == EINTR) {
+			ret = MNL_CB_OK;	/* a signal, not the kernel: read on */
+			continue;
+		}
 		if (ret < 0) {
 			fprintf(stderr, "Error: netlink receive: %s\n",
 				strerror(errno));
 			return EXIT_KERNEL;
 		}
+		if (clear_dump_intr(buf, ret))
+			intr = true;
 		ret = mnl_cb_run2(buf, ret, nlh->nlmsg_seq, portid, data_cb,
 				  &ctx, ctl_cbs, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
+	if (intr)
+		fprintf(stderr, "Dump was interrupted and may be inconsistent.\n");
 
 	if (ret == MNL_CB_ERROR) {
 		if (!ctx.error) {

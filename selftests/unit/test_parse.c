@@ -8,6 +8,7 @@
 #include "tap.h"
 #include "../../tools/util.h"
 #include "../../tools/instance.h"
+#include "../../tools/json.h"
 
 struct ctl ctl;
 static char last_err[256];
@@ -114,11 +115,46 @@ static void test_instance(void)
 		  "ref extra argument");
 }
 
+/* one jw_str() value as the JSON writer prints it */
+static const char *json_of(const char *val)
+{
+	static char buf[256];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	jw_init(f, false);
+	jw_str(NULL, val);
+	fclose(f);
+	return buf;
+}
+
+static void test_json(void)
+{
+	static const struct { const char *in, *want; } c[] = {
+		{ "dsl0", "\"dsl0\"" },
+		{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ "a\nb\tc\x01\x7f", "\"a\\nb\\tc\\u0001\\u007f\"" },
+		{ "\xc3\xa9t\xc3\xa9", "\"\xc3\xa9t\xc3\xa9\"" },
+		{ "\xe2\x82\xac \xf0\x9f\x98\x80", "\"\xe2\x82\xac \xf0\x9f\x98\x80\"" },
+		{ "\xff\xfe", "\"\\u00ff\\u00fe\"" },
+		{ "x\xc3", "\"x\\u00c3\"" },
+		{ "\xc0\xaf", "\"\\u00c0\\u00af\"" },
+		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },
+		{ "\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"" },
+		{ "\xe2\x82", "\"\\u00e2\\u0082\"" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		TAP_CHECK(!strcmp(json_of(c[i].in), c[i].want),
+			  "json string case %u: %s", i, json_of(c[i].in));
+}
+
 int main(void)
 {
 	test_matches();
 	test_u32();
 	test_addr();
 	test_instance();
+	test_json();
 	return tap_finish();
 }

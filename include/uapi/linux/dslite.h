@@ -13,9 +13,20 @@
  *
  * Attributes live in one flat space, enum dslite_attr. Every request is
  * validated strictly: unknown attributes, wrong lengths and out-of-range
- * values are refused with an extended-ack message naming the attribute.
- * Every command that changes state, and every dump that reveals
- * subscribers, needs CAP_NET_ADMIN in the namespace's owning user ns.
+ * values are refused with an extended-ack message naming the attribute
+ * (a missing required one: NLMSGERR_ATTR_MISS_TYPE names it). Everything
+ * a request asks for is checked before anything is applied: a refused
+ * request changes nothing. Names other than instance names (groups,
+ * interfaces) are 1..N printable ASCII characters, no space.
+ *
+ * Privilege: every command that changes state, every dump that reveals
+ * subscribers (sessions, users) and every hot-backup command need
+ * CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM), not in
+ * the namespace's owning user namespace: on a carrier box the root of a
+ * container (a child user namespace) must not configure the NAT, even in
+ * a network namespace it owns, unless the host does it for it (e.g.
+ * `dslitectl -n NETNS` run by the host's root). Readable by anyone, like
+ * `ip link`: INSTANCE_GET, POOL_GET, STATS_GET (no subscriber data).
  *
  * DSLITE_CMD_INSTANCE_NEW
  *   Create a DS-Lite instance. NLM_F_CREATE is implied.
@@ -26,8 +37,10 @@
  *   Optional: DSLITE_A_INST_AFTR   16 bytes, the AFTR IPv6 address B4s
  *                                  tunnel to: a unicast global or ULA
  *                                  address, unique in the namespace
+ *             the NAT settings below, INST_MSS, INST_MTU, INST_SIG
  *   Errors:   EEXIST (name or id taken, or AFTR address in use),
- *             EINVAL (malformed attribute), ENOSPC (instance limit)
+ *             EINVAL (malformed attribute), ENOSPC (instance limit),
+ *             ENOENT (no such service-instance group)
  *   Emits:    DSLITE_CMD_INSTANCE_NEW on the "events" group.
  *
  * DSLITE_CMD_INSTANCE_DEL
@@ -41,15 +54,20 @@
  *   dumpit: every instance of the namespace in ascending id order; the
  *           dump resumes correctly across message boundaries even when
  *           instances are added or removed between them.
- *   Reply:  DSLITE_CMD_INSTANCE_GET with NAME, ID, AFTR (if set),
+ *   Reply:  DSLITE_CMD_INSTANCE_GET with NAME, ID, AFTR (if set), every
+ *           NAT setting below (BLOCK_SIZE, PORT_LO/HI, MAX_BLOCKS,
+ *           MAX_SESS_USER, MAX_SESS, FILTERING, TO_*, HOLDDOWN), INST_MSS,
+ *           INST_MTU (the device's), INST_SIG (if bound) and
  *           INST_IPV4_FORWARDING (u8: does the stack forward what the
  *           instance device receives? 0 = every translated packet would
- *           be black-holed, so the module drops and counts it).
+ *           be black-holed, so the module drops and counts it). The same
+ *           message is the INSTANCE_NEW/_DEL event.
  *
  * DSLITE_CMD_INSTANCE_SET
- *   Change the NAT settings of an instance (by NAME or ID). Settings that
- *   shape the port blocks (block size, port range) can only change while
- *   the instance has no pool.
+ *   Change the NAT settings, INST_MSS, INST_MTU or INST_SIG of an
+ *   instance (by NAME or ID). Settings that shape the port blocks (block
+ *   size, port range) can only change while the instance has no pool
+ *   (EBUSY). The AFTR address cannot change (EOPNOTSUPP).
  *
  * NAT settings (INSTANCE_NEW and _SET; all optional, defaults in brackets):
  *   DSLITE_A_INST_BLOCK_SIZE   u32, ports per block, 8..32768 [512]
@@ -63,24 +81,41 @@
  *                              established [7440], TCP transitory [240],
  *                              ICMP [60], inbound SYN [6]
  *   DSLITE_A_INST_HOLDDOWN     u32 seconds a released block rests [120]
+ *   DSLITE_A_INST_MSS          u32, TCP MSS clamp, 0..65535, 0 = off [0]
+ *   DSLITE_A_INST_MTU          u32, the instance device's MTU, 576..65495
+ *                              (IP_MAX_MTU less the IPv6 header) [1500]
+ *   DSLITE_A_INST_SIG          string, the service-instance group the
+ *                              instance is bound to; "" = none [none]
  *
  * DSLITE_CMD_POOL_NEW / _DEL (admin): an IPv4 prefix of public addresses
  *   for an instance. Required: INST_NAME, POOL_ADDR (u32, network order),
  *   POOL_PLEN (u8, 16..32). Prefixes of one instance, and of different
- *   instances of a namespace, must not overlap. Deleting a pool deletes
- *   the sessions and blocks on its addresses.
- * DSLITE_CMD_POOL_GET (dump): pools with address/block usage.
+ *   instances of a namespace, must not overlap (EEXIST). A prefix with
+ *   host bits, or in 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16,
+ *   192.0.0.0/29 (DS-Lite's own), 224.0.0.0/4 or 240.0.0.0/4 (incl.
+ *   broadcast) is refused (EINVAL): a pool must be usable public or
+ *   shared (100.64.0.0/10) space; RFC 1918 is allowed for labs. Deleting
+ *   a pool deletes the sessions and blocks on its addresses.
+ * DSLITE_CMD_POOL_GET (dump; filter INST_NAME): pools with address/block
+ *   usage, by instance id, then ascending prefix; resumes by the last
+ *   prefix sent.
  *
  * DSLITE_CMD_SESSION_GET (dump, admin: reveals subscribers)
- *   Filters: INST_NAME, SESS_B4 (16 bytes), SESS_PROTO (u8). The dump
- *   resumes across messages; NLM_F_DUMP_INTR marks a dump that raced
- *   with table changes.
+ *   Filters: INST_NAME, SESS_B4 (16 bytes), SESS_PROTO (u8). By instance
+ *   id, then ascending (B4, proto, inner address, inner port, remote
+ *   address, remote port). The dump resumes by the last key sent, so a
+ *   session that exists for the whole dump is in it exactly once however
+ *   the tables change meanwhile (sessions created or deleted during the
+ *   dump may or may not be). It never sets NLM_F_DUMP_INTR (readers
+ *   should still accept a dump with it: the entries are all there).
  * DSLITE_CMD_SESSION_FLUSH (admin): same filters; deletes sessions.
- * DSLITE_CMD_USER_GET (dump, admin): users (B4s) with their blocks.
+ *   Errors: ENOENT (INST_NAME names no instance; nothing is deleted).
+ * DSLITE_CMD_USER_GET (dump, admin; filters INST_NAME, SESS_B4): users
+ *   (B4s) with their blocks, in ascending B4 order, resumed the same way.
  * DSLITE_CMD_STATS_GET (doit with INST_NAME, or dump): counters, nested
  *   in DSLITE_A_STATS as u64 attributes of enum dslite_stat.
  *
- * Hot backup (all admin; see docs/ha.md):
+ * Hot backup (all admin, reading included: see Privilege; docs/ha.md):
  * DSLITE_CMD_HA_SET / _GET: HA_ENABLED for the namespace. While on, an
  *   instance bound to a service-instance group translates only for the
  *   service-locations whose role here is master.
@@ -88,15 +123,17 @@
  *   + SL_HASH, SL_VRID + SL_VRRP_IF, SL_AFTR optional. _SET: SL_ROLE.
  *   _DEL, _GET (doit/dump; the key is never returned, only SL_HAS_KEY,
  *   and it is wiped on delete).
- * DSLITE_CMD_SIG_NEW: SIG_NAME and SIG_MEMBERs; _DEL; _GET (dump). A
- *   group in use by an instance cannot be deleted; an SL in use by a
- *   group cannot be deleted.
+ * DSLITE_CMD_SIG_NEW: SIG_NAME (1..31 printable ASCII characters, no
+ *   space; "" is refused: it means "none" in INST_SIG) and 1..8
+ *   SIG_MEMBERs; _DEL; _GET (dump). A group in use by an instance cannot
+ *   be deleted; an SL in use by a group cannot be deleted (EBUSY).
  * INSTANCE_NEW/_SET take INST_SIG; POOL_NEW takes POOL_SL (the SL whose
  *   share the pool is: its return traffic is translated only where that
  *   SL is master).
  *
  * Multicast group DSLITE_MCGRP_EVENTS ("events"), listening needs
- * CAP_NET_ADMIN: INSTANCE_NEW/DEL, and the RFC 6888 REQ-12 log (no
+ * CAP_NET_ADMIN (the kernel checks it in the namespace's owning user
+ * namespace, GENL_MCAST_CAP_NET_ADMIN): INSTANCE_NEW/DEL, and the RFC 6888 REQ-12 log (no
  * destinations): EVENT_BLOCK_ALLOC / EVENT_BLOCK_FREE with INST_NAME,
  * EVENT_TIME, SESS_B4, SESS_PUBLIC_ADDR, BLOCK_FIRST, BLOCK_LAST; and
  * EVENT_LIMIT (at most one a second per instance) with INST_NAME,
