@@ -45,6 +45,7 @@ import json
 import os
 import select
 import shlex
+import signal
 import socket
 import struct
 import subprocess
@@ -662,8 +663,6 @@ def flood(a):
         targets.append((f[0], [int(x) for x in f[1].split(",")],
                         (f[2] if len(f) > 2 else a.mix).split(",")))
     epoch = int(time.time()) + a.epoch_ahead
-    seq = 0
-    sent = 0
     end = time.time() + a.secs
     junk = os.urandom(2048)
     rec = rec_block(1, 7, "198.51.100.1", 3) + rec_session(
@@ -672,6 +671,19 @@ def flood(a):
     fl = F_AUTH if key else 0
     srcs = [a.src] + ([] if not a.foreign else ["192.0.2.%d" % i
                                                   for i in range(60, 70)])
+    # a SIGTERM ends the flood early: still say how much was sent
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        flood_loop(raw, key, targets, epoch, end, srcs, rec, fl, junk, a.pps)
+    finally:
+        print(FLOOD_SENT[0], flush=True)
+
+
+FLOOD_SENT = [0]
+
+
+def flood_loop(raw, key, targets, epoch, end, srcs, rec, fl, junk, pps):
+    seq = 0
     while time.time() < end:
         seq += 1
         n = 0
@@ -699,10 +711,9 @@ def flood(a):
                         raise SystemExit("unknown flood kind " + kind)
                     src = srcs[(seq + n) % len(srcs)]
                     n += 1
-                    sent += raw.send(src, PORT, dst, PORT, p)
-        if a.pps:
-            time.sleep(n / a.pps)
-    print(sent)
+                    FLOOD_SENT[0] += raw.send(src, PORT, dst, PORT, p)
+        if pps:
+            time.sleep(n / pps)
 
 
 # ---- traffic through the AFTRs (B4 and server side) ---------------------------
