@@ -23,6 +23,7 @@
 #     one an hour ahead (within the bound) that hijacks aftr1's stream:
 #     within about 5 s (3 s without a packet of the followed stream, then
 #     the real peer's HELLO is followed again) sessions sync again.
+# shellcheck disable=SC2154 # snap, send, ctl, pstatus set their variables by eval
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_topo.sh"
 require_root

@@ -25,6 +25,7 @@
 #  8. malformed packets: drop_malformed (keyed: or drop_auth), nothing
 #     installed.
 # The NACK, never-acking, flood and real-peer cases: sync_flood.sh.
+# shellcheck disable=SC2154 # snap, send, ctl, pstatus set their variables by eval
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_topo.sh"
 require_root
