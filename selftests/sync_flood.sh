@@ -143,8 +143,8 @@ D1 service-location set 1 role backup
 D2 service-location set 1 role master
 check "aftr1 in sync with aftr2" wait_state 1 in-sync
 synced() {	# PORT [SECS]: aftr2's session of inner port PORT reached aftr1
-	local i
-	for i in $(seq 1 $((${2:-5} * 4))); do
+	local _
+	for _ in $(seq 1 $((${2:-5} * 4))); do
 		[[ $(D1 -j session show | json "len([s for s in j if s['inner_port'] == $1])") == 1 ]] &&
 			return 0
 		sleep 0.25

@@ -16,6 +16,7 @@
 # 192.0.2.2:8286 when aftr2 has no SL of its own; the tests talk to it
 # with P (socat on its unix socket): no python start-up per command.
 
+# shellcheck disable=SC2154 # w_*: set by eval of the daemon's answer
 PEER=$LIB_DIR/lib/syncpeer.py
 T=$(mktemp -d /tmp/dslite-sync.XXXXXX)
 SOCK=$T/peer.sock
