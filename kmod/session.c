@@ -899,6 +899,7 @@ int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 				const struct dslite_sync_session *r, bool del,
 				u8 gen)
 {
+	struct dslite_pool *p = dslite_pool_of_addr(inst, r->pub_addr);
 	struct dslite_session *s, *any;
 	struct dslite_okey ok = { };
 	struct dslite_ikey ik = { };
@@ -907,9 +908,11 @@ int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 	u16 port = ntohs(r->pub_port);
 	u32 to;
 
+	/* all of it before a user is made for it */
 	if (dslite_sync_session_ok(r) ||
 	    port < READ_ONCE(inst->cfg.port_lo) ||
-	    port > READ_ONCE(inst->cfg.port_hi))
+	    port > READ_ONCE(inst->cfg.port_hi) ||
+	    !p || (p->sl_id && p->sl_id != sl_id))
 		return -EINVAL;
 	if (!del && dslite_sess_room(inst, NULL))
 		return -EDQUOT;

@@ -284,3 +284,32 @@ int dslite_sync_session_ok(const struct dslite_sync_session *s)
 		return -EINVAL;
 	return 0;
 }
+
+static int dslite_sync_rec_ok(void *ctx, u8 type, const u8 *val, u8 vlen)
+{
+	struct dslite_sync_session s;
+	struct dslite_sync_block b;
+	u32 mark;
+
+	(void)ctx;
+	switch (type) {
+	case DSLITE_REC_SESSION:
+	case DSLITE_REC_DELETE:
+		return dslite_sync_get_session(val, vlen, &s);
+	case DSLITE_REC_BLOCK:
+		return dslite_sync_get_block(val, vlen, &b);
+	case DSLITE_REC_BULK_BEGIN:
+	case DSLITE_REC_BULK_END:
+		return dslite_sync_get_mark(val, vlen, &mark);
+	}
+	return 0;	/* a newer peer's record: skipped when applied */
+}
+
+/*
+ * Is every record of @buf/@len well-formed? A packet is applied whole or
+ * not at all: checked before its first record is applied. 0 or -EBADMSG.
+ */
+int dslite_sync_records_ok(const u8 *buf, size_t len)
+{
+	return dslite_sync_walk(buf, len, dslite_sync_rec_ok, NULL);
+}

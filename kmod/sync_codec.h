@@ -119,6 +119,8 @@ int dslite_sync_get_session(const u8 *val, u8 vlen,
 int dslite_sync_get_block(const u8 *val, u8 vlen,
 			  struct dslite_sync_block *b);
 int dslite_sync_get_mark(const u8 *val, u8 vlen, u32 *v);
+/* every record well-formed (a packet is applied whole or not at all) */
+int dslite_sync_records_ok(const u8 *buf, size_t len);
 
 /*
  * Replay window over 64 sequence numbers: accept a sequence number once,

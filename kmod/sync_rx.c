@@ -49,17 +49,17 @@ struct dslite_rx_ctx {
 };
 
 /*
- * What installing a record gave: stale state of ours in the way (-EBUSY,
- * or a limit it may fill: -EDQUOT) makes the bulk's end ask for another
- * after the sweep; a record that fits nothing here (-EINVAL, -EDQUOT) is
- * refused and counted. Caller holds rx_lock.
+ * What installing a record gave: every record not installed is counted
+ * (drop_refused); stale state of ours in the way (-EBUSY, or a limit it
+ * may fill: -EDQUOT) also makes the bulk's end ask for another after the
+ * sweep. Caller holds rx_lock.
  */
 static void dslite_sync_applied(struct dslite_sl *sl, int err)
 {
 	lockdep_assert_held(&sl->rx.lock);
 	if (err == -EBUSY || err == -EDQUOT)
 		sl->rx.conflict = true;
-	if (err && err != -EBUSY)
+	if (err)
 		DSLITE_SYNC_INC(sl, DROP_REFUSED);
 }
 
@@ -246,7 +246,8 @@ static bool dslite_sync_rx_auth(struct dslite_sl *sl, const u8 *data,
 	u8 mac[DSLITE_SYNC_HMAC_LEN];
 	u16 fl;
 
-	if (dslite_sync_get_hdr(data, len, h)) {
+	/* no sender makes a packet larger than DSLITE_SYNC_MTU (HMAC too) */
+	if (len > DSLITE_SYNC_MTU || dslite_sync_get_hdr(data, len, h)) {
 		DSLITE_SYNC_INC(sl, DROP_MALFORMED);
 		return false;
 	}
@@ -342,12 +343,19 @@ static bool dslite_sync_rx_stream(struct dslite_sl *sl,
 		    !dslite_replay_check(&sl->rx.replay, seq)) {
 			sl->rx.nack_send = true;	/* a gap: resend from next */
 			*kick = true;
+		} else if (dslite_sync_records_ok(data + DSLITE_SYNC_HDR,
+						  be16_to_cpu(h->len))) {
+			/*
+			 * Applied whole or not at all. Its number is used up
+			 * (acked), or the sender would resend it for ever.
+			 */
+			sl->rx.next++;
+			DSLITE_SYNC_INC(sl, DROP_MALFORMED);
 		} else {
 			sl->rx.next++;
-			if (dslite_sync_walk(data + DSLITE_SYNC_HDR,
-					     be16_to_cpu(h->len),
-					     dslite_sync_apply, &ctx))
-				DSLITE_SYNC_INC(sl, DROP_MALFORMED);
+			dslite_sync_walk(data + DSLITE_SYNC_HDR,
+					 be16_to_cpu(h->len), dslite_sync_apply,
+					 &ctx);
 			DSLITE_SYNC_ADD(sl, RX_RECORDS, ctx.n);
 		}
 	}

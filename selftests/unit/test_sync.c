@@ -231,6 +231,29 @@ static void test_plausible(void)
 	TAP_CHECK(dslite_sync_session_ok(&s) == -EINVAL, "public address 0 refused");
 }
 
+/* a packet is applied whole or not at all: checked before the first */
+static void test_whole(void)
+{
+	struct dslite_sync_session r = {
+		.inst_id = 1, .proto = 17, .pub_addr = htonl(0xc6336401),
+		.pub_port = htons(1024),
+	};
+	u8 buf[200];
+	size_t n;
+
+	n = dslite_sync_put_session(buf, sizeof(buf), DSLITE_REC_SESSION, &r);
+	TAP_CHECK(n > 0 && dslite_sync_records_ok(buf, n) == 0,
+		  "one good record: ok");
+	memcpy(buf + n, buf, n);
+	buf[n + 1] = 10;	/* the second one's length is wrong */
+	TAP_CHECK(dslite_sync_records_ok(buf, 2 * n) == -EBADMSG,
+		  "a good record then a bad one: the packet is refused");
+	buf[n] = 200;		/* an unknown type is walked past */
+	buf[n + 1] = (u8)(n - 2);
+	TAP_CHECK(dslite_sync_records_ok(buf, 2 * n) == 0,
+		  "a good record then an unknown type: ok");
+}
+
 int main(void)
 {
 	test_roundtrip();
@@ -238,5 +261,6 @@ int main(void)
 	test_malformed();
 	test_replay();
 	test_plausible();
+	test_whole();
 	return tap_finish();
 }
