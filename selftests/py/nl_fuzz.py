@@ -48,7 +48,7 @@ CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_MISS_TYPE = 1, 5
 
 HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      '..', 'include', 'uapi', 'linux', 'dslite.h')
+                      '..', '..', 'include', 'uapi', 'linux', 'dslite.h')
 
 
 def load_enum(name, prefix):
