@@ -282,8 +282,9 @@ SCRATCH_SIGS = (b'fzsig', b'fzdel')	# fzdel is bound to nothing (for SIG_DEL)
 
 
 def sl_new_attrs(sl_id):
+    # SL_HASH none: a keyless SL must be asked for ("authentication none")
     return [(42, u32(sl_id)), (43, sz('lo')), (44, in4('192.0.2.%d' % sl_id)),
-            (45, u16(9000 + sl_id))]
+            (45, u16(9000 + sl_id)), (47, u8(0))]
 
 
 def ensure_scratch(g, base_ha):
