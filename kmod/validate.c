@@ -18,7 +18,9 @@ static bool dslite_name_char_ok(char c)
  * device-name rules, a little stricter: 1..maxlen characters from
  * [A-Za-z0-9_.-], not "." or "..".
  */
-int dslite_name_check(const char *name, size_t maxlen)
+/* 1..maxlen characters, each one that @ok takes */
+static int dslite_chars_check(const char *name, size_t maxlen,
+			      bool (*ok)(char c))
 {
 	size_t i;
 
@@ -27,12 +29,19 @@ int dslite_name_check(const char *name, size_t maxlen)
 	for (i = 0; name[i]; i++) {
 		if (i >= maxlen)
 			return DSLITE_NAME_TOO_LONG;
-		if (!dslite_name_char_ok(name[i]))
+		if (!ok(name[i]))
 			return DSLITE_NAME_BAD_CHAR;
 	}
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return DSLITE_NAME_RESERVED;
 	return DSLITE_NAME_OK;
+}
+
+int dslite_name_check(const char *name, size_t maxlen)
+{
+	int err = dslite_chars_check(name, maxlen, dslite_name_char_ok);
+
+	if (!err && (!strcmp(name, ".") || !strcmp(name, "..")))
+		return DSLITE_NAME_RESERVED;
+	return err;
 }
 
 const char *dslite_name_error(int code)
@@ -59,17 +68,7 @@ static bool dslite_label_char_ok(char c)
 
 int dslite_label_check(const char *name, size_t maxlen)
 {
-	size_t i;
-
-	if (!name[0])
-		return DSLITE_NAME_EMPTY;
-	for (i = 0; name[i]; i++) {
-		if (i >= maxlen)
-			return DSLITE_NAME_TOO_LONG;
-		if (!dslite_label_char_ok(name[i]))
-			return DSLITE_NAME_BAD_CHAR;
-	}
-	return DSLITE_NAME_OK;
+	return dslite_chars_check(name, maxlen, dslite_label_char_ok);
 }
 
 const char *dslite_label_error(int code)

@@ -1,21 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 import argparse, ctypes, errno, fcntl, hashlib, json, os, select, socket, struct, subprocess, sys, time
+from pktlib import ep, eps, out, ready, setns_to, csum as csum16  # noqa: E402
 
-def ep(s):
-    a, _, p = s.rpartition(':')
-    return (a or '0.0.0.0', int(p))
-
-def eps(a):
-    return '%s:%d' % (a[0], a[1])
-
-def out(o):
-    sys.stdout.write(json.dumps(o) + '\n')
-    sys.stdout.flush()
-
-def ready(a):
-    if getattr(a, 'ready', None):
-        open(a.ready, 'w').close()
 
 def pattern(n, seed=b'dslite'):
     b = b''
@@ -24,19 +11,6 @@ def pattern(n, seed=b'dslite'):
         b += hashlib.sha256(seed + b'%d' % i).digest()
         i += 1
     return b[:n]
-
-# setns_to NETNS: move this process into a named network namespace (a
-# socket keeps the namespace it was created in)
-CLONE_NEWNET = 0x40000000
-
-def setns_to(ns):
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), 'setns ' + ns)
-    finally:
-        os.close(fd)
 
 # cap NETNS:IFACE:FILE...: Linux cooked (DLT_LINUX_SLL) pcaps, both
 # directions, of several interfaces of several namespaces at once
@@ -227,14 +201,6 @@ def cmd_syslog_sink(a):
     ready(a)
     while True:
         f.write(s.recv(65535).decode(errors='replace').rstrip('\n') + '\n')
-
-def csum16(b):
-    if len(b) % 2:
-        b += b'\0'
-    t = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
 
 def ip4(src, dst, proto, payload, ttl=64, ident=0):
     h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, 0, ttl,

@@ -2,21 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The traffic tool: exact, scriptable probes (python3 standard library).
 import argparse, hashlib, json, os, random, select, socket, struct, sys, time
+from pktlib import ep, eps, out, ready, csum  # noqa: E402
 
-def ep(s):
-    a, _, p = s.rpartition(':')
-    return (a or '0.0.0.0', int(p))
-
-def eps(a):
-    return '%s:%d' % (a[0], a[1])
-
-def out(o):
-    sys.stdout.write(json.dumps(o) + '\n')
-    sys.stdout.flush()
-
-def ready(a):
-    if getattr(a, 'ready', None):
-        open(a.ready, 'w').close()
 
 def udp_sock(bind, reuseport=False):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -289,14 +276,6 @@ def cmd_tcp_client(a):
         r['error'] = repr(e)
     s.close()
     out(r)
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    t = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
 
 # ping: ICMP echo with a chosen id over a raw socket
 def cmd_ping(a):

@@ -2,15 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # dump_churn.sh: new sessions keep coming and going (fresh B4s, raw frames) until the stop file exists
 import os, socket, struct, sys, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from pktlib import csum  # noqa: E402
 iface, dmac, base, users, dst, stop = sys.argv[1:7]
 aftrs = [socket.inet_pton(socket.AF_INET6, a) for a in sys.argv[7:]]
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    t = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((iface, 0))
 smac = s.getsockname()[4]

@@ -32,6 +32,8 @@ import re
 import socket
 import struct
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from pktlib import csum  # noqa: E402
 
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
@@ -702,15 +704,6 @@ def run_unpriv(args):
         fails.append('refused without an extack message: %s %s %s, e.g. %s' %
                      (c, how, e, show(case)))
     return fails
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    t = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
 
 
 def run_traffic(args):

@@ -15,14 +15,8 @@
 #                       tcp-server: PUT/GET 64 KB chunks (sha256 checked
 #                       by both ends) until FILE exists
 import argparse, ctypes, hashlib, json, os, random, socket, struct, sys, time
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from pktlib import csum, setns_to  # noqa: E402
 
 def a4(s):
     return socket.inet_aton(s)
@@ -612,17 +606,6 @@ def cmd_gen(a):
             f.write('%s %s\n' % (fr.hex(), tag))
     json.dump({'seed': a.seed, 'classes': count, 'frames': len(frames), 'tags': tags},
               open(a.out + '.json', 'w'), sort_keys=True)
-
-CLONE_NEWNET = 0x40000000
-
-def setns_to(ns):
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), 'setns ' + ns)
-    finally:
-        os.close(fd)
 
 def cmd_send(a):
     setns_to(a.netns)
