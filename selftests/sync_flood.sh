@@ -92,10 +92,18 @@ BOUND=$((RING + 1024 * 1024))
 echo "# $cycles cycles of 3000 sessions + flush: $rec records queued ($((rec * 46 / 1024)) KiB); SUnreclaim $m0 -> $m1 KiB; drop_queue_full +$(dl sl1_drop_queue_full), resyncs +$(dl sl1_resyncs)"
 assert_eq "  the ring overflowed and it is counted (drop_queue_full, resyncs > 0)" \
 	"$(($(dl sl1_drop_queue_full) > 0 && $(dl sl1_resyncs) > 0))" 1
-check "  more records went unacked ($((rec * 46 / 1024)) KiB) than the memory bound ($((BOUND / 1024)) KiB)" \
-	test $((rec * 46)) -gt $BOUND
-assert_eq "  unreclaimable slab grew by $((m1 - m0)) KiB <= ring + 1 MiB = $((BOUND / 1024)) KiB" \
-	"$(((m1 - m0) * 1024 <= BOUND))" 1
+if dmesg | grep -q "KernelAddressSanitizer initialized"; then
+	# KASAN's quarantine keeps freed objects (megabytes) and the debug
+	# kernel queues fewer records in the time: no bound can be read here
+	skip "  more records went unacked than the memory bound" "KASAN kernel"
+	skip "  unreclaimable slab grew by at most ring + 1 MiB" \
+		"KASAN's quarantine holds freed memory ($((m1 - m0)) KiB)"
+else
+	check "  more records went unacked ($((rec * 46 / 1024)) KiB) than the memory bound ($((BOUND / 1024)) KiB)" \
+		test $((rec * 46)) -gt $BOUND
+	assert_eq "  unreclaimable slab grew by $((m1 - m0)) KiB <= ring + 1 MiB = $((BOUND / 1024)) KiB" \
+		"$(((m1 - m0) * 1024 <= BOUND))" 1
+fi
 check "  aftr1 still translates" test "$(probe 5100)" != none
 
 # --- 9, flood --------------------------------------------------------------------------
