@@ -103,9 +103,23 @@ check_err "show of a missing id" 2 "Error: no instance with this id" \
 	D instance show id 999
 assert_eq "nothing changed after refusals" "$(D -j instance show)" "$state"
 
+# --- service-locations that can never work are refused -----------------
+check_err "a keyless service-location without 'authentication none' refused" 2 \
+	"needs authentication-key KEY hash-algorithm hmac-sha256, or \"authentication none\"" \
+	D service-location add 9 remote-backup interface lo peer 192.0.2.2
+for p in :: ::1 ff02::1 fe80::1 ::ffff:192.0.2.2 0.0.0.0 127.0.0.1 224.0.0.1 255.255.255.255 240.0.0.1; do
+	check_err "sync peer $p refused" 2 "Error: peer must" \
+		D service-location add 9 remote-backup interface lo peer "$p" authentication none
+done
+check_err "an interface name with a space refused" 2 "printable ASCII" \
+	D service-location add 9 remote-backup interface "l o" peer 192.0.2.2 authentication none
+assert_eq "none of them was added" "$(D -j service-location show | json 'len(j)')" 0
+
 # --- a refused request changes nothing, not even in part ---------------
 check "a service-location to bind groups to" \
 	D service-location add 1 remote-backup interface lo peer 192.0.2.2 authentication none
+check "a keyless service-location is shown so" \
+	grep -q " authentication none" <<<"$(D service-location show 1)"
 check "a service-instance-group" D service-instance-group add sig1 service-location 1
 before=$(D -j instance show dsl0)
 check_err "set with mtu 65535 refused (the device's maximum is 65495)" 2 "Error: .*\"mtu\"" \
