@@ -834,6 +834,11 @@ struct dslite_dump_ctx {
 	u32 cap;		/* chunk size (the array holds twice as many) */
 	u32 n, pos;
 	bool more;		/* keys above keys[n - 1] may remain */
+	/* a refusal .start could not say (6.1: no extack there), said by
+	 * the first round, whose message reaches the NLMSG_DONE
+	 */
+	int err;
+	const char *errmsg;
 };
 
 static int dslite_dkey_cmp(const void *a, const void *b)
@@ -1022,20 +1027,23 @@ static int dslite_dump_start(struct netlink_callback *cb, bool users)
 {
 	struct nlattr **attrs = dslite_dump_attrs(cb);
 	struct dslite_dump_ctx *ctx;
+	int bad = 0;
 
-	if (attrs[DSLITE_A_INST_NAME]) {
-		int bad = dslite_name_check(nla_data(attrs[DSLITE_A_INST_NAME]),
-					    DSLITE_INST_NAME_MAX);
-
-		if (bad) {
-			dslite_extack(cb->extack, attrs[DSLITE_A_INST_NAME],
-				      dslite_name_error(bad));
-			return -EINVAL;
-		}
+	if (attrs[DSLITE_A_INST_NAME])
+		bad = dslite_name_check(nla_data(attrs[DSLITE_A_INST_NAME]),
+					DSLITE_INST_NAME_MAX);
+	if (bad && cb->extack) {
+		dslite_extack(cb->extack, attrs[DSLITE_A_INST_NAME],
+			      dslite_name_error(bad));
+		return -EINVAL;
 	}
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	if (bad) {
+		ctx->err = -EINVAL;
+		ctx->errmsg = dslite_name_error(bad);
+	}
 	ctx->users = users;
 	if (attrs[DSLITE_A_INST_NAME])
 		nla_strscpy(ctx->name, attrs[DSLITE_A_INST_NAME],
@@ -1113,6 +1121,11 @@ static int dslite_nl_walk(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dslite_instance *inst;
 	unsigned long id;
 	int err = 0;
+
+	if (ctx->err) {
+		dslite_extack(cb->extack, NULL, ctx->errmsg);
+		return ctx->err;
+	}
 
 	mutex_lock(&dn->lock);
 	xa_for_each_start(&dn->instances, id, inst, ctx->inst_id) {

@@ -283,11 +283,30 @@ static int noop_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * The end of a dump. A dump that failed after it began ends with the
+ * error here (an int) and, when the kernel said why, its message
+ * (NLM_F_ACK_TLVS): reported like any refusal, not taken as success.
+ */
 static int done_cb(const struct nlmsghdr *nlh, void *data)
 {
-	(void)nlh;
-	(void)data;
-	return MNL_CB_STOP;
+	struct talk_ctx *ctx = data;
+	const char *msg = NULL;
+	const struct nlattr *a;
+	int err = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (!err)
+		return MNL_CB_STOP;
+	ctx->error = err < 0 ? -err : err;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		mnl_attr_for_each(a, nlh, sizeof(err))
+			if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				msg = mnl_attr_get_str(a);
+	fprintf(stderr, "Error: %s\n", msg && *msg ? msg : strerror(ctx->error));
+	return MNL_CB_ERROR;
 }
 
 static int data_cb(const struct nlmsghdr *nlh, void *data)
