@@ -192,8 +192,11 @@ static const char *dslite_sl_peer_error(const u8 *peer, int len)
 			return "peer must be a unicast IPv4 address (not 0/8, 127/8, 224/3)";
 		return NULL;
 	}
+	/* IPV6_ADDR_ANY is 0: the unspecified address needs its own test */
+	if (ipv6_addr_any((const struct in6_addr *)peer))
+		return "peer must be a unicast IPv6 address (not ::, ::1 or multicast)";
 	switch (ipv6_addr_type((const struct in6_addr *)peer) &
-		(IPV6_ADDR_ANY | IPV6_ADDR_LOOPBACK | IPV6_ADDR_MULTICAST |
+		(IPV6_ADDR_LOOPBACK | IPV6_ADDR_MULTICAST |
 		 IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MAPPED)) {
 	case 0:
 		return NULL;
