@@ -26,6 +26,16 @@ static inline struct nlattr **dslite_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
+ * pre_doit/post_doit: 6.2 split each op into a do and a dump half
+ * (struct genl_split_ops), and the hooks take that.
+ */
+#ifdef DSLITE_HAVE_GENL_SPLIT_OPS
+#define dslite_genl_op genl_split_ops
+#else
+#define dslite_genl_op genl_ops
+#endif
+
+/*
  * Listening to the events group needs CAP_NET_ADMIN. The flag exists from
  * 6.6 and was backported to Debian's 6.1; without it the group is open.
  */

@@ -36,10 +36,10 @@ struct dslite_net {
 	/* hot backup (ha.c): under @lock, read under RCU */
 	bool hot_backup;
 	struct list_head sync_socks;	/* struct dslite_sync_sock, by port */
-	struct xarray sls;
-	struct list_head sigs;
+	struct xarray sls;		/* by SL id */
+	struct xarray sigs;		/* by creation number (sig->seq) */
 	unsigned int n_sigs;
-	unsigned long sig_seq;		/* numbers groups in creation order */
+	unsigned long sig_seq;		/* the last group's number */
 };
 
 #define DSLITE_SYNC_PORT	8286
@@ -83,10 +83,9 @@ struct dslite_sl {
 };
 
 struct dslite_sig {
-	struct list_head list;
 	struct rcu_head rcu;
 	char name[DSLITE_SIG_NAME_MAX + 1];
-	unsigned long seq;		/* dn->sig_seq at creation: dump order */
+	unsigned long seq;		/* its key in dn->sigs: creation order */
 	u8 n;
 	struct {
 		u32 sl_id;
@@ -268,6 +267,9 @@ struct dslite_instance *dslite_instance_by_name(struct dslite_net *dn,
 struct dslite_instance *dslite_instance_by_id(struct dslite_net *dn, u32 id);
 struct dslite_instance *dslite_instance_by_aftr(struct dslite_net *dn,
 						const struct in6_addr *aftr);
+struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
+						    const struct in6_addr *aftr,
+						    struct dslite_sl **slp);
 int dslite_cfg_check(const struct dslite_cfg *cfg,
 		     struct netlink_ext_ack *extack);
 void dslite_stats_sum(struct dslite_instance *inst, u64 *out);
@@ -328,6 +330,18 @@ u32 dslite_sess_expires(struct dslite_instance *inst,
 			const struct dslite_session *s);
 int dslite_sess_flush(struct dslite_instance *inst,
 		      const struct in6_addr *b4, u8 proto);
+int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen);
+/* session.c, for sync_install.c: a user given must be locked (u->lock) */
+int dslite_user_slot(struct dslite_user *u, __be32 pub_addr, __be16 pub_port,
+		     const struct dslite_cfg *cfg);
+int dslite_sess_room(struct dslite_instance *inst, struct dslite_user *u);
+struct dslite_session *
+dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
+		   const struct dslite_okey *ok, const struct dslite_ikey *ik,
+		   __be32 raddr, __be16 rport, u8 state, int slot, int *drop);
+void dslite_sess_kill(struct dslite_instance *inst, struct dslite_session *s);
+void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
+				  struct dslite_user *u);
 void dslite_pool_evict(struct dslite_instance *inst,
 		       const struct dslite_paddr *first, u32 n);
 int dslite_session_cache_init(void);
@@ -363,8 +377,6 @@ void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
  * Report a message that is not a string literal (NL_SET_ERR_MSG needs
  * one). @msg must have static storage duration.
  */
-bool dslite_missing(struct genl_info *info, int attr);
-
 static inline void dslite_extack(struct netlink_ext_ack *extack,
 				 const struct nlattr *attr, const char *msg)
 {
@@ -391,9 +403,16 @@ struct dslite_sig *dslite_sig_by_name(struct dslite_net *dn, const char *name);
 struct dslite_sl *dslite_sl_for_aftr(struct dslite_instance *inst,
 				     const struct in6_addr *aftr);
 bool dslite_sl_active(struct dslite_net *dn, const struct dslite_sl *sl);
-struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
-						    const struct in6_addr *aftr,
-						    struct dslite_sl **slp);
+const char *dslite_sl_health(struct dslite_net *dn, struct dslite_sl *sl);
+int dslite_sl_add(struct dslite_net *dn, struct dslite_sl *sl,
+		  struct netlink_ext_ack *extack);
+int dslite_sl_remove(struct dslite_net *dn, struct dslite_sl *sl,
+		     struct netlink_ext_ack *extack);
+void dslite_sl_set_role(struct dslite_sl *sl, u8 role);
+int dslite_sig_add(struct dslite_net *dn, struct dslite_sig *g,
+		   struct netlink_ext_ack *extack);
+int dslite_sig_remove(struct dslite_net *dn, struct dslite_sig *g,
+		      struct netlink_ext_ack *extack);
 void dslite_ha_free_all(struct dslite_net *dn);
 
 /* sync.c */
@@ -402,36 +421,30 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 void dslite_sync_stop(struct dslite_sl *sl);
 void dslite_sync_stop_begin(struct dslite_sl *sl);
 void dslite_sync_stop_end(struct dslite_sl *sl);
+void dslite_sync_stats_sum(struct dslite_sl *sl, u64 *v);
+u32 dslite_sync_silence_ms(const struct dslite_sl *sl);
+
+/* sync_tx.c */
 void dslite_sync_note_session(struct dslite_instance *inst,
 			      struct dslite_session *s, bool del);
 void dslite_sync_note_block(struct dslite_instance *inst,
 			    struct dslite_user *u, u32 idx);
-int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl);
 void dslite_sync_role_changed(struct dslite_sl *sl, u8 role);
+
+/* sync_install.c */
 int dslite_sync_install_session(struct dslite_instance *inst, u32 sl_id,
 				const struct dslite_sync_session *r, bool del,
 				u8 gen);
-int dslite_sess_flush_stale(struct dslite_instance *inst, u32 sl_id, u8 gen);
 int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 			      const struct dslite_sync_block *b);
-int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_ha_get(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sl_get(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sl_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sig_del(struct sk_buff *skb, struct genl_info *info);
-int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb);
-extern const struct nla_policy dslite_member_policy[DSLITE_A_MAX + 1];
 
-/* netlink.c */
-void *dslite_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
-		      u8 cmd);
+/* netlink.c (the family; its own interface: nl.h) */
 int dslite_genl_init(void);
 void dslite_genl_exit(void);
+bool dslite_missing(struct genl_info *info, int attr);
+/* nl_instance.c */
 void dslite_genl_notify_instance(struct dslite_instance *inst, u8 cmd);
+/* nl_event.c */
 void dslite_genl_event_block(struct dslite_instance *inst,
 			     const struct in6_addr *b4, __be32 addr,
 			     u16 first, u16 last, bool alloc);

@@ -13,8 +13,9 @@
  * that SL's AFTR address and return traffic to that SL's pools.
  *
  * Locking rules:
- *  - dn->sls (xarray by SL id) and dn->sigs change only with dn->lock
- *    held (asserted); the packet path reads them under RCU.
+ *  - dn->sls (xarray by SL id) and dn->sigs (xarray by creation number)
+ *    change only with dn->lock held (asserted); the packet path reads
+ *    SLs under RCU, and an instance's group through inst->sig.
  *  - sl->role is written with WRITE_ONCE under dn->lock and read with
  *    READ_ONCE on the packet path: promotion is a flag flip.
  *  - An SL or SIG is freed after a grace period; keys are wiped first.
@@ -43,8 +44,10 @@ struct dslite_sl *dslite_sl_by_id(struct dslite_net *dn, u32 id)
 struct dslite_sig *dslite_sig_by_name(struct dslite_net *dn, const char *name)
 {
 	struct dslite_sig *g;
+	unsigned long seq;
 
-	list_for_each_entry_rcu(g, &dn->sigs, list, lockdep_is_held(&dn->lock))
+	lockdep_assert_held(&dn->lock);
+	xa_for_each(&dn->sigs, seq, g)
 		if (!strcmp(g->name, name))
 			return g;
 	return NULL;
@@ -53,10 +56,11 @@ struct dslite_sig *dslite_sig_by_name(struct dslite_net *dn, const char *name)
 static bool dslite_sl_in_use(struct dslite_net *dn, u32 id)
 {
 	struct dslite_sig *g;
+	unsigned long seq;
 	int i;
 
 	lockdep_assert_held(&dn->lock);
-	list_for_each_entry(g, &dn->sigs, list)
+	xa_for_each(&dn->sigs, seq, g)
 		for (i = 0; i < g->n; i++)
 			if (g->members[i].sl_id == id)
 				return true;
@@ -109,284 +113,6 @@ bool dslite_sl_active(struct dslite_net *dn, const struct dslite_sl *sl)
 	return READ_ONCE(sl->role) == DSLITE_ROLE_MASTER;
 }
 
-/* The instance whose own or SL AFTR address is @aftr. RCU held. */
-struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
-						    const struct in6_addr *aftr,
-						    struct dslite_sl **slp)
-{
-	struct dslite_instance *inst;
-	struct dslite_sig *g;
-	unsigned long id;
-	int i;
-
-	xa_for_each(&dn->instances, id, inst) {
-		if (inst->has_aftr && ipv6_addr_equal(&inst->aftr, aftr)) {
-			*slp = dslite_sl_for_aftr(inst, aftr);
-			return inst;
-		}
-		g = rcu_dereference_check(inst->sig, lockdep_is_held(&dn->lock));
-		if (!g)
-			continue;
-		for (i = 0; i < g->n; i++) {
-			struct dslite_sl *sl =
-				dslite_sl_by_id(dn, g->members[i].sl_id);
-
-			if (sl && sl->has_aftr &&
-			    ipv6_addr_equal(&sl->aftr, aftr)) {
-				*slp = sl;
-				return inst;
-			}
-		}
-	}
-	return NULL;
-}
-
-/* ---- netlink ---------------------------------------------------------- */
-
-int dslite_nl_ha_set(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-
-	if (dslite_missing(info, DSLITE_A_HA_ENABLED))
-		return -EINVAL;
-	mutex_lock(&dn->lock);
-	WRITE_ONCE(dn->hot_backup,
-		   !!nla_get_u8(info->attrs[DSLITE_A_HA_ENABLED]));
-	mutex_unlock(&dn->lock);
-	return 0;
-}
-
-int dslite_nl_ha_get(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = dslite_genl_put(msg, info->snd_portid, info->snd_seq, 0,
-			      DSLITE_CMD_HA_GET);
-	if (!hdr || nla_put_u8(msg, DSLITE_A_HA_ENABLED,
-			       READ_ONCE(dn->hot_backup))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-}
-
-/*
- * Why @peer (4 or 16 bytes) cannot be a sync peer, or NULL: it must be
- * one unicast host reachable without a scope.
- */
-static const char *dslite_sl_peer_error(const u8 *peer, int len)
-{
-	if (len == 4) {
-		__be32 a;
-
-		memcpy(&a, peer, 4);
-		if (ipv4_is_zeronet(a) || ipv4_is_loopback(a) ||
-		    ipv4_is_multicast(a) || ipv4_is_lbcast(a) ||
-		    (ntohl(a) & 0xf0000000) == 0xf0000000)
-			return "peer must be a unicast IPv4 address (not 0/8, 127/8, 224/3)";
-		return NULL;
-	}
-	/* IPV6_ADDR_ANY is 0: the unspecified address needs its own test */
-	if (ipv6_addr_any((const struct in6_addr *)peer))
-		return "peer must be a unicast IPv6 address (not ::, ::1 or multicast)";
-	switch (ipv6_addr_type((const struct in6_addr *)peer) &
-		(IPV6_ADDR_LOOPBACK | IPV6_ADDR_MULTICAST |
-		 IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MAPPED)) {
-	case 0:
-		return NULL;
-	case IPV6_ADDR_LINKLOCAL:
-		return "peer must not be link-local (a sync peer has no scope here)";
-	case IPV6_ADDR_MAPPED:
-		return "peer must not be IPv4-mapped (give the IPv4 address)";
-	}
-	return "peer must be a unicast IPv6 address (not ::, ::1 or multicast)";
-}
-
-int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	static const int names[] = { DSLITE_A_SL_IFNAME, DSLITE_A_SL_VRRP_IF };
-	struct nlattr **a = info->attrs;
-	struct dslite_sl *sl;
-	const char *why;
-	int len, err, i;
-
-	if (dslite_missing(info, DSLITE_A_SL_ID) ||
-	    dslite_missing(info, DSLITE_A_SL_IFNAME) ||
-	    dslite_missing(info, DSLITE_A_SL_PEER))
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		struct nlattr *n = a[names[i]];
-
-		err = n ? dslite_label_check(nla_data(n), IFNAMSIZ - 1) : 0;
-		if (err) {
-			dslite_extack(info->extack, n, dslite_label_error(err));
-			return -EINVAL;
-		}
-	}
-	len = nla_len(a[DSLITE_A_SL_PEER]);
-	if (len != 4 && len != 16) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a[DSLITE_A_SL_PEER],
-				    "peer must be an IPv4 or IPv6 address");
-		return -EINVAL;
-	}
-	why = dslite_sl_peer_error(nla_data(a[DSLITE_A_SL_PEER]), len);
-	if (why) {
-		dslite_extack(info->extack, a[DSLITE_A_SL_PEER], why);
-		return -EINVAL;
-	}
-	if (!!a[DSLITE_A_SL_KEY] !=
-	    (a[DSLITE_A_SL_HASH] &&
-	     nla_get_u8(a[DSLITE_A_SL_HASH]) == DSLITE_HASH_HMAC_SHA256)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "authentication-key needs hash-algorithm hmac-sha256, and the reverse");
-		return -EINVAL;
-	}
-	/*
-	 * Without a key anyone who can reach the sync port with the peer's
-	 * address installs and deletes subscribers' state: only when the
-	 * operator says so.
-	 */
-	if (!a[DSLITE_A_SL_KEY] && !a[DSLITE_A_SL_HASH]) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a service-location needs authentication-key KEY hash-algorithm hmac-sha256, or \"authentication none\"");
-		return -EINVAL;
-	}
-	if (!!a[DSLITE_A_SL_VRID] != !!a[DSLITE_A_SL_VRRP_IF]) {
-		NL_SET_ERR_MSG(info->extack,
-			       "vrrp needs both a vrid and an interface");
-		return -EINVAL;
-	}
-	sl = kzalloc(sizeof(*sl), GFP_KERNEL);
-	if (!sl)
-		return -ENOMEM;
-	sl->id = nla_get_u32(a[DSLITE_A_SL_ID]);
-	nla_strscpy(sl->ifname, a[DSLITE_A_SL_IFNAME], sizeof(sl->ifname));
-	sl->peer_len = len;
-	nla_memcpy(sl->peer, a[DSLITE_A_SL_PEER], sizeof(sl->peer));
-	sl->port = a[DSLITE_A_SL_PORT] ? nla_get_u16(a[DSLITE_A_SL_PORT]) :
-					 DSLITE_SYNC_PORT;
-	if (a[DSLITE_A_SL_KEY]) {
-		sl->key_len = nla_len(a[DSLITE_A_SL_KEY]);
-		nla_memcpy(sl->key, a[DSLITE_A_SL_KEY], sizeof(sl->key));
-	}
-	if (a[DSLITE_A_SL_VRID]) {
-		sl->vrid = nla_get_u8(a[DSLITE_A_SL_VRID]);
-		nla_strscpy(sl->vrrp_if, a[DSLITE_A_SL_VRRP_IF],
-			    sizeof(sl->vrrp_if));
-	}
-	if (a[DSLITE_A_SL_AFTR]) {
-		sl->aftr = nla_get_in6_addr(a[DSLITE_A_SL_AFTR]);
-		err = dslite_aftr_check(sl->aftr.s6_addr);
-		if (err) {
-			dslite_extack(info->extack, a[DSLITE_A_SL_AFTR],
-				      dslite_aftr_error(err));
-			kfree_sensitive(sl);
-			return -EINVAL;
-		}
-		sl->has_aftr = true;
-	}
-	sl->role = DSLITE_ROLE_INIT;
-
-	mutex_lock(&dn->lock);
-	if (dslite_sl_by_id(dn, sl->id)) {
-		err = -EBUSY;
-	} else {
-		err = dslite_sync_start(dn, sl, info->extack);
-		if (err) {
-			mutex_unlock(&dn->lock);
-			kfree_sensitive(sl);
-			return err;
-		}
-		err = xa_insert(&dn->sls, sl->id, sl, GFP_KERNEL);
-		if (err)
-			dslite_sync_stop(sl);
-	}
-	mutex_unlock(&dn->lock);
-	if (err) {
-		if (err == -EBUSY)
-			NL_SET_ERR_MSG_ATTR(info->extack, a[DSLITE_A_SL_ID],
-					    "a service-location with this id exists");
-		else
-			NL_SET_ERR_MSG(info->extack,
-				       "cannot add the service-location");
-		kfree_sensitive(sl);
-		return err == -EBUSY ? -EEXIST : err;
-	}
-	return 0;
-}
-
-/* The SL a request names, or NULL with *err (-EINVAL, -ENOENT) and a message */
-static struct dslite_sl *dslite_sl_from_info(struct dslite_net *dn,
-					     struct genl_info *info, int *err)
-{
-	struct dslite_sl *sl;
-
-	*err = -EINVAL;
-	if (dslite_missing(info, DSLITE_A_SL_ID))
-		return NULL;
-	sl = dslite_sl_by_id(dn, nla_get_u32(info->attrs[DSLITE_A_SL_ID]));
-	*err = sl ? 0 : -ENOENT;
-	if (!sl)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DSLITE_A_SL_ID],
-				    "no service-location with this id");
-	return sl;
-}
-
-int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	struct dslite_sl *sl;
-	int err = 0;
-	u8 role;
-
-	if (dslite_missing(info, DSLITE_A_SL_ROLE))
-		return -EINVAL;
-	role = nla_get_u8(info->attrs[DSLITE_A_SL_ROLE]);
-	mutex_lock(&dn->lock);
-	sl = dslite_sl_from_info(dn, info, &err);
-	if (sl && READ_ONCE(sl->role) != role) {
-		/*
-		 * Promotion and demotion are a flag flip: state stays. A
-		 * new master then copies its state to the peer (a bulk).
-		 */
-		WRITE_ONCE(sl->role, role);
-		dslite_sync_role_changed(sl, role);
-	}
-	mutex_unlock(&dn->lock);
-	return err;
-}
-
-int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	struct dslite_sl *sl;
-	int err = 0;
-
-	mutex_lock(&dn->lock);
-	sl = dslite_sl_from_info(dn, info, &err);
-	if (!sl) {
-		/* err and the message are set */
-	} else if (dslite_sl_in_use(dn, sl->id)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a service-instance-group uses this service-location");
-		err = -EBUSY;
-	} else {
-		xa_erase(&dn->sls, sl->id);
-		dslite_sync_stop(sl);
-		memzero_explicit(sl->key, sizeof(sl->key));
-		call_rcu(&sl->rcu, dslite_sl_free_rcu);
-	}
-	mutex_unlock(&dn->lock);
-	return err;
-}
-
 /*
  * Why this router should not be (or become) master of @sl, or NULL when
  * it may. dslite-track turns a reason into a lower VRRP priority: a
@@ -396,8 +122,7 @@ int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
  * state).
  * A dead peer is not a reason: then this router is all there is. RCU.
  */
-static const char *dslite_sl_health(struct dslite_net *dn,
-				    struct dslite_sl *sl)
+const char *dslite_sl_health(struct dslite_net *dn, struct dslite_sl *sl)
 {
 	struct dslite_instance *inst;
 	struct dslite_sig *g;
@@ -445,264 +170,120 @@ static const char *dslite_sl_health(struct dslite_net *dn,
 	return NULL;
 }
 
-static int dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
-			  u32 portid, u32 seq, int flags)
+/*
+ * Add @sl (configured, not yet published): its channel starts and the
+ * packet path and sync find it by id. Caller holds dn->lock. On failure
+ * nothing changed and @sl is the caller's.
+ */
+int dslite_sl_add(struct dslite_net *dn, struct dslite_sl *sl,
+		  struct netlink_ext_ack *extack)
 {
-	const char *why;
-	void *hdr = dslite_genl_put(skb, portid, seq, flags, DSLITE_CMD_SL_GET);
+	int err;
 
-	if (!hdr)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, DSLITE_A_SL_ID, sl->id) ||
-	    nla_put_string(skb, DSLITE_A_SL_IFNAME, sl->ifname) ||
-	    nla_put(skb, DSLITE_A_SL_PEER, sl->peer_len, sl->peer) ||
-	    nla_put_u16(skb, DSLITE_A_SL_PORT, sl->port) ||
-	    nla_put_u8(skb, DSLITE_A_SL_ROLE, READ_ONCE(sl->role)) ||
-	    nla_put_u8(skb, DSLITE_A_SL_PEER_STATE, READ_ONCE(sl->peer_state)) ||
-	    (sl->key_len && nla_put_flag(skb, DSLITE_A_SL_HAS_KEY)) ||
-	    (sl->vrid && (nla_put_u8(skb, DSLITE_A_SL_VRID, sl->vrid) ||
-			  nla_put_string(skb, DSLITE_A_SL_VRRP_IF,
-					 sl->vrrp_if))) ||
-	    (sl->has_aftr && nla_put_in6_addr(skb, DSLITE_A_SL_AFTR,
-					      &sl->aftr)) ||
-	    dslite_sync_put_stats(skb, sl)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+	lockdep_assert_held(&dn->lock);
+	if (dslite_sl_by_id(dn, sl->id)) {
+		NL_SET_ERR_MSG(extack, "a service-location with this id exists");
+		return -EEXIST;
 	}
-	rcu_read_lock();
-	why = dslite_sl_health(sl->dn, sl);
-	rcu_read_unlock();
-	if (nla_put_u8(skb, DSLITE_A_SL_HEALTHY, !why) ||
-	    (why && nla_put_string(skb, DSLITE_A_SL_HEALTH, why))) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+	err = dslite_sync_start(dn, sl, extack);
+	if (err)
+		return err;
+	err = xa_insert(&dn->sls, sl->id, sl, GFP_KERNEL);
+	if (err) {
+		dslite_sync_stop(sl);
+		NL_SET_ERR_MSG(extack, "cannot add the service-location");
 	}
-	genlmsg_end(skb, hdr);
+	return err;
+}
+
+/* Remove @sl unless a group lists it. Caller holds dn->lock. */
+int dslite_sl_remove(struct dslite_net *dn, struct dslite_sl *sl,
+		     struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&dn->lock);
+	if (dslite_sl_in_use(dn, sl->id)) {
+		NL_SET_ERR_MSG(extack,
+			       "a service-instance-group uses this service-location");
+		return -EBUSY;
+	}
+	xa_erase(&dn->sls, sl->id);
+	dslite_sync_stop(sl);
+	memzero_explicit(sl->key, sizeof(sl->key));
+	call_rcu(&sl->rcu, dslite_sl_free_rcu);
 	return 0;
 }
 
-int dslite_nl_sl_get(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Promotion and demotion are a flag flip: state stays. A new master then
+ * copies its state to the peer (a bulk). Caller holds dn->lock.
+ */
+void dslite_sl_set_role(struct dslite_sl *sl, u8 role)
 {
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	struct dslite_sl *sl;
-	struct sk_buff *msg;
+	lockdep_assert_held(&sl->dn->lock);
+	if (READ_ONCE(sl->role) == role)
+		return;
+	WRITE_ONCE(sl->role, role);
+	dslite_sync_role_changed(sl, role);
+}
+
+/*
+ * Add the group @g (named, members checked against the SLs): numbered in
+ * creation order, which is its key. Caller holds dn->lock. On failure
+ * nothing changed and @g is the caller's.
+ */
+int dslite_sig_add(struct dslite_net *dn, struct dslite_sig *g,
+		   struct netlink_ext_ack *extack)
+{
 	int err;
 
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&dn->lock);
-	sl = dslite_sl_from_info(dn, info, &err);
-	if (sl)
-		err = dslite_fill_sl(msg, sl, info->snd_portid, info->snd_seq,
-				     0);
-	mutex_unlock(&dn->lock);
+	lockdep_assert_held(&dn->lock);
+	if (dslite_sig_by_name(dn, g->name)) {
+		NL_SET_ERR_MSG(extack,
+			       "a service-instance-group with this name exists");
+		return -EEXIST;
+	}
+	if (dn->n_sigs >= DSLITE_MAX_SIGS) {
+		NL_SET_ERR_MSG(extack, "too many service-instance-groups");
+		return -ENOSPC;
+	}
+	g->seq = dn->sig_seq + 1;
+	err = xa_insert(&dn->sigs, g->seq, g, GFP_KERNEL);
 	if (err) {
-		nlmsg_free(msg);
+		NL_SET_ERR_MSG(extack, "cannot add the service-instance-group");
 		return err;
 	}
-	return genlmsg_reply(msg, info);
+	dn->sig_seq = g->seq;
+	dn->n_sigs++;
+	return 0;
 }
 
-int dslite_nl_sl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/* Remove @g unless an instance is bound to it. Caller holds dn->lock. */
+int dslite_sig_remove(struct dslite_net *dn, struct dslite_sig *g,
+		      struct netlink_ext_ack *extack)
 {
-	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
-	struct dslite_sl *sl;
-	unsigned long id;
-	int err = 0;
-
-	mutex_lock(&dn->lock);
-	xa_for_each_start(&dn->sls, id, sl, cb->args[0]) {
-		err = dslite_fill_sl(skb, sl, NETLINK_CB(cb->skb).portid,
-				     cb->nlh->nlmsg_seq, NLM_F_MULTI);
-		if (err)
-			break;
-		cb->args[0] = id + 1;
-	}
-	mutex_unlock(&dn->lock);
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	return err ? err : skb->len;
-}
-
-int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	struct nlattr *m, *tb[DSLITE_A_MAX + 1];
-	struct dslite_sig *g;
-	int rem, err = 0, i;
-
-	if (!info->attrs[DSLITE_A_SIG_NAME]) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a service-instance-group needs a name");
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, DSLITE_A_SIG_NAME);
-		return -EINVAL;
-	}
-	/*
-	 * "" means "no group" in DSLITE_A_INST_SIG, and the name is printed
-	 * and parsed back: printable ASCII without spaces only.
-	 */
-	err = dslite_label_check(nla_data(info->attrs[DSLITE_A_SIG_NAME]),
-				 DSLITE_SIG_NAME_MAX);
-	if (err) {
-		dslite_extack(info->extack, info->attrs[DSLITE_A_SIG_NAME],
-			      dslite_label_error(err));
-		return -EINVAL;
-	}
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
-	if (!g)
-		return -ENOMEM;
-	nla_strscpy(g->name, info->attrs[DSLITE_A_SIG_NAME], sizeof(g->name));
-
-	mutex_lock(&dn->lock);
-	nlmsg_for_each_attr(m, info->nlhdr, GENL_HDRLEN, rem) {
-		if (nla_type(m) != DSLITE_A_SIG_MEMBER)
-			continue;
-		err = nla_parse_nested(tb, DSLITE_A_MAX, m, dslite_member_policy,
-				       info->extack);
-		if (err)
-			goto out;
-		if (!tb[DSLITE_A_SL_ID]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, m,
-					    "a member needs a service-location id");
-			err = -EINVAL;
-			goto out;
-		}
-		if (g->n >= DSLITE_SIG_MAX_MEMBERS) {
-			NL_SET_ERR_MSG(info->extack,
-				       "at most 8 service-locations in a group");
-			err = -E2BIG;
-			goto out;
-		}
-		g->members[g->n].sl_id = nla_get_u32(tb[DSLITE_A_SL_ID]);
-		g->members[g->n].weight = tb[DSLITE_A_SIG_WEIGHT] ?
-			nla_get_u32(tb[DSLITE_A_SIG_WEIGHT]) : 1;
-		if (!dslite_sl_by_id(dn, g->members[g->n].sl_id)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, m,
-					    "no service-location with this id");
-			err = -ENOENT;
-			goto out;
-		}
-		for (i = 0; i < g->n; i++) {
-			if (g->members[i].sl_id == g->members[g->n].sl_id) {
-				NL_SET_ERR_MSG_ATTR(info->extack, m,
-						    "service-location listed twice");
-				err = -EINVAL;
-				goto out;
-			}
-		}
-		g->n++;
-	}
-	if (!g->n) {
-		NL_SET_ERR_MSG(info->extack,
-			       "a group needs at least one service-location");
-		err = -EINVAL;
-	} else if (dslite_sig_by_name(dn, g->name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DSLITE_A_SIG_NAME],
-				    "a service-instance-group with this name exists");
-		err = -EEXIST;
-	} else if (dn->n_sigs >= DSLITE_MAX_SIGS) {
-		NL_SET_ERR_MSG(info->extack, "too many service-instance-groups");
-		err = -ENOSPC;
-	} else {
-		g->seq = ++dn->sig_seq;
-		list_add_tail_rcu(&g->list, &dn->sigs);
-		dn->n_sigs++;
-		g = NULL;
-	}
-out:
-	mutex_unlock(&dn->lock);
-	kfree(g);
-	return err;
-}
-
-int dslite_nl_sig_del(struct sk_buff *skb, struct genl_info *info)
-{
-	struct dslite_net *dn = dslite_net(genl_info_net(info));
-	struct dslite_sig *g;
-	int err = 0;
-
-	if (dslite_missing(info, DSLITE_A_SIG_NAME))
-		return -EINVAL;
-	mutex_lock(&dn->lock);
-	g = dslite_sig_by_name(dn, nla_data(info->attrs[DSLITE_A_SIG_NAME]));
-	if (!g) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DSLITE_A_SIG_NAME],
-				    "no service-instance-group with this name");
-		err = -ENOENT;
-	} else if (dslite_sig_in_use(dn, g)) {
-		NL_SET_ERR_MSG(info->extack,
+	lockdep_assert_held(&dn->lock);
+	if (dslite_sig_in_use(dn, g)) {
+		NL_SET_ERR_MSG(extack,
 			       "an instance is bound to this service-instance-group");
-		err = -EBUSY;
-	} else {
-		list_del_rcu(&g->list);
-		dn->n_sigs--;
-		kfree_rcu(g, rcu);
+		return -EBUSY;
 	}
-	mutex_unlock(&dn->lock);
-	return err;
-}
-
-int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
-	struct dslite_sig *g;
-	int err = 0, i;
-
-	/*
-	 * The list is in creation order: resume after the last group sent
-	 * (by its number, so a group deleted between two rounds skips none)
-	 */
-	mutex_lock(&dn->lock);
-	list_for_each_entry(g, &dn->sigs, list) {
-		struct nlattr *m;
-		void *hdr;
-
-		if (g->seq <= cb->args[0])
-			continue;
-		hdr = dslite_genl_put(skb, NETLINK_CB(cb->skb).portid,
-				      cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				      DSLITE_CMD_SIG_GET);
-		if (!hdr || nla_put_string(skb, DSLITE_A_SIG_NAME, g->name)) {
-			err = -EMSGSIZE;
-			goto cancel;
-		}
-		for (i = 0; i < g->n; i++) {
-			m = nla_nest_start(skb, DSLITE_A_SIG_MEMBER);
-			if (!m ||
-			    nla_put_u32(skb, DSLITE_A_SL_ID, g->members[i].sl_id) ||
-			    nla_put_u32(skb, DSLITE_A_SIG_WEIGHT,
-					g->members[i].weight)) {
-				err = -EMSGSIZE;
-				goto cancel;
-			}
-			nla_nest_end(skb, m);
-		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = g->seq;
-		continue;
-cancel:
-		if (hdr)
-			genlmsg_cancel(skb, hdr);
-		break;
-	}
-	mutex_unlock(&dn->lock);
-	if (err == -EMSGSIZE && skb->len)
-		return skb->len;
-	return err ? err : skb->len;
+	xa_erase(&dn->sigs, g->seq);
+	dn->n_sigs--;
+	kfree_rcu(g, rcu);
+	return 0;
 }
 
 /* Namespace teardown: no instance is left. */
 void dslite_ha_free_all(struct dslite_net *dn)
 {
 	struct dslite_sl *sl, *stmp;
-	struct dslite_sig *g, *tmp;
+	struct dslite_sig *g;
 	unsigned long id;
 	LIST_HEAD(dead);
 
 	mutex_lock(&dn->lock);
-	list_for_each_entry_safe(g, tmp, &dn->sigs, list) {
-		list_del_rcu(&g->list);
+	xa_for_each(&dn->sigs, id, g) {
+		xa_erase(&dn->sigs, id);
 		kfree_rcu(g, rcu);
 	}
 	dn->n_sigs = 0;

@@ -105,6 +105,41 @@ struct dslite_instance *dslite_instance_by_aftr(struct dslite_net *dn,
 	return NULL;
 }
 
+/*
+ * The instance whose own or SL AFTR address is @aftr (the packet path's
+ * lookup of an arriving softwire), and the SL it came in by. RCU held.
+ */
+struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
+						    const struct in6_addr *aftr,
+						    struct dslite_sl **slp)
+{
+	struct dslite_instance *inst;
+	struct dslite_sig *g;
+	unsigned long id;
+	int i;
+
+	xa_for_each(&dn->instances, id, inst) {
+		if (inst->has_aftr && ipv6_addr_equal(&inst->aftr, aftr)) {
+			*slp = dslite_sl_for_aftr(inst, aftr);
+			return inst;
+		}
+		g = rcu_dereference_check(inst->sig, lockdep_is_held(&dn->lock));
+		if (!g)
+			continue;
+		for (i = 0; i < g->n; i++) {
+			struct dslite_sl *sl =
+				dslite_sl_by_id(dn, g->members[i].sl_id);
+
+			if (sl && sl->has_aftr &&
+			    ipv6_addr_equal(&sl->aftr, aftr)) {
+				*slp = sl;
+				return inst;
+			}
+		}
+	}
+	return NULL;
+}
+
 void dslite_stats_sum(struct dslite_instance *inst, u64 *out)
 {
 	int cpu, i;

@@ -29,7 +29,7 @@ static int __net_init dslite_net_init(struct net *net)
 	dn->n_instances = 0;
 	xa_init(&dn->sls);
 	INIT_LIST_HEAD(&dn->sync_socks);
-	INIT_LIST_HEAD(&dn->sigs);
+	xa_init(&dn->sigs);
 	return 0;
 }
 
@@ -42,6 +42,7 @@ static void __net_exit dslite_net_exit(struct net *net)
 	xa_destroy(&dn->instances);
 	dslite_ha_free_all(dn);
 	xa_destroy(&dn->sls);
+	xa_destroy(&dn->sigs);
 	mutex_destroy(&dn->lock);
 }
 

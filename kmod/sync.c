@@ -206,6 +206,21 @@ void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay)
 
 /* ---- setup ------------------------------------------------------------- */
 
+/* What dslite_sync_start() allocates; each pointer may be NULL. */
+static void dslite_sync_free(struct dslite_sl *sl)
+{
+	crypto_free_shash(sl->tfm);
+	sl->tfm = NULL;
+	kvfree(sl->tx.ring);
+	sl->tx.ring = NULL;
+	kfree(sl->tx.cur);
+	sl->tx.cur = NULL;
+	kfree(sl->tx.xmit_buf);
+	sl->tx.xmit_buf = NULL;
+	free_percpu(sl->stats);
+	sl->stats = NULL;
+}
+
 int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 		      struct netlink_ext_ack *extack)
 {
@@ -268,16 +283,7 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 	return 0;
 
 err_free:
-	crypto_free_shash(sl->tfm);
-	sl->tfm = NULL;
-	kvfree(sl->tx.ring);
-	kfree(sl->tx.cur);
-	kfree(sl->tx.xmit_buf);
-	free_percpu(sl->stats);
-	sl->tx.ring = NULL;
-	sl->tx.cur = NULL;
-	sl->tx.xmit_buf = NULL;
-	sl->stats = NULL;
+	dslite_sync_free(sl);
 	return err;
 }
 
@@ -312,12 +318,7 @@ void dslite_sync_stop_end(struct dslite_sl *sl)
 	cancel_delayed_work_sync(&sl->work);
 	dslite_bulk_abort(sl);
 	sl->ss = NULL;
-	crypto_free_shash(sl->tfm);
-	sl->tfm = NULL;
-	kvfree(sl->tx.ring);
-	kfree(sl->tx.cur);
-	kfree(sl->tx.xmit_buf);
-	free_percpu(sl->stats);
+	dslite_sync_free(sl);
 }
 
 /* Caller holds dn->lock; the SL is unpublished already. */
@@ -328,26 +329,23 @@ void dslite_sync_stop(struct dslite_sl *sl)
 	dslite_sync_stop_end(sl);
 }
 
-int dslite_sync_put_stats(struct sk_buff *skb, struct dslite_sl *sl)
+void dslite_sync_stats_sum(struct dslite_sl *sl, u64 *v)
 {
-	u64 v[__DSLITE_SYNC_STAT_MAX] = { };
-	struct nlattr *nest;
 	int cpu, i;
 
+	memset(v, 0, sizeof(u64) * __DSLITE_SYNC_STAT_MAX);
 	for_each_possible_cpu(cpu) {
 		const struct dslite_sync_pcpu *c = per_cpu_ptr(sl->stats, cpu);
 
 		for (i = 1; i < __DSLITE_SYNC_STAT_MAX; i++)
 			v[i] += READ_ONCE(c->v[i]);
 	}
-	nest = nla_nest_start(skb, DSLITE_A_SL_SYNC);
-	if (!nest)
-		return -EMSGSIZE;
-	for (i = 1; i < __DSLITE_SYNC_STAT_MAX; i++)
-		if (i != DSLITE_SYNC_STAT_PAD &&
-		    nla_put_u64_64bit(skb, i, v[i], DSLITE_SYNC_STAT_PAD))
-			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return nla_put_u32(skb, DSLITE_A_SL_LAG, READ_ONCE(sl->rx.last) ?
-			   jiffies_to_msecs(jiffies - READ_ONCE(sl->rx.last)) : 0);
+}
+
+/* How long the peer has been silent, in ms (0: never heard). */
+u32 dslite_sync_silence_ms(const struct dslite_sl *sl)
+{
+	unsigned long last = READ_ONCE(sl->rx.last);
+
+	return last ? jiffies_to_msecs(jiffies - last) : 0;
 }

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dslite: the events a listener of the "events" group gets about the
+ * NAT (RFC 6888 logging): port blocks given and taken back, limits hit.
+ * Sent from the packet path (any context, GFP_ATOMIC); an event that
+ * cannot go is counted in EVENTS_LOST, never lost silently.
+ */
+#include <net/genetlink.h>
+#include <net/sock.h>
+#include <linux/timekeeping.h>
+
+#include "dslite.h"
+#include "nl.h"
+
+/*
+ * A new event about @b4 (the instance, the time, the B4 first), or NULL:
+ * no listener, or no memory (the loss is counted).
+ */
+static struct sk_buff *dslite_event_new(struct dslite_instance *inst, u8 cmd,
+					const struct in6_addr *b4, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!dslite_nl_has_listeners(inst->dn->net))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	*hdr = dslite_nl_put(skb, 0, 0, 0, cmd);
+	if (!*hdr ||
+	    nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
+			      ktime_get_real_seconds(), DSLITE_A_PAD) ||
+	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, b4)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	return skb;
+lost:
+	DSLITE_STAT_INC(inst, DSLITE_STAT_EVENTS_LOST);
+	return NULL;
+}
+
+/* Send the event (@err: building it failed); a loss is counted. */
+static void dslite_event_send(struct dslite_instance *inst,
+			      struct sk_buff *skb, void *hdr, int err)
+{
+	if (err) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	err = dslite_nl_multicast(inst->dn->net, skb, GFP_ATOMIC);
+	/* -ESRCH: the last listener left meanwhile; anything else is loss */
+	if (!err || err == -ESRCH)
+		return;
+lost:
+	DSLITE_STAT_INC(inst, DSLITE_STAT_EVENTS_LOST);
+}
+
+/*
+ * RFC 6888 REQ-12: log each port block a user gets or gives back (no
+ * destination is ever logged). Any context.
+ */
+void dslite_genl_event_block(struct dslite_instance *inst,
+			     const struct in6_addr *b4, __be32 addr,
+			     u16 first, u16 last, bool alloc)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = dslite_event_new(inst, alloc ? DSLITE_CMD_EVENT_BLOCK_ALLOC :
+					     DSLITE_CMD_EVENT_BLOCK_FREE,
+			       b4, &hdr);
+	if (!skb)
+		return;
+	dslite_event_send(inst, skb, hdr,
+			  nla_put_in_addr(skb, DSLITE_A_SESS_PUBLIC_ADDR, addr) ||
+			  nla_put_u16(skb, DSLITE_A_BLOCK_FIRST, first) ||
+			  nla_put_u16(skb, DSLITE_A_BLOCK_LAST, last));
+}
+
+/* A limit was hit (quota, no pool, table full): at most one a second. */
+void dslite_genl_event_limit(struct dslite_instance *inst,
+			     const struct in6_addr *b4, int reason)
+{
+	unsigned long next = READ_ONCE(inst->limit_event_next);
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&inst->limit_event_next, next, jiffies + HZ) != next)
+		return;
+	skb = dslite_event_new(inst, DSLITE_CMD_EVENT_LIMIT, b4, &hdr);
+	if (!skb)
+		return;
+	dslite_event_send(inst, skb, hdr,
+			  nla_put_u32(skb, DSLITE_A_EVENT_REASON, reason));
+}
