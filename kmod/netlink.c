@@ -186,6 +186,25 @@ int dslite_nl_multicast(struct net *net, struct sk_buff *skb, gfp_t gfp)
 				       DSLITE_MCGRP_EVENTS_IDX, gfp);
 }
 
+/*
+ * A nest of u64 counters, attribute i holding v[i] for 0 < i < @n, @pad
+ * being the nest's padding attribute (not a counter).
+ */
+int dslite_nl_put_counters(struct sk_buff *skb, int attr, const u64 *v, int n,
+			   int pad)
+{
+	struct nlattr *nest = nla_nest_start(skb, attr);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < n; i++)
+		if (i != pad && nla_put_u64_64bit(skb, i, v[i], pad))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* A required attribute: refused with a message and the missing type. */
 bool dslite_missing(struct genl_info *info, int attr)
 {

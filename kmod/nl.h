@@ -87,6 +87,9 @@ int dslite_nl_reply(struct genl_info *info, size_t size,
 		    int (*fill)(struct sk_buff *skb, void *obj, u32 portid,
 				u32 seq, int flags),
 		    void *obj);
+/* a nest of counters (the message is cancelled by the caller on error) */
+int dslite_nl_put_counters(struct sk_buff *skb, int attr, const u64 *v, int n,
+			   int pad);
 /* multicast one event, counted in EVENTS_LOST when it cannot go */
 bool dslite_nl_has_listeners(struct net *net);
 int dslite_nl_multicast(struct net *net, struct sk_buff *skb, gfp_t gfp);

@@ -186,18 +186,11 @@ int dslite_nl_sl_del(struct sk_buff *skb, struct genl_info *info)
 static int dslite_put_sync_stats(struct sk_buff *skb, struct dslite_sl *sl)
 {
 	u64 v[__DSLITE_SYNC_STAT_MAX];
-	struct nlattr *nest;
-	int i;
 
 	dslite_sync_stats_sum(sl, v);
-	nest = nla_nest_start(skb, DSLITE_A_SL_SYNC);
-	if (!nest)
+	if (dslite_nl_put_counters(skb, DSLITE_A_SL_SYNC, v,
+				   __DSLITE_SYNC_STAT_MAX, DSLITE_SYNC_STAT_PAD))
 		return -EMSGSIZE;
-	for (i = 1; i < __DSLITE_SYNC_STAT_MAX; i++)
-		if (i != DSLITE_SYNC_STAT_PAD &&
-		    nla_put_u64_64bit(skb, i, v[i], DSLITE_SYNC_STAT_PAD))
-			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
 	return nla_put_u32(skb, DSLITE_A_SL_LAG, dslite_sync_silence_ms(sl));
 }
 

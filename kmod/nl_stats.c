@@ -14,29 +14,21 @@ static int dslite_fill_stats(struct sk_buff *skb, void *obj, u32 portid,
 {
 	struct dslite_instance *inst = obj;
 	u64 v[__DSLITE_STAT_MAX];
-	struct nlattr *nest;
 	void *hdr;
-	int i;
 
 	dslite_stats_sum(inst, v);
 	hdr = dslite_nl_put(skb, portid, seq, flags, DSLITE_CMD_STATS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name))
-		goto nospace;
-	nest = nla_nest_start(skb, DSLITE_A_STATS);
-	if (!nest)
-		goto nospace;
-	for (i = 1; i < __DSLITE_STAT_MAX; i++)
-		if (nla_put_u64_64bit(skb, i, v[i], DSLITE_STAT_UNSPEC))
-			goto nospace;
-	nla_nest_end(skb, nest);
+	/* the nest has no padding attribute: UNSPEC (0) pads */
+	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    dslite_nl_put_counters(skb, DSLITE_A_STATS, v, __DSLITE_STAT_MAX,
+				   DSLITE_STAT_UNSPEC)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
 	genlmsg_end(skb, hdr);
 	return 0;
-
-nospace:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
 }
 
 int dslite_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
