@@ -69,6 +69,7 @@
 /* ---- sockets ----------------------------------------------------------- */
 
 static struct dslite_sync_sock *dslite_sync_sock_get(struct dslite_net *dn,
+						     struct dslite_sl *sl,
 						     u8 family, u16 port,
 						     int ifindex,
 						     struct netlink_ext_ack *extack)
@@ -83,6 +84,8 @@ static struct dslite_sync_sock *dslite_sync_sock_get(struct dslite_net *dn,
 		if (ss->family == family && ss->port == port &&
 		    ss->ifindex == ifindex) {
 			ss->refcnt++;
+			if (!rcu_access_pointer(ss->owner))
+				rcu_assign_pointer(ss->owner, sl);
 			return ss;
 		}
 	}
@@ -108,6 +111,7 @@ static struct dslite_sync_sock *dslite_sync_sock_get(struct dslite_net *dn,
 	ss->port = port;
 	ss->ifindex = ifindex;
 	ss->refcnt = 1;
+	RCU_INIT_POINTER(ss->owner, sl);
 	tcfg.sk_user_data = ss;
 	tcfg.encap_type = 1;
 	tcfg.encap_rcv = dslite_sync_rcv;
@@ -123,9 +127,22 @@ static struct dslite_sync_sock *dslite_sync_sock_get(struct dslite_net *dn,
 }
 
 static void dslite_sync_sock_put(struct dslite_net *dn,
-				 struct dslite_sync_sock *ss)
+				 struct dslite_sync_sock *ss,
+				 struct dslite_sl *sl)
 {
+	struct dslite_sl *other;
+	unsigned long id;
+
 	lockdep_assert_held(&dn->lock);
+	if (rcu_access_pointer(ss->owner) == sl) {
+		RCU_INIT_POINTER(ss->owner, NULL);
+		xa_for_each(&dn->sls, id, other) {
+			if (other != sl && other->ss == ss && !other->dying) {
+				rcu_assign_pointer(ss->owner, other);
+				break;
+			}
+		}
+	}
 	if (--ss->refcnt)
 		return;
 	list_del(&ss->list);
@@ -272,8 +289,9 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 			goto err_free;
 		}
 	}
-	sl->ss = dslite_sync_sock_get(dn, sl->peer_len == 4 ? AF_INET :
-					  AF_INET6, sl->port, ifindex, extack);
+	sl->ss = dslite_sync_sock_get(dn, sl, sl->peer_len == 4 ? AF_INET :
+					      AF_INET6, sl->port, ifindex,
+				      extack);
 	if (IS_ERR(sl->ss)) {
 		err = PTR_ERR(sl->ss);
 		sl->ss = NULL;
@@ -308,7 +326,7 @@ void dslite_sync_stop_begin(struct dslite_sl *sl)
 	if (!sl->ss)
 		return;
 	WRITE_ONCE(sl->dying, true);
-	dslite_sync_sock_put(sl->dn, sl->ss);
+	dslite_sync_sock_put(sl->dn, sl->ss, sl);
 }
 
 void dslite_sync_stop_end(struct dslite_sl *sl)

@@ -122,6 +122,12 @@ struct dslite_sync_sock {
 	u16 port;
 	int ifindex;
 	int refcnt;
+	/*
+	 * A live SL on the socket, where what names none of them is
+	 * counted: the one that opened it, then another (dn->lock; read
+	 * under RCU: an SL is freed a grace period after it lets go).
+	 */
+	struct dslite_sl __rcu *owner;
 	struct rcu_head rcu;	/* receivers read sk_user_data under RCU */
 };
 

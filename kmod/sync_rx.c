@@ -135,16 +135,16 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 	return 0;
 }
 
-/* The first live SL on @ss: where a packet naming no SL of it is counted. */
+/*
+ * The SL where a packet naming no SL of @ss is counted (its owner, see
+ * struct dslite_sync_sock): one pointer, not a walk of every SL, since
+ * anyone can send such packets. RCU held.
+ */
 static struct dslite_sl *dslite_sync_sock_sl(struct dslite_sync_sock *ss)
 {
-	struct dslite_sl *sl;
-	unsigned long id;
+	struct dslite_sl *sl = rcu_dereference(ss->owner);
 
-	xa_for_each(&ss->dn->sls, id, sl)
-		if (READ_ONCE(sl->ss) == ss && !READ_ONCE(sl->dying))
-			return sl;
-	return NULL;
+	return sl && !READ_ONCE(sl->dying) ? sl : NULL;
 }
 
 /*
@@ -207,8 +207,8 @@ static bool dslite_sync_older_is_peer(struct dslite_sl *sl, u32 epoch, u32 seq)
 
 /*
  * Step 1: the SL of this socket that @skb names, if its configured peer
- * sent it; else NULL, counted (on the socket's first SL when it names
- * none of this socket, or is too short to name one). UDP header at
+ * sent it; else NULL, counted (on the socket's owner when it names none
+ * of this socket, or is too short to name one). UDP header at
  * skb->data.
  */
 static struct dslite_sl *dslite_sync_rx_sl(struct dslite_sync_sock *ss,
