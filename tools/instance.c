@@ -186,52 +186,48 @@ static int parse_opts(int argc, char **argv, struct inst_args *a,
 	return EXIT_OK;
 }
 
-int instance_parse_add(int argc, char **argv, struct inst_args *a)
+enum named_cmd { INSTANCE_ADD, INSTANCE_SET, TIMEOUT_SET };
+
+/* "NAME OPTIONS" of instance add, instance set and timeout set */
+static int parse_named(int argc, char **argv, struct inst_args *a,
+		       enum named_cmd cmd)
 {
+	static const char *const what[] = {
+		[INSTANCE_ADD] = "instance add",
+		[INSTANCE_SET] = "instance set",
+		[TIMEOUT_SET] = "timeout set",
+	};
 	int ret;
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1)
-		return usage_err("instance add: NAME is missing");
+		return usage_err("%s: %s is missing", what[cmd],
+				 cmd == TIMEOUT_SET ? "INSTANCE" : "NAME");
 	a->name = argv[0];
-	ret = parse_opts(argc - 1, argv + 1, a, "instance add", true, false);
+	ret = parse_opts(argc - 1, argv + 1, a, what[cmd], cmd == INSTANCE_ADD,
+			 cmd == TIMEOUT_SET);
 	if (ret)
 		return ret;
-	if (!a->has_id)
+	if (cmd == INSTANCE_ADD && !a->has_id)
 		return usage_err("instance add: \"id ID\" is required");
+	if (cmd != INSTANCE_ADD && !a->n_opts && !a->sig)
+		return usage_err("%s: nothing to set", what[cmd]);
 	return EXIT_OK;
+}
+
+int instance_parse_add(int argc, char **argv, struct inst_args *a)
+{
+	return parse_named(argc, argv, a, INSTANCE_ADD);
 }
 
 int instance_parse_set(int argc, char **argv, struct inst_args *a)
 {
-	int ret;
-
-	memset(a, 0, sizeof(*a));
-	if (argc < 1)
-		return usage_err("instance set: NAME is missing");
-	a->name = argv[0];
-	ret = parse_opts(argc - 1, argv + 1, a, "instance set", false, false);
-	if (ret)
-		return ret;
-	if (!a->n_opts && !a->sig)
-		return usage_err("instance set: nothing to set");
-	return EXIT_OK;
+	return parse_named(argc, argv, a, INSTANCE_SET);
 }
 
 int timeout_parse_set(int argc, char **argv, struct inst_args *a)
 {
-	int ret;
-
-	memset(a, 0, sizeof(*a));
-	if (argc < 1)
-		return usage_err("timeout set: INSTANCE is missing");
-	a->name = argv[0];
-	ret = parse_opts(argc - 1, argv + 1, a, "timeout set", false, true);
-	if (ret)
-		return ret;
-	if (!a->n_opts)
-		return usage_err("timeout set: nothing to set");
-	return EXIT_OK;
+	return parse_named(argc, argv, a, TIMEOUT_SET);
 }
 
 int instance_parse_ref(int argc, char **argv, struct inst_args *a,
