@@ -95,7 +95,7 @@ cap_stop ptb
 # --- the instance device MTU ------------------------------------------------
 section "instance set mtu 1400: DF over it gets fragmentation needed"
 check "instance set dsl0 mtu 1400" D instance set "$TOPO_INST" mtu 1400
-assert_eq "instance show: mtu 1400" "$(D -j instance show "$TOPO_INST" | json 'j[0]["mtu"]')" 1400
+assert_eq "instance show: mtu 1400" "$(D -j -d instance show "$TOPO_INST" | json 'j[0]["mtu"]')" 1400
 assert_eq "the dsl0 device has MTU 1400" \
 	"$(ip -n "$AFTR" -j link show "$TOPO_INST" | json 'j[0]["mtu"]')" 1400
 cap_start mtu "$SRV:veth0:mtu_srv" "$B4A:veth0:mtu_a"

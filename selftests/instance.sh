@@ -17,7 +17,7 @@ check "add dsl0 id 1 with aftr" D instance add dsl0 id 1 aftr 2001:db8::1
 check "add dsl1 id 7 without aftr" D instance add dsl1 id 7
 check "add 15-char name" D instance add abcdefghij12345 id 65535 aftr 2001:db8::2
 
-state=$(D -j instance show)
+state=$(D -j -d instance show)
 assert_eq "show -j lists three instances" "$(json 'len(j)' <<<"$state")" 3
 assert_eq "show -j is in id order" "$(json '[i["id"] for i in j]' <<<"$state")" "[1, 7, 65535]"
 assert_eq "show -j dsl0 fields" \
@@ -29,7 +29,7 @@ assert_eq "show -j carries the RFC default settings" \
 check "instance set changes settings" D instance set dsl0 max-sessions-per-user 100 filtering apdf hold-down 5
 check "timeout set changes timeouts" D timeout set dsl0 udp 30 tcp-est 600
 assert_eq "settings are shown back" \
-	"$(D -j instance show dsl0 | json '[j[0]["max_sessions_per_user"], j[0]["filtering"], j[0]["hold_down"], j[0]["timeouts"]["udp"], j[0]["timeouts"]["tcp_est"]]')" \
+	"$(D -j -d instance show dsl0 | json '[j[0]["max_sessions_per_user"], j[0]["filtering"], j[0]["hold_down"], j[0]["timeouts"]["udp"], j[0]["timeouts"]["tcp_est"]]')" \
 	'[100, "apdf", 5, 30, 600]'
 check_err "timeout 0 refused" 2 "Error: .*range.*\"udp\"" D timeout set dsl0 udp 0
 check_err "block size 4 refused" 2 "Error: .*range.*\"port-block-size\"" D instance set dsl0 port-block-size 4
@@ -37,7 +37,7 @@ check_err "port range smaller than a block refused" 2 "smaller than one port blo
 	D instance set dsl0 port-range 2000-2100
 check "restore dsl0 settings" D instance set dsl0 max-sessions-per-user 2048 filtering eif hold-down 120
 check "restore dsl0 timeouts" D timeout set dsl0 udp 300 tcp-est 7440
-state=$(D -j instance show)
+state=$(D -j -d instance show)
 assert_eq "instance without aftr has no aftr key" \
 	"$(json '"aftr" in [i for i in j if i["id"]==7][0]' <<<"$state")" False
 # this namespace never turned IPv4 forwarding on: show warns about it
@@ -101,7 +101,7 @@ check_err "del of a missing instance" 2 "Error: no instance with this name" \
 	D instance del nosuch
 check_err "show of a missing id" 2 "Error: no instance with this id" \
 	D instance show id 999
-assert_eq "nothing changed after refusals" "$(D -j instance show)" "$state"
+assert_eq "nothing changed after refusals" "$(D -j -d instance show)" "$state"
 
 # --- service-locations that can never work are refused -----------------
 check_err "a keyless service-location without 'authentication none' refused" 2 \
@@ -121,21 +121,21 @@ check "a service-location to bind groups to" \
 check "a keyless service-location is shown so" \
 	grep -q " authentication none" <<<"$(D service-location show 1)"
 check "a service-instance-group" D service-instance-group add sig1 service-location 1
-before=$(D -j instance show dsl0)
+before=$(D -j -d instance show dsl0)
 check_err "set with mtu 65535 refused (the device's maximum is 65495)" 2 "Error: .*\"mtu\"" \
 	D instance set dsl0 service-instance-group sig1 max-sessions-per-user 77 mss 1400 mtu 65535
 assert_eq "the refused set changed nothing: no group bound, settings kept" \
-	"$(D -j instance show dsl0)" "$before"
+	"$(D -j -d instance show dsl0)" "$before"
 check_err "set with a missing group refused" 2 "no service-instance-group with this name" \
 	D instance set dsl0 max-sessions-per-user 77 mtu 1400 service-instance-group nosuch
-assert_eq "...and changed nothing either (mtu kept)" "$(D -j instance show dsl0)" "$before"
+assert_eq "...and changed nothing either (mtu kept)" "$(D -j -d instance show dsl0)" "$before"
 check "set mtu 65495, the device's maximum, with a group" \
 	D instance set dsl0 mtu 65495 service-instance-group sig1
 assert_eq "both applied" \
-	"$(D -j instance show dsl0 | json '[j[0]["mtu"], j[0]["service_instance_group"]]')/$(ip -n "$NS" -j link show dsl0 | json 'j[0]["mtu"]')" \
+	"$(D -j -d instance show dsl0 | json '[j[0]["mtu"], j[0]["service_instance_group"]]')/$(ip -n "$NS" -j link show dsl0 | json 'j[0]["mtu"]')" \
 	'[65495, "sig1"]/65495'
 check "unbind and restore the mtu" D instance set dsl0 mtu 1500 service-instance-group none
-assert_eq "back as before" "$(D -j instance show dsl0)" "$before"
+assert_eq "back as before" "$(D -j -d instance show dsl0)" "$before"
 check_err "add with mtu 65535 refused" 2 "Error: .*\"mtu\"" \
 	D instance add m1 id 50 mtu 65535 service-instance-group sig1
 check_err "add with a missing group refused" 2 "no service-instance-group with this name" \

@@ -37,7 +37,7 @@ for m in 1200 1420 0; do
 	b4=$B4A
 	[[ $m == 1420 ]] && b4=$B4B
 	check "instance set dsl0 mss $m" D instance set "$TOPO_INST" mss "$m"
-	assert_eq "instance show: mss $m" "$(D -j instance show "$TOPO_INST" | json 'j[0]["mss"]')" "$m"
+	assert_eq "instance show: mss $m" "$(D -j -d instance show "$TOPO_INST" | json 'j[0]["mss"]')" "$m"
 	snap "mss$i.0"
 	nt "$b4" tcp-client --to "$S:5001" --bind ":4100$i" --echo --timeout 10 >"$T/mss$i.json"
 	snap "mss$i.1"

@@ -30,7 +30,7 @@ S1=$TOPO_SRV
 check "timeout set udp $UDP icmp $ICMP tcp-trans $TRANS tcp-est $EST tcp-syn 2" \
 	D timeout set "$TOPO_INST" udp $UDP icmp $ICMP tcp-trans $TRANS tcp-est $EST tcp-syn 2
 assert_eq "instance show -j: the timeouts and hold-down" \
-	"$(D -j instance show "$TOPO_INST" | json '[j[0]["timeouts"], j[0]["hold_down"]]')" \
+	"$(D -j -d instance show "$TOPO_INST" | json '[j[0]["timeouts"], j[0]["hold_down"]]')" \
 	"[{\"icmp\": $ICMP, \"tcp_est\": $EST, \"tcp_syn\": 2, \"tcp_trans\": $TRANS, \"udp\": $UDP}, $HOLD]"
 
 nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" --ready "$T/udp.rdy"

@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	jw_init(stdout, ctl.pretty);
+	print_init(stdout, ctl.json, ctl.pretty);
 	if (batch_file) {
 		if (optind < argc)
 			return usage_err("-b takes no further arguments");

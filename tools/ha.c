@@ -4,8 +4,8 @@
  * configuration (the seed's commands, the Linux way; docs/ha.md).
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <string.h>
-#include <linux/genetlink.h>
 
 #include "util.h"
 #include "json.h"
@@ -59,41 +59,32 @@ static int ha_print(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	nl_parse(nlh, tb);
 	on = tb[DSLITE_A_HA_ENABLED] && mnl_attr_get_u8(tb[DSLITE_A_HA_ENABLED]);
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_bool("hot_backup", on);
-		jw_obj_close();
-		jw_end();
-	} else {
-		printf("hot-backup %s\n", on ? "on" : "off");
-	}
+	open_json_object(NULL);
+	print_bool(PR_ANY, "hot_backup", "hot-backup on", "hot-backup off", on);
+	print_nl();
+	close_json_object();
 	return MNL_CB_OK;
 }
 
 static int do_ha(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
-	int ret;
 
 	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
 		ha_help(stdout);
 		return EXIT_OK;
 	}
 	if (argc == 0 || matches(argv[0], "show")) {
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_HA_GET, NLM_F_ACK);
-		return nl_talk(nlh, ha_print, NULL);
+		nlh = nl_begin(DSLITE_CMD_HA_GET, NLM_F_ACK);
+		return nlh ? nl_talk(nlh, ha_print, NULL) : EXIT_KERNEL;
 	}
 	if (matches(argv[0], "set")) {
 		if (argc != 3 || strcmp(argv[1], "hot-backup") ||
 		    (strcmp(argv[2], "on") && strcmp(argv[2], "off")))
 			return usage_err("ha set hot-backup { on | off }");
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_HA_SET, NLM_F_ACK);
+		nlh = nl_begin(DSLITE_CMD_HA_SET, NLM_F_ACK);
+		if (!nlh)
+			return EXIT_KERNEL;
 		mnl_attr_put_u8(nlh, DSLITE_A_HA_ENABLED, !strcmp(argv[2], "on"));
 		return nl_talk(nlh, NULL, NULL);
 	}
@@ -141,27 +132,23 @@ static void sync_print(const struct nlattr *nest, const struct nlattr *lag)
 		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
 			v[t] = mnl_attr_get_u64(a);
 	}
-	if (ctl.json) {
-		jw_obj_open("sync");
-		for (i = 1; i < sizeof(sync_stat_names) / sizeof(sync_stat_names[0]); i++)
-			if (sync_stat_names[i])
-				jw_uint(sync_stat_names[i], v[i]);
-		jw_uint("lag_ms", lag ? mnl_attr_get_u32(lag) : 0);
-		jw_obj_close();
-		return;
+	open_json_object("sync");
+	print_string(PR_TEXT, NULL, "%s", "    sync");
+	for (i = 1; i < sizeof(sync_stat_names) / sizeof(sync_stat_names[0]); i++) {
+		if (!sync_stat_names[i])
+			continue;
+		print_string(PR_TEXT, NULL, " %s ", sync_stat_names[i]);
+		print_u64(PR_ANY, sync_stat_names[i], "%" PRIu64, v[i]);
 	}
-	printf("    sync");
-	for (i = 1; i < sizeof(sync_stat_names) / sizeof(sync_stat_names[0]); i++)
-		if (sync_stat_names[i])
-			printf(" %s %llu", sync_stat_names[i], (unsigned long long)v[i]);
-	printf(" lag_ms %u\n", lag ? mnl_attr_get_u32(lag) : 0);
+	print_uint(PR_ANY, "lag_ms", " lag_ms %u\n", nl_u32(lag));
+	close_json_object();
 }
 
 static int sl_print(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
 	char peer[INET6_ADDRSTRLEN] = "", aftr[INET6_ADDRSTRLEN] = "";
-	unsigned int role = 0, ps = 0;
+	unsigned int role, ps;
 
 	(void)data;
 	nl_parse(nlh, tb);
@@ -175,62 +162,43 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 	if (tb[DSLITE_A_SL_AFTR])
 		inet_ntop(AF_INET6, mnl_attr_get_payload(tb[DSLITE_A_SL_AFTR]),
 			  aftr, sizeof(aftr));
-	if (tb[DSLITE_A_SL_ROLE])
-		role = mnl_attr_get_u8(tb[DSLITE_A_SL_ROLE]);
-	if (tb[DSLITE_A_SL_PEER_STATE])
-		ps = mnl_attr_get_u8(tb[DSLITE_A_SL_PEER_STATE]);
+	role = nl_u8(tb[DSLITE_A_SL_ROLE]);
+	ps = nl_u8(tb[DSLITE_A_SL_PEER_STATE]);
 	if (role > 2)
 		role = 0;
 	if (ps > 4)
 		ps = 0;
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_uint("id", mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
-		jw_str("role", role_names[role]);
-		jw_str("peer_state", peer_names[ps]);
-		jw_str("interface", tb[DSLITE_A_SL_IFNAME] ?
-		       mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "");
-		jw_str("peer", peer);
-		jw_uint("port", tb[DSLITE_A_SL_PORT] ?
-			mnl_attr_get_u16(tb[DSLITE_A_SL_PORT]) : 0);
-		jw_bool("authentication", !!tb[DSLITE_A_SL_HAS_KEY]);
-		if (tb[DSLITE_A_SL_VRID]) {
-			jw_uint("vrid", mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]));
-			jw_str("vrrp_interface", tb[DSLITE_A_SL_VRRP_IF] ?
-			       mnl_attr_get_str(tb[DSLITE_A_SL_VRRP_IF]) : "");
-		}
-		if (*aftr)
-			jw_str("aftr", aftr);
-		jw_bool("healthy", tb[DSLITE_A_SL_HEALTHY] &&
-			mnl_attr_get_u8(tb[DSLITE_A_SL_HEALTHY]));
-		if (tb[DSLITE_A_SL_HEALTH])
-			jw_str("health", mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]));
-		sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
-		jw_obj_close();
-	} else {
-		printf("service-location %u role %s peer-state %s remote-backup interface %s peer %s port %u%s",
-		       mnl_attr_get_u32(tb[DSLITE_A_SL_ID]), role_names[role],
-		       peer_names[ps],
-		       tb[DSLITE_A_SL_IFNAME] ? mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "",
-		       peer, tb[DSLITE_A_SL_PORT] ?
-		       mnl_attr_get_u16(tb[DSLITE_A_SL_PORT]) : 0,
-		       tb[DSLITE_A_SL_HAS_KEY] ? " authentication hmac-sha256" :
-		       " authentication none");
-		if (tb[DSLITE_A_SL_VRID])
-			printf(" vrrp vrid %u interface %s",
-			       mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]),
-			       tb[DSLITE_A_SL_VRRP_IF] ?
-			       mnl_attr_get_str(tb[DSLITE_A_SL_VRRP_IF]) : "");
-		if (*aftr)
-			printf(" aftr %s", aftr);
-		putchar('\n');
-		if (tb[DSLITE_A_SL_HEALTH])
-			printf("    not healthy: %s\n",
-			       mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]));
-		else
-			printf("    healthy\n");
-		sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
+	open_json_object(NULL);
+	print_uint(PR_ANY, "id", "service-location %u",
+		   mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
+	print_string(PR_ANY, "role", " role %s", role_names[role]);
+	print_string(PR_ANY, "peer_state", " peer-state %s", peer_names[ps]);
+	print_string(PR_ANY, "interface", " remote-backup interface %s",
+		     tb[DSLITE_A_SL_IFNAME] ?
+		     mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "");
+	print_string(PR_ANY, "peer", " peer %s", peer);
+	print_uint(PR_ANY, "port", " port %u", nl_u16(tb[DSLITE_A_SL_PORT]));
+	print_bool(PR_ANY, "authentication", " authentication hmac-sha256",
+		   " authentication none", tb[DSLITE_A_SL_HAS_KEY]);
+	if (tb[DSLITE_A_SL_VRID]) {
+		print_uint(PR_ANY, "vrid", " vrrp vrid %u",
+			   mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]));
+		print_string(PR_ANY, "vrrp_interface", " interface %s",
+			     tb[DSLITE_A_SL_VRRP_IF] ?
+			     mnl_attr_get_str(tb[DSLITE_A_SL_VRRP_IF]) : "");
 	}
+	if (*aftr)
+		print_string(PR_ANY, "aftr", " aftr %s", aftr);
+	print_nl();
+	/* the kernel sends HEALTH (why not) exactly when not HEALTHY */
+	print_bool(PR_ANY, "healthy", "    healthy\n", NULL,
+		   tb[DSLITE_A_SL_HEALTHY] &&
+		   mnl_attr_get_u8(tb[DSLITE_A_SL_HEALTHY]));
+	if (tb[DSLITE_A_SL_HEALTH])
+		print_string(PR_ANY, "health", "    not healthy: %s\n",
+			     mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]));
+	sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
+	close_json_object();
 	return MNL_CB_OK;
 }
 
@@ -268,11 +236,11 @@ static int sl_id_req(const char *arg, uint8_t cmd, uint32_t *id,
 {
 	int ret = parse_sl_id(arg, id);
 
-	if (!ret)
-		ret = nl_open();
 	if (ret)
 		return ret;
-	*nlh = nl_req(cmd, NLM_F_ACK);
+	*nlh = nl_begin(cmd, NLM_F_ACK);
+	if (!*nlh)
+		return EXIT_KERNEL;
 	mnl_attr_put_u32(*nlh, DSLITE_A_SL_ID, *id);
 	return EXIT_OK;
 }
@@ -348,10 +316,9 @@ static int sl_add(int argc, char **argv)
 		return usage_err("service-location add: \"remote-backup interface IF peer ADDR\" is required");
 	if (auth_none && (key || hmac))
 		return usage_err("service-location add: \"authentication none\" and a key exclude each other");
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(DSLITE_CMD_SL_NEW, NLM_F_ACK);
+	nlh = nl_begin(DSLITE_CMD_SL_NEW, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
 	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
 	mnl_attr_put_strz(nlh, DSLITE_A_SL_IFNAME, ifname);
 	if (v6)
@@ -391,21 +358,13 @@ int sl_object(int argc, char **argv)
 			return usage_err("service-location show [ ID ]");
 		if (argc == 2 && (ret = parse_sl_id(argv[1], &id)))
 			return ret;
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_SL_GET, NLM_F_ACK |
-			     (argc == 2 ? 0 : NLM_F_DUMP));
+		nlh = nl_begin(DSLITE_CMD_SL_GET, NLM_F_ACK |
+			       (argc == 2 ? 0 : NLM_F_DUMP));
+		if (!nlh)
+			return EXIT_KERNEL;
 		if (argc == 2)
 			mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
-		if (ctl.json)
-			jw_arr_open(NULL);
-		ret = nl_talk(nlh, sl_print, NULL);
-		if (ctl.json) {
-			jw_arr_close();
-			jw_end();
-		}
-		return ret;
+		return nl_show(nlh, sl_print, NULL);
 	}
 	if (matches(argv[0], "add"))
 		return sl_add(argc - 1, argv + 1);
@@ -420,19 +379,12 @@ int sl_object(int argc, char **argv)
 		ret = nl_talk(nlh, sl_health_cb, &h);
 		if (ret)
 			return ret;
-		if (ctl.json) {
-			jw_obj_open(NULL);
-			jw_uint("id", id);
-			jw_bool("healthy", h.healthy);
-			if (!h.healthy)
-				jw_str("health", h.why);
-			jw_obj_close();
-			jw_end();
-		} else if (h.healthy) {
-			printf("service-location %u: healthy\n", id);
-		} else {
-			printf("service-location %u: not healthy: %s\n", id, h.why);
-		}
+		open_json_object(NULL);
+		print_uint(PR_ANY, "id", "service-location %u: ", id);
+		print_bool(PR_ANY, "healthy", "healthy\n", NULL, h.healthy);
+		if (!h.healthy)
+			print_string(PR_ANY, "health", "not healthy: %s\n", h.why);
+		close_json_object();
 		return h.healthy ? EXIT_OK : EXIT_UNHEALTHY;
 	}
 	if (matches(argv[0], "delete")) {
@@ -460,48 +412,27 @@ int sl_object(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+static void sig_member_print(const struct nlattr **tb)
+{
+	print_uint(PR_ANY, "id", " service-location %u", nl_u32(tb[DSLITE_A_SL_ID]));
+	print_uint(PR_ANY, "weight", " weight %u", nl_u32(tb[DSLITE_A_SIG_WEIGHT]));
+}
+
 static int sig_print(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
-	const struct nlattr *a, *b;
 
 	(void)data;
 	nl_parse(nlh, tb);
 	if (!tb[DSLITE_A_SIG_NAME])
 		return MNL_CB_OK;
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_str("name", mnl_attr_get_str(tb[DSLITE_A_SIG_NAME]));
-		jw_arr_open("service_locations");
-	} else {
-		printf("service-instance-group %s", mnl_attr_get_str(tb[DSLITE_A_SIG_NAME]));
-	}
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		uint32_t id = 0, w = 0;
-
-		if (mnl_attr_get_type(a) != DSLITE_A_SIG_MEMBER)
-			continue;
-		mnl_attr_for_each_nested(b, a) {
-			if (mnl_attr_get_type(b) == DSLITE_A_SL_ID)
-				id = mnl_attr_get_u32(b);
-			else if (mnl_attr_get_type(b) == DSLITE_A_SIG_WEIGHT)
-				w = mnl_attr_get_u32(b);
-		}
-		if (ctl.json) {
-			jw_obj_open(NULL);
-			jw_uint("id", id);
-			jw_uint("weight", w);
-			jw_obj_close();
-		} else {
-			printf(" service-location %u weight %u", id, w);
-		}
-	}
-	if (ctl.json) {
-		jw_arr_close();
-		jw_obj_close();
-	} else {
-		putchar('\n');
-	}
+	open_json_object(NULL);
+	print_string(PR_ANY, "name", "service-instance-group %s",
+		     mnl_attr_get_str(tb[DSLITE_A_SIG_NAME]));
+	print_nests(nlh, DSLITE_A_SIG_MEMBER, "service_locations",
+		    sig_member_print);
+	print_nl();
+	close_json_object();
 	return MNL_CB_OK;
 }
 
@@ -510,33 +441,21 @@ int sig_object(int argc, char **argv)
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	uint32_t id, w;
-	int ret;
 
 	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
 		sig_help(stdout);
 		return EXIT_OK;
 	}
 	if (argc == 0 || matches(argv[0], "show") || matches(argv[0], "list")) {
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_SIG_GET, NLM_F_ACK | NLM_F_DUMP);
-		if (ctl.json)
-			jw_arr_open(NULL);
-		ret = nl_talk(nlh, sig_print, NULL);
-		if (ctl.json) {
-			jw_arr_close();
-			jw_end();
-		}
-		return ret;
+		nlh = nl_begin(DSLITE_CMD_SIG_GET, NLM_F_ACK | NLM_F_DUMP);
+		return nlh ? nl_show(nlh, sig_print, NULL) : EXIT_KERNEL;
 	}
 	if (matches(argv[0], "delete")) {
 		if (argc != 2)
 			return usage_err("service-instance-group del NAME");
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_SIG_DEL, NLM_F_ACK);
+		nlh = nl_begin(DSLITE_CMD_SIG_DEL, NLM_F_ACK);
+		if (!nlh)
+			return EXIT_KERNEL;
 		mnl_attr_put_strz(nlh, DSLITE_A_SIG_NAME, argv[1]);
 		return nl_talk(nlh, NULL, NULL);
 	}
@@ -546,10 +465,9 @@ int sig_object(int argc, char **argv)
 	}
 	if (argc < 4)
 		return usage_err("service-instance-group add NAME service-location ID [ weight W ] ...");
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(DSLITE_CMD_SIG_NEW, NLM_F_ACK);
+	nlh = nl_begin(DSLITE_CMD_SIG_NEW, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
 	mnl_attr_put_strz(nlh, DSLITE_A_SIG_NAME, argv[1]);
 	argc -= 2, argv += 2;
 	while (argc > 0) {

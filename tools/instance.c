@@ -186,52 +186,48 @@ static int parse_opts(int argc, char **argv, struct inst_args *a,
 	return EXIT_OK;
 }
 
-int instance_parse_add(int argc, char **argv, struct inst_args *a)
+enum named_cmd { INSTANCE_ADD, INSTANCE_SET, TIMEOUT_SET };
+
+/* "NAME OPTIONS" of instance add, instance set and timeout set */
+static int parse_named(int argc, char **argv, struct inst_args *a,
+		       enum named_cmd cmd)
 {
+	static const char *const what[] = {
+		[INSTANCE_ADD] = "instance add",
+		[INSTANCE_SET] = "instance set",
+		[TIMEOUT_SET] = "timeout set",
+	};
 	int ret;
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1)
-		return usage_err("instance add: NAME is missing");
+		return usage_err("%s: %s is missing", what[cmd],
+				 cmd == TIMEOUT_SET ? "INSTANCE" : "NAME");
 	a->name = argv[0];
-	ret = parse_opts(argc - 1, argv + 1, a, "instance add", true, false);
+	ret = parse_opts(argc - 1, argv + 1, a, what[cmd], cmd == INSTANCE_ADD,
+			 cmd == TIMEOUT_SET);
 	if (ret)
 		return ret;
-	if (!a->has_id)
+	if (cmd == INSTANCE_ADD && !a->has_id)
 		return usage_err("instance add: \"id ID\" is required");
+	if (cmd != INSTANCE_ADD && !a->n_opts && !a->sig)
+		return usage_err("%s: nothing to set", what[cmd]);
 	return EXIT_OK;
+}
+
+int instance_parse_add(int argc, char **argv, struct inst_args *a)
+{
+	return parse_named(argc, argv, a, INSTANCE_ADD);
 }
 
 int instance_parse_set(int argc, char **argv, struct inst_args *a)
 {
-	int ret;
-
-	memset(a, 0, sizeof(*a));
-	if (argc < 1)
-		return usage_err("instance set: NAME is missing");
-	a->name = argv[0];
-	ret = parse_opts(argc - 1, argv + 1, a, "instance set", false, false);
-	if (ret)
-		return ret;
-	if (!a->n_opts && !a->sig)
-		return usage_err("instance set: nothing to set");
-	return EXIT_OK;
+	return parse_named(argc, argv, a, INSTANCE_SET);
 }
 
 int timeout_parse_set(int argc, char **argv, struct inst_args *a)
 {
-	int ret;
-
-	memset(a, 0, sizeof(*a));
-	if (argc < 1)
-		return usage_err("timeout set: INSTANCE is missing");
-	a->name = argv[0];
-	ret = parse_opts(argc - 1, argv + 1, a, "timeout set", false, true);
-	if (ret)
-		return ret;
-	if (!a->n_opts)
-		return usage_err("timeout set: nothing to set");
-	return EXIT_OK;
+	return parse_named(argc, argv, a, TIMEOUT_SET);
 }
 
 int instance_parse_ref(int argc, char **argv, struct inst_args *a,
@@ -283,63 +279,48 @@ static void put_ref(struct nlmsghdr *nlh, const struct inst_args *a)
 		mnl_attr_put_u32(nlh, DSLITE_A_INST_ID, a->id);
 }
 
-static uint32_t get_u32(const struct nlattr **tb, int t)
+/* the settings: details (-d), and always under "timeout show" */
+static void print_settings(const struct nlattr **tb)
 {
-	return tb[t] ? mnl_attr_get_u32(tb[t]) : 0;
-}
-
-static void print_details(const struct nlattr **tb)
-{
-	if (!tb[DSLITE_A_INST_BLOCK_SIZE])
+	if (!ctl.details || !tb[DSLITE_A_INST_BLOCK_SIZE])
 		return;
-	if (ctl.json) {
-		jw_uint("port_block_size", get_u32(tb, DSLITE_A_INST_BLOCK_SIZE));
-		jw_uint("port_range_lo", get_u32(tb, DSLITE_A_INST_PORT_LO));
-		jw_uint("port_range_hi", get_u32(tb, DSLITE_A_INST_PORT_HI));
-		jw_uint("max_blocks_per_user", get_u32(tb, DSLITE_A_INST_MAX_BLOCKS));
-		jw_uint("max_sessions_per_user",
-			get_u32(tb, DSLITE_A_INST_MAX_SESS_USER));
-		jw_uint("max_sessions", get_u32(tb, DSLITE_A_INST_MAX_SESS));
-		jw_str("filtering", filtering_name(tb[DSLITE_A_INST_FILTERING] ?
-			mnl_attr_get_u8(tb[DSLITE_A_INST_FILTERING]) : 0));
-		jw_uint("hold_down", get_u32(tb, DSLITE_A_INST_HOLDDOWN));
-		jw_uint("mss", get_u32(tb, DSLITE_A_INST_MSS));
-		jw_uint("mtu", get_u32(tb, DSLITE_A_INST_MTU));
-		jw_obj_open("timeouts");
-		jw_uint("udp", get_u32(tb, DSLITE_A_INST_TO_UDP));
-		jw_uint("tcp_est", get_u32(tb, DSLITE_A_INST_TO_TCP_EST));
-		jw_uint("tcp_trans", get_u32(tb, DSLITE_A_INST_TO_TCP_TRANS));
-		jw_uint("icmp", get_u32(tb, DSLITE_A_INST_TO_ICMP));
-		jw_uint("tcp_syn", get_u32(tb, DSLITE_A_INST_TO_TCP_SYN));
-		jw_obj_close();
-		return;
-	}
-	if (!ctl.details)
-		return;
-	printf("    port-block-size %u port-range %u-%u max-blocks-per-user %u\n"
-	       "    max-sessions-per-user %u max-sessions %u filtering %s hold-down %u\n"
-	       "    mss %u mtu %u\n"
-	       "    timeout udp %u tcp-est %u tcp-trans %u icmp %u tcp-syn %u\n",
-	       get_u32(tb, DSLITE_A_INST_BLOCK_SIZE),
-	       get_u32(tb, DSLITE_A_INST_PORT_LO),
-	       get_u32(tb, DSLITE_A_INST_PORT_HI),
-	       get_u32(tb, DSLITE_A_INST_MAX_BLOCKS),
-	       get_u32(tb, DSLITE_A_INST_MAX_SESS_USER),
-	       get_u32(tb, DSLITE_A_INST_MAX_SESS),
-	       filtering_name(tb[DSLITE_A_INST_FILTERING] ?
-			      mnl_attr_get_u8(tb[DSLITE_A_INST_FILTERING]) : 0),
-	       get_u32(tb, DSLITE_A_INST_HOLDDOWN),
-	       get_u32(tb, DSLITE_A_INST_MSS), get_u32(tb, DSLITE_A_INST_MTU),
-	       get_u32(tb, DSLITE_A_INST_TO_UDP),
-	       get_u32(tb, DSLITE_A_INST_TO_TCP_EST),
-	       get_u32(tb, DSLITE_A_INST_TO_TCP_TRANS),
-	       get_u32(tb, DSLITE_A_INST_TO_ICMP),
-	       get_u32(tb, DSLITE_A_INST_TO_TCP_SYN));
+	print_uint(PR_ANY, "port_block_size", "    port-block-size %u ",
+		   nl_u32(tb[DSLITE_A_INST_BLOCK_SIZE]));
+	print_uint(PR_ANY, "port_range_lo", "port-range %u",
+		   nl_u32(tb[DSLITE_A_INST_PORT_LO]));
+	print_uint(PR_ANY, "port_range_hi", "-%u ",
+		   nl_u32(tb[DSLITE_A_INST_PORT_HI]));
+	print_uint(PR_ANY, "max_blocks_per_user", "max-blocks-per-user %u\n",
+		   nl_u32(tb[DSLITE_A_INST_MAX_BLOCKS]));
+	print_uint(PR_ANY, "max_sessions_per_user",
+		   "    max-sessions-per-user %u ",
+		   nl_u32(tb[DSLITE_A_INST_MAX_SESS_USER]));
+	print_uint(PR_ANY, "max_sessions", "max-sessions %u ",
+		   nl_u32(tb[DSLITE_A_INST_MAX_SESS]));
+	print_string(PR_ANY, "filtering", "filtering %s ",
+		     filtering_name(nl_u8(tb[DSLITE_A_INST_FILTERING])));
+	print_uint(PR_ANY, "hold_down", "hold-down %u\n",
+		   nl_u32(tb[DSLITE_A_INST_HOLDDOWN]));
+	print_uint(PR_ANY, "mss", "    mss %u ", nl_u32(tb[DSLITE_A_INST_MSS]));
+	print_uint(PR_ANY, "mtu", "mtu %u\n", nl_u32(tb[DSLITE_A_INST_MTU]));
+	open_json_object("timeouts");
+	print_uint(PR_ANY, "udp", "    timeout udp %u ",
+		   nl_u32(tb[DSLITE_A_INST_TO_UDP]));
+	print_uint(PR_ANY, "tcp_est", "tcp-est %u ",
+		   nl_u32(tb[DSLITE_A_INST_TO_TCP_EST]));
+	print_uint(PR_ANY, "tcp_trans", "tcp-trans %u ",
+		   nl_u32(tb[DSLITE_A_INST_TO_TCP_TRANS]));
+	print_uint(PR_ANY, "icmp", "icmp %u ",
+		   nl_u32(tb[DSLITE_A_INST_TO_ICMP]));
+	print_uint(PR_ANY, "tcp_syn", "tcp-syn %u\n",
+		   nl_u32(tb[DSLITE_A_INST_TO_TCP_SYN]));
+	close_json_object();
 }
 
 int instance_print(const struct nlmsghdr *nlh, const char *event)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	const struct nlattr *fwd;
 	char aftr[INET6_ADDRSTRLEN] = "";
 
 	nl_parse(nlh, tb);
@@ -349,43 +330,27 @@ int instance_print(const struct nlmsghdr *nlh, const char *event)
 	    mnl_attr_get_payload_len(tb[DSLITE_A_INST_AFTR]) == 16)
 		inet_ntop(AF_INET6, mnl_attr_get_payload(tb[DSLITE_A_INST_AFTR]),
 			  aftr, sizeof(aftr));
+	fwd = tb[DSLITE_A_INST_IPV4_FORWARDING];
 
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		if (event)
-			jw_str("event", event);
-		jw_str("name", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
-		jw_uint("id", mnl_attr_get_u32(tb[DSLITE_A_INST_ID]));
-		if (*aftr)
-			jw_str("aftr", aftr);
-		print_details(tb);
-		if (tb[DSLITE_A_INST_SIG])
-			jw_str("service_instance_group",
-			       mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
-		if (tb[DSLITE_A_INST_IPV4_FORWARDING])
-			jw_bool("ipv4_forwarding",
-				mnl_attr_get_u8(tb[DSLITE_A_INST_IPV4_FORWARDING]));
-		jw_obj_close();
-		if (event)
-			jw_end();
-	} else {
-		if (event)
-			printf("%s ", event);
-		printf("instance %s id %u",
-		       mnl_attr_get_str(tb[DSLITE_A_INST_NAME]),
-		       mnl_attr_get_u32(tb[DSLITE_A_INST_ID]));
-		if (*aftr)
-			printf(" aftr %s", aftr);
-		if (tb[DSLITE_A_INST_SIG])
-			printf(" service-instance-group %s",
-			       mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
-		/* a warning: translated packets go nowhere (drop_no_forward) */
-		if (tb[DSLITE_A_INST_IPV4_FORWARDING] &&
-		    !mnl_attr_get_u8(tb[DSLITE_A_INST_IPV4_FORWARDING]))
-			printf(" forwarding off");
-		putchar('\n');
-		print_details(tb);
-	}
+	open_json_object(NULL);
+	if (event)
+		print_string(PR_ANY, "event", "%s ", event);
+	print_string(PR_ANY, "name", "instance %s",
+		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	print_uint(PR_ANY, "id", " id %u", mnl_attr_get_u32(tb[DSLITE_A_INST_ID]));
+	if (*aftr)
+		print_string(PR_ANY, "aftr", " aftr %s", aftr);
+	if (tb[DSLITE_A_INST_SIG])
+		print_string(PR_ANY, "service_instance_group",
+			     " service-instance-group %s",
+			     mnl_attr_get_str(tb[DSLITE_A_INST_SIG]));
+	/* a warning: translated packets go nowhere (drop_no_forward) */
+	if (fwd)
+		print_bool(PR_ANY, "ipv4_forwarding", NULL, " forwarding off",
+			   mnl_attr_get_u8(fwd));
+	print_nl();
+	print_settings(tb);
+	close_json_object();
 	return MNL_CB_OK;
 }
 
@@ -404,14 +369,13 @@ static int instance_add(int argc, char **argv)
 	ret = instance_parse_add(argc, argv, &a);
 	if (ret)
 		return ret;
-	ret = nl_open();
-	if (ret)
-		return ret;
 	/*
 	 * No NLM_F_CREATE/EXCL: on generic netlink they alias the dump
 	 * flags and strict families refuse them. "new" always creates.
 	 */
-	nlh = nl_req(DSLITE_CMD_INSTANCE_NEW, NLM_F_ACK);
+	nlh = nl_begin(DSLITE_CMD_INSTANCE_NEW, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, a.name);
 	mnl_attr_put_u32(nlh, DSLITE_A_INST_ID, a.id);
 	if (a.has_aftr)
@@ -422,13 +386,10 @@ static int instance_add(int argc, char **argv)
 
 static int set_common(struct inst_args *a)
 {
-	struct nlmsghdr *nlh;
-	int ret;
+	struct nlmsghdr *nlh = nl_begin(DSLITE_CMD_INSTANCE_SET, NLM_F_ACK);
 
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(DSLITE_CMD_INSTANCE_SET, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, a->name);
 	put_opts(nlh, a);
 	return nl_talk(nlh, NULL, NULL);
@@ -473,10 +434,9 @@ static int instance_del(int argc, char **argv)
 	ret = instance_parse_ref(argc, argv, &a, false);
 	if (ret)
 		return ret;
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(DSLITE_CMD_INSTANCE_DEL, NLM_F_ACK);
+	nlh = nl_begin(DSLITE_CMD_INSTANCE_DEL, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
 	put_ref(nlh, &a);
 	return nl_talk(nlh, NULL, NULL);
 }
@@ -491,21 +451,13 @@ static int instance_show(int argc, char **argv)
 	ret = instance_parse_ref(argc, argv, &a, true);
 	if (ret)
 		return ret;
-	ret = nl_open();
-	if (ret)
-		return ret;
 	dump = !a.name && !a.has_id;
-	nlh = nl_req(DSLITE_CMD_INSTANCE_GET,
-		     NLM_F_ACK | (dump ? NLM_F_DUMP : 0));
+	nlh = nl_begin(DSLITE_CMD_INSTANCE_GET,
+		       NLM_F_ACK | (dump ? NLM_F_DUMP : 0));
+	if (!nlh)
+		return EXIT_KERNEL;
 	put_ref(nlh, &a);
-	if (ctl.json)
-		jw_arr_open(NULL);
-	ret = nl_talk(nlh, show_cb, NULL);
-	if (ctl.json) {
-		jw_arr_close();
-		jw_end();
-	}
-	return ret;
+	return nl_show(nlh, show_cb, NULL);
 }
 
 int do_instance(int argc, char **argv)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dslitectl: a minimal streaming JSON writer. Keys are stable API: scripts
- * and tests parse them, so never rename one.
+ * dslitectl: the print path (json.h says its rule) over a minimal
+ * streaming JSON writer. Keys are stable API: scripts and tests parse
+ * them, so never rename one.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "json.h"
@@ -129,6 +131,7 @@ static void open(const char *key, char c)
 	first[depth] = true;
 }
 
+/* closing a top-level value ends its line */
 static void close_(char c)
 {
 	bool empty = first[depth];
@@ -138,6 +141,10 @@ static void close_(char c)
 	if (!empty)
 		indent();
 	fputc(c, out);
+	if (depth == 0) {
+		fputc('\n', out);
+		first[0] = true;
+	}
 }
 
 void jw_obj_open(const char *key) { open(key, '{'); }
@@ -157,20 +164,98 @@ void jw_uint(const char *key, uint64_t val)
 	fprintf(out, "%" PRIu64, val);
 }
 
-void jw_int(const char *key, int64_t val)
-{
-	member(key);
-	fprintf(out, "%" PRId64, val);
-}
-
 void jw_bool(const char *key, bool val)
 {
 	member(key);
 	fputs(val ? "true" : "false", out);
 }
 
-void jw_end(void)
+/* ---- the print path ---------------------------------------------------- */
+
+static bool json;
+
+void print_init(FILE *f, bool j, bool p)
 {
-	fputc('\n', out);
-	first[0] = true;
+	json = j;
+	jw_init(f, p);
 }
+
+static bool to_json(enum pr_type t)
+{
+	return json && (t & PR_JSON);
+}
+
+static bool to_text(enum pr_type t)
+{
+	return !json && (t & PR_TEXT);
+}
+
+/* text of one value: @fmt is the caller's, checked at its call */
+static void PR_FMT(1) text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+}
+
+void print_string(enum pr_type t, const char *key, const char *fmt,
+		  const char *val)
+{
+	if (to_json(t))
+		jw_str(key, val);
+	else if (to_text(t))
+		text(fmt, val);
+}
+
+void print_uint(enum pr_type t, const char *key, const char *fmt,
+		unsigned int val)
+{
+	if (to_json(t))
+		jw_uint(key, val);
+	else if (to_text(t))
+		text(fmt, val);
+}
+
+void print_u64(enum pr_type t, const char *key, const char *fmt,
+	       uint64_t val)
+{
+	if (to_json(t))
+		jw_uint(key, val);
+	else if (to_text(t))
+		text(fmt, val);
+}
+
+void print_bool(enum pr_type t, const char *key, const char *text_true,
+		const char *text_false, bool val)
+{
+	if (to_json(t))
+		jw_bool(key, val);
+	else if (to_text(t) && (val ? text_true : text_false))
+		fputs(val ? text_true : text_false, out);
+}
+
+void print_json_string(const char *key, const char *val)
+{
+	print_string(PR_JSON, key, "%s", val);
+}
+
+void print_json_u64(const char *key, uint64_t val)
+{
+	print_u64(PR_JSON, key, "%" PRIu64, val);
+}
+
+void print_nl(void)
+{
+	if (!json)
+		fputc('\n', out);
+}
+
+/* JSON's structure: nothing in text */
+void open_json_object(const char *key) { if (json) open(key, '{'); }
+void close_json_object(void) { if (json) close_('}'); }
+void open_json_array(const char *key) { if (json) open(key, '['); }
+void close_json_array(void) { if (json) close_(']'); }

@@ -9,6 +9,7 @@
  * saved `dslitectl -j monitor` log.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -54,17 +55,15 @@ static void iso_time(uint64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int log_event(const struct nlmsghdr *nlh, const char *event)
+static void print_event(const struct nlattr **tb, const char *event)
 {
-	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	const struct nlattr *first = tb[DSLITE_A_BLOCK_FIRST];
+	const struct nlattr *last = tb[DSLITE_A_BLOCK_LAST];
+	const struct nlattr *reason = tb[DSLITE_A_EVENT_REASON];
 	char b4[INET6_ADDRSTRLEN] = "", pub[INET_ADDRSTRLEN] = "", when[32];
-	char line[512];
 	uint64_t t = 0;
 	uint32_t a;
 
-	nl_parse(nlh, tb);
-	if (!tb[DSLITE_A_INST_NAME])
-		return MNL_CB_OK;
 	if (tb[DSLITE_A_EVENT_TIME])
 		t = mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME]);
 	iso_time(t, when, sizeof(when));
@@ -75,43 +74,64 @@ static int log_event(const struct nlmsghdr *nlh, const char *event)
 		a = mnl_attr_get_u32(tb[DSLITE_A_SESS_PUBLIC_ADDR]);
 		inet_ntop(AF_INET, &a, pub, sizeof(pub));
 	}
-	if (ctl.json && !use_syslog) {
-		jw_obj_open(NULL);
-		jw_str("event", event);
-		jw_str("time", when);
-		jw_uint("time_unix", t);
-		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
-		jw_str("b4", b4);
+
+	open_json_object(NULL);
+	print_string(PR_ANY, "time", "%s ", when);
+	print_string(PR_ANY, "event", "%s ", event);
+	print_json_u64("time_unix", t);
+	print_string(PR_ANY, "instance", "instance %s ",
+		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	print_string(PR_ANY, "b4", "b4 %s", b4);
+	if (first) {
+		/* a block: who had which public ports (RFC 6888 REQ-12) */
+		print_string(*pub ? PR_ANY : PR_TEXT, "public_addr",
+			     " public %s", pub);
+		print_uint(PR_ANY, "port_first", " ports %u",
+			   mnl_attr_get_u16(first));
+		print_uint(PR_ANY, "port_last", "-%u",
+			   nl_u16(last));
+		if (reason)
+			print_json_string("reason",
+					  reason_name(mnl_attr_get_u32(reason)));
+	} else {
+		/* a limit hit: the text says "other" when the kernel did not */
 		if (*pub)
-			jw_str("public_addr", pub);
-		if (tb[DSLITE_A_BLOCK_FIRST]) {
-			jw_uint("port_first", mnl_attr_get_u16(tb[DSLITE_A_BLOCK_FIRST]));
-			jw_uint("port_last", tb[DSLITE_A_BLOCK_LAST] ?
-				mnl_attr_get_u16(tb[DSLITE_A_BLOCK_LAST]) : 0);
-		}
-		if (tb[DSLITE_A_EVENT_REASON])
-			jw_str("reason", reason_name(mnl_attr_get_u32(tb[DSLITE_A_EVENT_REASON])));
-		jw_obj_close();
-		jw_end();
+			print_json_string("public_addr", pub);
+		print_string(reason ? PR_ANY : PR_TEXT, "reason", " reason %s",
+			     reason ? reason_name(mnl_attr_get_u32(reason)) :
+			     "other");
+	}
+	print_nl();
+	close_json_object();
+}
+
+/* a port-block or limit event: to standard output, or one syslog line */
+static int log_event(const struct nlmsghdr *nlh, const char *event)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	size_t len = 0;
+	char *line = NULL;
+	FILE *mem;
+
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_INST_NAME])
+		return MNL_CB_OK;
+	if (!use_syslog) {
+		print_event(tb, event);
 		return MNL_CB_OK;
 	}
-	if (tb[DSLITE_A_BLOCK_FIRST])
-		snprintf(line, sizeof(line),
-			 "%s %s instance %s b4 %s public %s ports %u-%u", when,
-			 event, mnl_attr_get_str(tb[DSLITE_A_INST_NAME]), b4, pub,
-			 mnl_attr_get_u16(tb[DSLITE_A_BLOCK_FIRST]),
-			 tb[DSLITE_A_BLOCK_LAST] ?
-			 mnl_attr_get_u16(tb[DSLITE_A_BLOCK_LAST]) : 0);
-	else
-		snprintf(line, sizeof(line), "%s %s instance %s b4 %s reason %s",
-			 when, event, mnl_attr_get_str(tb[DSLITE_A_INST_NAME]),
-			 b4, tb[DSLITE_A_EVENT_REASON] ?
-			 reason_name(mnl_attr_get_u32(tb[DSLITE_A_EVENT_REASON])) :
-			 "other");
-	if (use_syslog)
-		syslog(LOG_INFO, "%s", line);
-	else
-		puts(line);
+	/* syslog takes the text line, with -j too */
+	mem = open_memstream(&line, &len);
+	if (!mem)
+		return MNL_CB_OK;
+	print_init(mem, false, false);
+	print_event(tb, event);
+	fclose(mem);
+	print_init(stdout, ctl.json, ctl.pretty);
+	if (len && line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	syslog(LOG_INFO, "%s", line);
+	free(line);
 	return MNL_CB_OK;
 }
 

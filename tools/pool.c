@@ -36,26 +36,19 @@ static int pool_print(const struct nlmsghdr *nlh, void *data)
 	inet_ntop(AF_INET, &a, addr, sizeof(addr));
 	snprintf(prefix, sizeof(prefix), "%s/%u", addr,
 		 mnl_attr_get_u8(tb[DSLITE_A_POOL_PLEN]));
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
-		jw_str("prefix", prefix);
-		jw_uint("blocks", tb[DSLITE_A_POOL_BLOCKS] ?
-			mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS]) : 0);
-		jw_uint("blocks_used", tb[DSLITE_A_POOL_BLOCKS_USED] ?
-			mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS_USED]) : 0);
-		if (tb[DSLITE_A_POOL_SL])
-			jw_uint("service_location",
-				mnl_attr_get_u32(tb[DSLITE_A_POOL_SL]));
-		jw_obj_close();
-	} else {
-		printf("pool %s instance %s blocks %u used %u\n", prefix,
-		       mnl_attr_get_str(tb[DSLITE_A_INST_NAME]),
-		       tb[DSLITE_A_POOL_BLOCKS] ?
-		       mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS]) : 0,
-		       tb[DSLITE_A_POOL_BLOCKS_USED] ?
-		       mnl_attr_get_u32(tb[DSLITE_A_POOL_BLOCKS_USED]) : 0);
-	}
+	open_json_object(NULL);
+	print_string(PR_ANY, "prefix", "pool %s", prefix);
+	print_string(PR_ANY, "instance", " instance %s",
+		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	print_uint(PR_ANY, "blocks", " blocks %u",
+		   nl_u32(tb[DSLITE_A_POOL_BLOCKS]));
+	print_uint(PR_ANY, "blocks_used", " used %u",
+		   nl_u32(tb[DSLITE_A_POOL_BLOCKS_USED]));
+	if (tb[DSLITE_A_POOL_SL])
+		print_uint(PR_ANY, "service_location", " service-location %u",
+			   mnl_attr_get_u32(tb[DSLITE_A_POOL_SL]));
+	print_nl();
+	close_json_object();
 	return MNL_CB_OK;
 }
 
@@ -64,8 +57,6 @@ static int pool_change(int argc, char **argv, uint8_t cmd)
 	struct nlmsghdr *nlh;
 	struct in_addr addr;
 	uint8_t plen;
-	int ret;
-
 	uint32_t sl = 0;
 
 	if (argc == 4 && !strcmp(argv[2], "service-location")) {
@@ -79,10 +70,9 @@ static int pool_change(int argc, char **argv, uint8_t cmd)
 	if (parse_prefix4(argv[1], &addr, &plen))
 		return usage_err("pool: \"%s\" is not an IPv4 prefix A.B.C.D/LEN without host bits",
 				 argv[1]);
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(cmd, NLM_F_ACK);
+	nlh = nl_begin(cmd, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, argv[0]);
 	mnl_attr_put_u32(nlh, DSLITE_A_POOL_ADDR, addr.s_addr);
 	mnl_attr_put_u8(nlh, DSLITE_A_POOL_PLEN, plen);
@@ -94,24 +84,15 @@ static int pool_change(int argc, char **argv, uint8_t cmd)
 static int pool_show(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
-	int ret;
 
 	if (argc > 1)
 		return usage_err("pool show: too many arguments");
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(DSLITE_CMD_POOL_GET, NLM_F_ACK | NLM_F_DUMP);
+	nlh = nl_begin(DSLITE_CMD_POOL_GET, NLM_F_ACK | NLM_F_DUMP);
+	if (!nlh)
+		return EXIT_KERNEL;
 	if (argc == 1)
 		mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, argv[0]);
-	if (ctl.json)
-		jw_arr_open(NULL);
-	ret = nl_talk(nlh, pool_print, NULL);
-	if (ctl.json) {
-		jw_arr_close();
-		jw_end();
-	}
-	return ret;
+	return nl_show(nlh, pool_print, NULL);
 }
 
 int do_pool(int argc, char **argv)

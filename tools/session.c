@@ -3,8 +3,8 @@
  * dslitectl session and user: the NAT's state, per subscriber.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <string.h>
-#include <linux/genetlink.h>
 
 #include "util.h"
 #include "json.h"
@@ -114,7 +114,7 @@ static void put_filter(struct nlmsghdr *nlh, const struct filter *f)
 
 static const char *ip4(const struct nlattr *a, char *buf)
 {
-	uint32_t v = a ? mnl_attr_get_u32(a) : 0;
+	uint32_t v = nl_u32(a);
 
 	return inet_ntop(AF_INET, &v, buf, INET_ADDRSTRLEN);
 }
@@ -127,64 +127,56 @@ static const char *ip6(const struct nlattr *a, char *buf)
 			 INET6_ADDRSTRLEN);
 }
 
-static unsigned int u16a(const struct nlattr *a)
-{
-	return a ? mnl_attr_get_u16(a) : 0;
-}
-
 static int session_print(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
 	char b4[INET6_ADDRSTRLEN], in[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN],
 	     rem[INET_ADDRSTRLEN];
 	unsigned int proto, state;
-	unsigned long *count = data;
+	uint64_t *count = data;
 
 	nl_parse(nlh, tb);
 	if (!tb[DSLITE_A_INST_NAME] || !tb[DSLITE_A_SESS_PROTO])
 		return MNL_CB_OK;
 	proto = mnl_attr_get_u8(tb[DSLITE_A_SESS_PROTO]);
-	state = tb[DSLITE_A_SESS_STATE] ?
-		mnl_attr_get_u8(tb[DSLITE_A_SESS_STATE]) : 0;
+	state = nl_u8(tb[DSLITE_A_SESS_STATE]);
 	ip6(tb[DSLITE_A_SESS_B4], b4);
 	ip4(tb[DSLITE_A_SESS_INNER_ADDR], in);
 	ip4(tb[DSLITE_A_SESS_PUBLIC_ADDR], pub);
 	ip4(tb[DSLITE_A_SESS_REMOTE_ADDR], rem);
 	(*count)++;
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
-		jw_str("b4", b4);
-		jw_str("proto", proto_name(proto));
-		jw_str("inner_addr", in);
-		jw_uint("inner_port", u16a(tb[DSLITE_A_SESS_INNER_PORT]));
-		jw_str("public_addr", pub);
-		jw_uint("public_port", u16a(tb[DSLITE_A_SESS_PUBLIC_PORT]));
-		jw_str("remote_addr", rem);
-		jw_uint("remote_port", u16a(tb[DSLITE_A_SESS_REMOTE_PORT]));
-		jw_str("state", sess_state_name(state));
-		jw_uint("expires", tb[DSLITE_A_SESS_EXPIRES] ?
-			mnl_attr_get_u32(tb[DSLITE_A_SESS_EXPIRES]) : 0);
-		jw_obj_close();
-	} else {
-		printf("%s %s b4 %s inner %s:%u public %s:%u remote %s:%u %s expires %us\n",
-		       mnl_attr_get_str(tb[DSLITE_A_INST_NAME]),
-		       proto_name(proto), b4,
-		       in, u16a(tb[DSLITE_A_SESS_INNER_PORT]),
-		       pub, u16a(tb[DSLITE_A_SESS_PUBLIC_PORT]),
-		       rem, u16a(tb[DSLITE_A_SESS_REMOTE_PORT]),
-		       sess_state_name(state),
-		       tb[DSLITE_A_SESS_EXPIRES] ?
-		       mnl_attr_get_u32(tb[DSLITE_A_SESS_EXPIRES]) : 0);
-	}
+	open_json_object(NULL);
+	print_string(PR_ANY, "instance", "%s ",
+		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	print_string(PR_ANY, "proto", "%s ", proto_name(proto));
+	print_string(PR_ANY, "b4", "b4 %s ", b4);
+	print_string(PR_ANY, "inner_addr", "inner %s:", in);
+	print_uint(PR_ANY, "inner_port", "%u ", nl_u16(tb[DSLITE_A_SESS_INNER_PORT]));
+	print_string(PR_ANY, "public_addr", "public %s:", pub);
+	print_uint(PR_ANY, "public_port", "%u ",
+		   nl_u16(tb[DSLITE_A_SESS_PUBLIC_PORT]));
+	print_string(PR_ANY, "remote_addr", "remote %s:", rem);
+	print_uint(PR_ANY, "remote_port", "%u ",
+		   nl_u16(tb[DSLITE_A_SESS_REMOTE_PORT]));
+	print_string(PR_ANY, "state", "%s ", sess_state_name(state));
+	print_uint(PR_ANY, "expires", "expires %us",
+		   nl_u32(tb[DSLITE_A_SESS_EXPIRES]));
+	print_nl();
+	close_json_object();
 	return MNL_CB_OK;
+}
+
+static void user_block_print(const struct nlattr **tb)
+{
+	print_uint(PR_ANY, "first", " %u", nl_u16(tb[DSLITE_A_BLOCK_FIRST]));
+	print_uint(PR_ANY, "last", "-%u", nl_u16(tb[DSLITE_A_BLOCK_LAST]));
+	print_uint(PR_ANY, "sessions", "(%u)", nl_u32(tb[DSLITE_A_USER_SESSIONS]));
 }
 
 static int user_print(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
 	char b4[INET6_ADDRSTRLEN], pub[INET_ADDRSTRLEN] = "";
-	const struct nlattr *a, *b;
 
 	(void)data;
 	nl_parse(nlh, tb);
@@ -193,81 +185,42 @@ static int user_print(const struct nlmsghdr *nlh, void *data)
 	ip6(tb[DSLITE_A_SESS_B4], b4);
 	if (tb[DSLITE_A_SESS_PUBLIC_ADDR])
 		ip4(tb[DSLITE_A_SESS_PUBLIC_ADDR], pub);
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
-		jw_str("b4", b4);
-		jw_str("public_addr", pub);
-		jw_uint("sessions", tb[DSLITE_A_USER_SESSIONS] ?
-			mnl_attr_get_u32(tb[DSLITE_A_USER_SESSIONS]) : 0);
-		jw_arr_open("blocks");
-	} else {
-		printf("%s b4 %s public %s sessions %u blocks",
-		       mnl_attr_get_str(tb[DSLITE_A_INST_NAME]), b4,
-		       *pub ? pub : "-",
-		       tb[DSLITE_A_USER_SESSIONS] ?
-		       mnl_attr_get_u32(tb[DSLITE_A_USER_SESSIONS]) : 0);
-	}
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		unsigned int first = 0, last = 0, n = 0;
-
-		if (mnl_attr_get_type(a) != DSLITE_A_USER_BLOCK)
-			continue;
-		mnl_attr_for_each_nested(b, a) {
-			switch (mnl_attr_get_type(b)) {
-			case DSLITE_A_BLOCK_FIRST:
-				first = mnl_attr_get_u16(b);
-				break;
-			case DSLITE_A_BLOCK_LAST:
-				last = mnl_attr_get_u16(b);
-				break;
-			case DSLITE_A_USER_SESSIONS:
-				n = mnl_attr_get_u32(b);
-				break;
-			}
-		}
-		if (ctl.json) {
-			jw_obj_open(NULL);
-			jw_uint("first", first);
-			jw_uint("last", last);
-			jw_uint("sessions", n);
-			jw_obj_close();
-		} else {
-			printf(" %u-%u(%u)", first, last, n);
-		}
-	}
-	if (ctl.json) {
-		jw_arr_close();
-		jw_obj_close();
-	} else {
-		putchar('\n');
-	}
+	open_json_object(NULL);
+	print_string(PR_ANY, "instance", "%s ",
+		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	print_string(PR_ANY, "b4", "b4 %s ", b4);
+	/* no address yet: "" in JSON, "-" in text */
+	print_json_string("public_addr", pub);
+	print_string(PR_TEXT, NULL, "public %s ", *pub ? pub : "-");
+	print_uint(PR_ANY, "sessions", "sessions %u blocks",
+		   nl_u32(tb[DSLITE_A_USER_SESSIONS]));
+	print_nests(nlh, DSLITE_A_USER_BLOCK, "blocks", user_block_print);
+	print_nl();
+	close_json_object();
 	return MNL_CB_OK;
+}
+
+/* a request for @cmd with the filter; NULL if the socket failed */
+static struct nlmsghdr *filter_req(uint8_t cmd, uint16_t flags,
+				   const struct filter *f)
+{
+	struct nlmsghdr *nlh = nl_begin(cmd, flags);
+
+	if (nlh)
+		put_filter(nlh, f);
+	return nlh;
 }
 
 static int dump(uint8_t cmd, const struct filter *f, mnl_cb_t cb, void *data)
 {
-	struct nlmsghdr *nlh;
-	int ret;
+	struct nlmsghdr *nlh = filter_req(cmd, NLM_F_ACK | NLM_F_DUMP, f);
 
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(cmd, NLM_F_ACK | NLM_F_DUMP);
-	put_filter(nlh, f);
-	if (ctl.json)
-		jw_arr_open(NULL);
-	ret = nl_talk(nlh, cb, data);
-	if (ctl.json) {
-		jw_arr_close();
-		jw_end();
-	}
-	return ret;
+	return nlh ? nl_show(nlh, cb, data) : EXIT_KERNEL;
 }
 
 int do_session(int argc, char **argv)
 {
-	unsigned long count = 0;
+	uint64_t count = 0;
 	struct filter f;
 	int ret;
 
@@ -280,8 +233,9 @@ int do_session(int argc, char **argv)
 		if (ret)
 			return ret;
 		ret = dump(DSLITE_CMD_SESSION_GET, &f, session_print, &count);
-		if (!ret && !ctl.json && ctl.details)
-			printf("%lu sessions\n", count);
+		/* a total in text (JSON has the array's length) */
+		if (!ret && ctl.details)
+			print_u64(PR_TEXT, NULL, "%" PRIu64 " sessions\n", count);
 		return ret;
 	}
 	if (matches(argv[0], "flush")) {
@@ -290,12 +244,8 @@ int do_session(int argc, char **argv)
 		ret = session_parse_filter(argc - 1, argv + 1, &f, true);
 		if (ret)
 			return ret;
-		ret = nl_open();
-		if (ret)
-			return ret;
-		nlh = nl_req(DSLITE_CMD_SESSION_FLUSH, NLM_F_ACK);
-		put_filter(nlh, &f);
-		return nl_talk(nlh, NULL, NULL);
+		nlh = filter_req(DSLITE_CMD_SESSION_FLUSH, NLM_F_ACK, &f);
+		return nlh ? nl_talk(nlh, NULL, NULL) : EXIT_KERNEL;
 	}
 	usage_err("session: unknown command \"%s\"", argv[0]);
 	return EXIT_USAGE;

@@ -73,28 +73,24 @@ static int stats_print(const struct nlmsghdr *nlh, void *data)
 		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
 			v[t] = mnl_attr_get_u64(a);
 	}
-	if (ctl.json) {
-		jw_obj_open(NULL);
-		jw_str("instance", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
-		for (i = 1; i <= DSLITE_STAT_MAX; i++)
-			if (stat_names[i])
-				jw_uint(stat_names[i], v[i]);
-		jw_obj_close();
-		return MNL_CB_OK;
-	}
-	printf("instance %s\n", mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
+	open_json_object(NULL);
+	print_string(PR_ANY, "instance", "instance %s\n",
+		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
 	for (i = 1; i <= DSLITE_STAT_MAX; i++) {
 		if (!stat_names[i])
 			continue;
-		printf("%s%-18s %-12" PRIu64, col ? "  " : "    ",
-		       stat_names[i], v[i]);
+		/* text: a table of three columns, the name as the label */
+		print_string(PR_TEXT, NULL, col ? "  %-18s " : "    %-18s ",
+			     stat_names[i]);
+		print_u64(PR_ANY, stat_names[i], "%-12" PRIu64, v[i]);
 		if (++col == 3) {
-			putchar('\n');
+			print_nl();
 			col = 0;
 		}
 	}
 	if (col)
-		putchar('\n');
+		print_nl();
+	close_json_object();
 	return MNL_CB_OK;
 }
 
@@ -102,7 +98,6 @@ int do_stats(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
 	const char *inst = NULL;
-	int ret;
 
 	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
 		stats_help(stdout);
@@ -120,19 +115,11 @@ int do_stats(int argc, char **argv)
 		inst = argv[0];
 	else if (argc)
 		return usage_err("stats show: expected [ instance NAME ]");
-	ret = nl_open();
-	if (ret)
-		return ret;
-	nlh = nl_req(DSLITE_CMD_STATS_GET,
-		     NLM_F_ACK | (inst ? 0 : NLM_F_DUMP));
+	nlh = nl_begin(DSLITE_CMD_STATS_GET,
+		       NLM_F_ACK | (inst ? 0 : NLM_F_DUMP));
+	if (!nlh)
+		return EXIT_KERNEL;
 	if (inst)
 		mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, inst);
-	if (ctl.json)
-		jw_arr_open(NULL);
-	ret = nl_talk(nlh, stats_print, NULL);
-	if (ctl.json) {
-		jw_arr_close();
-		jw_end();
-	}
-	return ret;
+	return nl_show(nlh, stats_print, NULL);
 }
