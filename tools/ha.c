@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dslitectl ha, service-location, service-instance-group: hot backup
- * configuration (the seed's commands, the Linux way; docs/ha.md).
+ * configuration (the vendor manual's commands, the Linux way; docs/ha.md).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
