@@ -589,14 +589,8 @@ class Daemon:
             self.tick()
 
     def handle(self, cs):
-        buf = b""
-        while not buf.endswith(b"\n"):
-            d = cs.recv(1 << 20)
-            if not d:
-                break
-            buf += d
         try:
-            c = json.loads(buf)
+            c = json.loads(recv_line(cs))
             if c.get("op") == "quit":
                 cs.sendall(b"{}\n")
                 sys.exit(0)
@@ -615,6 +609,17 @@ class Daemon:
 
 # ---- client ---------------------------------------------------------------
 
+def recv_line(s):
+    """what s sends up to its first newline (or its end): one control message"""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        buf += d
+    return buf
+
+
 def call(path, c, timeout=120):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -628,13 +633,7 @@ def call(path, c, timeout=120):
                 raise
             time.sleep(0.1)
     s.sendall(json.dumps(c).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        buf += d
-    return json.loads(buf)
+    return json.loads(recv_line(s))
 
 
 # ---- flood (no daemon) ------------------------------------------------------
