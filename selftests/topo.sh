@@ -15,6 +15,8 @@
 # dsl0 and its netdevice; the pool (198.51.100.0/28 by default) is routed
 # to dsl0, and srv routes everything back through the aftr.
 #
+#   topo_begin [INSTANCE ADD OPTIONS...]   a test's start: root and the
+#                      module (or skip), topo_cleanup at exit, topo_setup
 #   topo_setup [INSTANCE ADD OPTIONS...]   build it all (fails the test and
 #                                          finishes it if anything is off)
 #   D ARGS...          dslitectl in the aftr namespace
@@ -23,6 +25,11 @@
 #                      NT_PID; killed (by pid) at cleanup if still running
 #   ns_bg NS OUT CMD   any command in NS in the background, likewise
 #   nt_stop PID        stop one of them now
+#   pids_stop PID...   stop several at once (all signalled, then reaped)
+#   srv_start TOOL NAME ARGS  a server on srv (TOOL: nt, or ed of
+#                      topo_edge.sh), stderr in $T/NAME.err, ready file
+#                      $T/NAME.rdy; srv_ready [DESC] waits for every one
+#                      (20 s) or fails DESC and finishes the test
 #   ctr NAME           one counter of dsl0 (dslitectl -j stats show)
 #   has_session B4 P N [STATE]   b4's proto P session of inner port N exists
 #   session_pub B4 P N           its public "addr:port"
@@ -50,6 +57,7 @@ B4B=${NS_PREFIX}_b4b
 SRV=${NS_PREFIX}_srv
 
 TOPO_TMP=$(mktemp -d /tmp/dslite-topo.XXXXXX)
+T=$TOPO_TMP	# the tests' short name for it
 TOPO_TOOL=$LIB_DIR/lib/nettool.py
 TOPO_PIDS=()
 
@@ -77,14 +85,42 @@ nt_stop() {
 	return 0
 }
 
-topo_cleanup() {
+# pids_stop PID...: signal them all, then reap them all
+pids_stop() {
 	local p
-	for p in "${TOPO_PIDS[@]}"; do
+	for p; do
 		kill "$p" 2>/dev/null
 	done
-	for p in "${TOPO_PIDS[@]}"; do
+	for p; do
 		wait "$p" 2>/dev/null
 	done
+	return 0
+}
+
+# srv_start TOOL NAME ARGS...: TOOL (nt or ed) ARGS on srv in the
+# background, --ready $T/NAME.rdy, stderr in $T/NAME.err
+SRV_RDY=()
+srv_start() {
+	local tool=$1 name=$2
+	shift 2
+	"${tool}_bg" "$SRV" "$T/$name.err" "$@" --ready "$T/$name.rdy"
+	SRV_RDY+=("$T/$name.rdy")
+}
+
+# srv_ready [DESC]: every server of srv_start is ready within 20 s, or
+# the test fails DESC (default "servers started") and ends
+srv_ready() {
+	wait_for 20 files_exist "${SRV_RDY[@]}" || { fail "${1:-servers started}"; ksft_finish; }
+}
+files_exist() {
+	local f
+	for f; do
+		[[ -e $f ]] || return 1
+	done
+}
+
+topo_cleanup() {
+	pids_stop "${TOPO_PIDS[@]}"
 	TOPO_PIDS=()
 	cleanup_ns
 	rm -rf "$TOPO_TMP"
@@ -170,6 +206,18 @@ _topo_b4() {	# NS ADDR6 GW6 AFTRIF
 	ip -n "$ns" route add default dev t0
 	ip -n "$AFTR" link set "$aif" up
 	ip -n "$AFTR" -6 addr add "$gw6/64" dev "$aif" nodad
+}
+
+# topo_begin [INSTANCE ADD OPTIONS...]: what a translation test does first
+topo_begin() {
+	topo_prologue
+	topo_setup "$@"
+}
+# topo_prologue: root and the module (or skip), topo_cleanup at exit
+topo_prologue() {
+	require_root
+	require_module
+	trap topo_cleanup EXIT
 }
 
 topo_setup() {

@@ -12,6 +12,7 @@
 # an IPv4 router behind the AFTR (for TTL exceeded / traceroute / frag
 # needed from a router that is not the destination) and a far host.
 #
+#   edge_begin [INSTANCE OPTS]  a test's start: topo_prologue, edge_setup
 #   edge_setup [INSTANCE OPTS]  topo_setup + the router and far host, ICMP
 #                               rate limits off, veth checksum offload off
 #                               (so every checksum on the wire is final and
@@ -76,6 +77,11 @@ snap() { D -j stats show instance "$TOPO_INST" >"$TOPO_TMP/$1.stats.json"; }
 
 # csum_off NS:IFACE...: transmit checksum offload off (and with it SG/TSO)
 csum_off() { python3 "$EDGE_TOOL" csum-off "$@"; }
+
+edge_begin() {
+	topo_prologue
+	edge_setup "$@"
+}
 
 edge_setup() {
 	topo_setup "$@"
