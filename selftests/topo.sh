@@ -35,6 +35,7 @@
 #   session_pub B4 P N           its public "addr:port"
 #   wait_for SECS CMD  poll CMD every 0.2 s until it succeeds
 #   section TITLE      a TAP comment: elapsed seconds and a title
+#   topo_die WHAT [MORE]  fail "topology: WHAT" and end the test
 #   py_checks D CODE   many assertions from one python run (see below)
 #   topo_cleanup       the EXIT trap: stop background tools, delete netns
 #
@@ -189,7 +190,7 @@ py_checks() {
 	[[ $done == 1 ]] || fail "$name: the checks ran to the end ($(basename "$file"):$at)"
 }
 
-_topo_die() {
+topo_die() {
 	fail "topology: $1" "${2:-}"
 	ksft_finish
 }
@@ -223,7 +224,7 @@ topo_prologue() {
 topo_setup() {
 	local n
 	for n in aftr b4a b4b srv; do
-		ns_add "$n" >/dev/null || _topo_die "cannot create netns $n"
+		ns_add "$n" >/dev/null || topo_die "cannot create netns $n"
 	done
 
 	ip netns exec "$AFTR" sh -c '
@@ -231,15 +232,15 @@ topo_setup() {
 			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 			net.ipv4.conf.all.send_redirects=0 \
 			net.ipv4.conf.default.send_redirects=0' ||
-		_topo_die "sysctl in aftr"
+		topo_die "sysctl in aftr"
 	ip -n "$AFTR" -6 addr add "$TOPO_AFTR6/128" dev lo ||
-		_topo_die "AFTR address on lo"
+		topo_die "AFTR address on lo"
 
-	_topo_b4 "$B4A" "$TOPO_B4A6" 2001:db8:a::1 a0 || _topo_die "b4a softwire"
-	_topo_b4 "$B4B" "$TOPO_B4B6" 2001:db8:b::1 a1 || _topo_die "b4b softwire"
+	_topo_b4 "$B4A" "$TOPO_B4A6" 2001:db8:a::1 a0 || topo_die "b4a softwire"
+	_topo_b4 "$B4B" "$TOPO_B4B6" 2001:db8:b::1 a1 || topo_die "b4b softwire"
 
 	ip link add veth0 netns "$SRV" type veth peer name u0 netns "$AFTR" ||
-		_topo_die "srv veth"
+		topo_die "srv veth"
 	ip -n "$AFTR" link set u0 up
 	ip -n "$AFTR" addr add "$TOPO_GW/24" dev u0
 	ip -n "$SRV" link set veth0 up
@@ -249,9 +250,9 @@ topo_setup() {
 
 	[[ ${TOPO_NO_INSTANCE:-0} == 1 ]] && return 0
 	D instance add "$TOPO_INST" id 1 aftr "$TOPO_AFTR6" "$@" ||
-		_topo_die "instance add $TOPO_INST $*"
-	ip -n "$AFTR" link set "$TOPO_INST" up || _topo_die "no $TOPO_INST netdevice"
-	[[ -n $TOPO_POOL ]] && { topo_pool_add "$TOPO_POOL" || _topo_die "pool add"; }
+		topo_die "instance add $TOPO_INST $*"
+	ip -n "$AFTR" link set "$TOPO_INST" up || topo_die "no $TOPO_INST netdevice"
+	[[ -n $TOPO_POOL ]] && { topo_pool_add "$TOPO_POOL" || topo_die "pool add"; }
 	return 0
 }
 
