@@ -100,6 +100,9 @@ wait_for() {
 	done
 }
 
+# section TITLE: a TAP comment with the seconds since the test started
+section() { echo "# [${SECONDS}s] $*"; }
+
 ksft_finish() {
 	echo "# Totals: pass:$KSFT_PASS fail:$KSFT_FAIL skip:$KSFT_SKIP"
 	if [[ $KSFT_FAIL -gt 0 ]]; then

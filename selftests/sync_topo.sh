@@ -33,7 +33,6 @@ sync_cleanup() {
 	rm -rf "$T"
 }
 
-section() { echo "# [${SECONDS}s] $*"; }
 D1() { dslitectl -n "$A1" "$@"; }
 D2() { dslitectl -n "$A2" "$@"; }
 

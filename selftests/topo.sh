@@ -33,8 +33,8 @@
 #   ctr NAME           one counter of dsl0 (dslitectl -j stats show)
 #   has_session B4 P N [STATE]   b4's proto P session of inner port N exists
 #   session_pub B4 P N           its public "addr:port"
-#   wait_for SECS CMD  poll CMD every 0.2 s until it succeeds
-#   section TITLE      a TAP comment: elapsed seconds and a title
+#   wait_for SECS CMD  (lib.sh) poll CMD every 0.2 s until it succeeds
+#   section TITLE      (lib.sh) a TAP comment: elapsed seconds and a title
 #   topo_die WHAT [MORE]  fail "topology: WHAT" and end the test
 #   py_checks D CODE   many assertions from one python run (see below)
 #   topo_cleanup       the EXIT trap: stop background tools, delete netns
@@ -137,9 +137,6 @@ ctr() {
 jnum() {
 	sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p" | head -1
 }
-
-# section TITLE: a TAP comment with the seconds since the test started
-section() { echo "# [${SECONDS}s] $*"; }
 
 # has_session B4 PROTO INNER_PORT [STATE]: such a session exists (grep, not
 # python: fast enough to poll)
