@@ -52,6 +52,8 @@ import subprocess
 import sys
 import time
 
+from pktlib import csum
+
 VERSION = 2
 HELLO, DATA, ACK = 1, 2, 3
 F_AUTH, F_NACK, F_BULK_REQ, F_MASTER = 1, 2, 4, 8
@@ -172,13 +174,6 @@ def packets_of(recs, room=REC_ROOM):
 
 # ---- raw IPv4 -------------------------------------------------------------
 
-def ip_csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
-
-
 class Raw:
     """IPv4/UDP from any source, fragmented by hand above the MTU"""
 
@@ -198,7 +193,7 @@ class Raw:
             ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(part),
                                        self.ident, (0x2000 if more else 0) |
                                        (off >> 3), 64, 17, 0, a4(src), a4(dst)))
-            ip[10:12] = struct.pack("!H", ip_csum(bytes(ip)))
+            ip[10:12] = struct.pack("!H", csum(bytes(ip)))
             try:
                 self.s.sendto(bytes(ip) + part, (dst, 0))
             except OSError:
