@@ -72,7 +72,11 @@ sync_topo() {
 	ip -n "$B4" route add default dev t0 || return 1
 	ip netns exec "$SRV" python3 "$PEER" udp-echo --port 7777 &
 	PIDS+=($!)
+	# a probe before it listens gets no answer (python starts slowly in
+	# the VM)
+	wait_for 20 echo_listening || { echo "# srv's echo server did not start"; return 1; }
 }
+echo_listening() { ip netns exec "$SRV" ss -Hlun 'sport = :7777' | grep -q .; }
 
 # sync_begin: root and the module (or skip), sync_cleanup at exit, the
 # topology (a failure fails the test and ends it)
