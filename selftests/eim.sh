@@ -11,17 +11,12 @@
 # is set to.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-topo_setup
-T=$TOPO_TMP
+topo_begin
 S1=$TOPO_SRV S2=$TOPO_SRV2
 
-nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" "$S1:7001" "$S2:7000" "$S2:7001" --ready "$T/udp.rdy"
-nt_bg "$SRV" "$T/tcpd.err" tcp-server "$S1:5001" "$S2:5001" --ready "$T/tcp.rdy"
-wait_for 20 test -e "$T/udp.rdy" -a -e "$T/tcp.rdy" || { fail "servers started"; ksft_finish; }
+srv_start nt udpd udp-echo "$S1:7000" "$S1:7001" "$S2:7000" "$S2:7001"
+srv_start nt tcpd tcp-server "$S1:5001" "$S2:5001"
+srv_ready
 
 section "UDP: one inner endpoint, several remotes"
 nt "$B4A" udp-send --bind :5555 --to "$S1:7000" --to "$S2:7000" --to "$S1:7001" >"$T/a5555.json"

@@ -10,17 +10,12 @@
 # with no mapping counts in drop_no_session.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-topo_setup
-T=$TOPO_TMP
+topo_begin
 S1=$TOPO_SRV S2=$TOPO_SRV2
 
-nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" --ready "$T/udp.rdy"
-nt_bg "$SRV" "$T/tcpd.err" tcp-server "$S1:5001" --ready "$T/tcp.rdy"
-wait_for 20 test -e "$T/udp.rdy" -a -e "$T/tcp.rdy" || { fail "servers started"; ksft_finish; }
+srv_start nt udpd udp-echo "$S1:7000"
+srv_start nt tcpd tcp-server "$S1:5001"
+srv_ready
 
 # probe MODE PORT: open a mapping from b4a's inner PORT to S1:7000, then
 # send to its public endpoint from S2:7000 ("other-host") and S1:7999

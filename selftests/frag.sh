@@ -19,17 +19,12 @@
 #    it makes the AFTR send fragmentation needed to the server.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo_edge.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-edge_setup
-T=$TOPO_TMP
+edge_begin
 S=$TOPO_SRV
 
-ed_bg "$SRV" "$T/u1.err" udp-answer "$S:7001" --quiet --log "$T/srv7001.log" --ready "$T/u1.rdy"
-ed_bg "$SRV" "$T/u2.err" udp-answer "$S:7002" --log "$T/srv7002.log" --ready "$T/u2.rdy"
-wait_for 20 test -e "$T/u1.rdy" -a -e "$T/u2.rdy" || { fail "servers started"; ksft_finish; }
+srv_start ed u1 udp-answer "$S:7001" --quiet --log "$T/srv7001.log"
+srv_start ed u2 udp-answer "$S:7002" --log "$T/srv7002.log"
+srv_ready
 # lines_ge FILE N: FILE has at least N lines
 lines_ge() { [[ $(wc -l <"$1") -ge $2 ]]; }
 

@@ -28,27 +28,18 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
 source "$(dirname "$0")/ha_topo.sh"
-require_root
-require_module
-if ! command -v keepalived >/dev/null; then
-	skip "$(basename "$0")" "keepalived not installed"
-	ksft_finish
-fi
-[[ -r $TOPO_TOOL ]] || { fail "topo.sh provides the traffic tool ($TOPO_TOOL)"; ksft_finish; }
+ha_begin
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # DSLITE_TIME_SCALE (check-debug sets it) stretches the waits
 S=${DSLITE_TIME_SCALE:-1}
-T=$TOPO_TMP
 SRV4=203.0.113.9
 KEY=dslite-ha-failover-test-key-0123456789
 declare -A KA_PID
 
 die() { fail "$1" "${2:-}"; ksft_finish; }
 ha_cleanup() {
-	local r
-	for r in "${!KA_PID[@]}"; do kill "${KA_PID[$r]}" 2>/dev/null; done
-	for r in "${!KA_PID[@]}"; do wait "${KA_PID[$r]}" 2>/dev/null; done
+	pids_stop "${KA_PID[@]}"
 	topo_cleanup
 }
 trap ha_cleanup EXIT
@@ -154,9 +145,8 @@ ka_kill() {	# N: SIGKILL keepalived (its fifo reader sees the fifo end)
 	unset "KA_PID[$1]"
 }
 ka_stop_all() {
-	local n
-	for n in "${!KA_PID[@]}"; do kill "${KA_PID[$n]}" 2>/dev/null; done
-	for n in "${!KA_PID[@]}"; do wait "${KA_PID[$n]}" 2>/dev/null; unset "KA_PID[$n]"; done
+	pids_stop "${KA_PID[@]}"
+	KA_PID=()
 	pkill -f "keepalived .*$T/ka-" 2>/dev/null
 	sleep 1
 }

@@ -52,16 +52,9 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
 source "$(dirname "$0")/ha_topo.sh"
-require_root
-require_module
-if ! command -v keepalived >/dev/null; then
-	skip "$(basename "$0")" "keepalived not installed"
-	ksft_finish
-fi
-[[ -r $TOPO_TOOL ]] || { fail "topo.sh provides the traffic tool ($TOPO_TOOL)"; ksft_finish; }
+ha_begin
 
-T=$TOPO_TMP
-# BR, A1, A2: ha_topo.sh's names; B4A, B4B, SRV: topo.sh's
+# T: topo.sh's TOPO_TMP; BR, A1, A2: ha_topo.sh's names; B4A, B4B, SRV: topo.sh's
 VIP6=2001:db8::1
 VIP4=203.0.113.1
 SRV4=203.0.113.2
@@ -84,11 +77,8 @@ ka_reaped() {
 }
 ha_cleanup() {
 	local r
+	pids_stop "${KA_PID[@]}"
 	for r in "${!KA_PID[@]}"; do
-		kill "${KA_PID[$r]}" 2>/dev/null
-	done
-	for r in "${!KA_PID[@]}"; do
-		wait "${KA_PID[$r]}" 2>/dev/null
 		ka_reaped "$r"
 	done
 	topo_cleanup
@@ -154,6 +144,20 @@ show_state() {
 ka_log() {	# ROUTER [REGEX [N]]: keepalived's last log lines, as TAP comments
 	cat "$T/ka-$1".*.log 2>/dev/null | grep -E "${2:-.}" | tail -n "${3:-15}" |
 		sed 's/^/#   ka-'"$1"' | /'
+}
+# converge DESC SECS CMD...: CMD holds within SECS s: ok DESC (saying how
+# long after t0), else fail DESC and show both routers' roles, VIPs and
+# keepalived logs
+converge() {
+	local desc=$1 secs=$2
+	shift 2
+	if wait_for "$secs" "$@"; then
+		ok "$desc (after $(since "$t0") s)"
+	else
+		fail "$desc" "not within $secs s"
+		show_state; ka_log aftr1; ka_log aftr2
+		return 1
+	fi
 }
 
 # --- topology ----------------------------------------------------------------
@@ -309,12 +313,7 @@ section "1. convergence"
 t0=$(now)
 ka_start aftr1
 ka_start aftr2
-if wait_for 60 roles_are master backup; then
-	ok "1: aftr1 is master, aftr2 backup (after $(since "$t0") s)"
-else
-	fail "1: aftr1 is master, aftr2 backup" "after 60 s"
-	show_state; ka_log aftr1; ka_log aftr2
-fi
+converge "1: aftr1 is master, aftr2 backup" 60 roles_are master backup
 wait_for 10 has_vips "$A1"
 check "1: the VIPs ($VIP6, $VIP4) are on aftr1" has_vips "$A1"
 check "1: no VIP on aftr2" no_vips "$A2"
@@ -435,12 +434,7 @@ section "4. aftr1 dies: keepalived SIGKILLed, links down"
 t0=$(now)
 ka_crash aftr1
 for l in acc upl sync; do ip -n "$A1" link set "$l" down; done
-if wait_for 30 is_role "$A2" master; then
-	ok "4: aftr2 becomes master (after $(since "$t0") s)"
-else
-	fail "4: aftr2 becomes master" "not within 30 s"
-	show_state; ka_log aftr2
-fi
+converge "4: aftr2 becomes master" 30 is_role "$A2" master
 wait_for 10 has_vips "$A2"
 check "4: the VIPs moved to aftr2" has_vips "$A2"
 agree 4 aftr2
@@ -464,12 +458,7 @@ ip -n "$A1" -6 addr replace 2001:db8:1::11/64 dev acc nodad
 echo "# [5] aftr1 before keepalived starts: role $(role "$A1"), stale VIPs: $(ip -n "$A1" addr show |
 	grep -oE "inet6? ($VIP6|$VIP4)/[0-9]+" | awk '{print $2}' | tr '\n' ' ')"
 ka_start aftr1
-if wait_for 60 roles_are master backup; then
-	ok "5: aftr1 is master again, aftr2 backup (after $(since "$t0") s)"
-else
-	fail "5: aftr1 is master again, aftr2 backup" "not within 60 s"
-	show_state; ka_log aftr1; ka_log aftr2
-fi
+converge "5: aftr1 is master again, aftr2 backup" 60 roles_are master backup
 wait_for 10 has_vips "$A1"
 check "5: the VIPs are back on aftr1" has_vips "$A1"
 wait_for 10 no_vips "$A2"
@@ -504,23 +493,14 @@ fi
 ip -n "$A1" link set dsl0 up
 t0=$(now)
 lim=$((3 * TRACK_INTERVAL + TRACK_TIMEOUT + 10))
-if wait_for "$lim" roles_are master backup; then
-	ok "6: restored: aftr1 master, aftr2 backup (after $(since "$t0") s)"
-else
-	fail "6: restored: aftr1 master, aftr2 backup" "not within $lim s"
-	show_state
-fi
+converge "6: restored: aftr1 master, aftr2 backup" "$lim" roles_are master backup
 agree 6 aftr1 aftr2
 
 section "7. keepalived on the master (aftr1) stops cleanly"
 t0=$(now)
 n7=$(wc -l <"$T/notify-aftr1.log")
 kill -TERM "${KA_PID[aftr1]}"
-if wait_for 15 is_role "$A2" master; then
-	ok "7: aftr2 becomes master (after $(since "$t0") s)"
-else
-	fail "7: aftr2 becomes master" "not within 15 s"
-fi
+converge "7: aftr2 becomes master" 15 is_role "$A2" master
 wait "${KA_PID[aftr1]}" 2>/dev/null
 ka_reaped aftr1
 wait_for 10 no_vips "$A1"

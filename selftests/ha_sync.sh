@@ -13,50 +13,20 @@
 # and counted; a rejoining backup is not healthy (dslite-track would lower
 # its VRRP priority) until it holds the master's whole state.
 source "$(dirname "$0")/lib.sh"
-require_root
-require_module
-trap cleanup_ns EXIT
+source "$(dirname "$0")/sync_topo.sh"
+# B4, A1, A2, SRV, SW, vip_to, probe, auth_of: sync_topo.sh's; probe waits
+# 3 s for the answer here
+PROBE_TIMEOUT=3
+sync_begin
 
-B4=$(ns_add b4) A1=$(ns_add a1) A2=$(ns_add a2) SRV=$(ns_add srv) SW=$(ns_add sw) ||
-	{ fail "create namespaces"; ksft_finish; }
 D() { dslitectl "$@"; }
 sj() { D -n "$1" -j service-location show 1 | json "j[0]$2"; }
 
-ip -n "$SW" link add acc type bridge && ip -n "$SW" link set acc up
-ip -n "$SW" link add upl type bridge && ip -n "$SW" link set upl up
-ip link add b0 netns "$B4" type veth peer name p-b4 netns "$SW"
-for a in "$A1" "$A2"; do
-	n=${a##*_}
-	ip link add a0 netns "$a" type veth peer name p-$n netns "$SW"
-	ip link add u0 netns "$a" type veth peer name q-$n netns "$SW"
-	ip -n "$SW" link set p-$n master acc up
-	ip -n "$SW" link set q-$n master upl up
-done
-ip link add s0 netns "$SRV" type veth peer name q-s netns "$SW"
-ip -n "$SW" link set p-b4 master acc up
-ip -n "$SW" link set q-s master upl up
-ip link add sy0 netns "$A1" type veth peer name sy0 netns "$A2"
-ip -n "$B4" addr add 2001:db8:a::a/64 dev b0 nodad && ip -n "$B4" link set b0 up
-ip -n "$SRV" addr add 203.0.113.2/24 dev s0 && ip -n "$SRV" link set s0 up
-ip -n "$SRV" route add 198.51.100.0/24 via 203.0.113.1
-i=1
-for a in "$A1" "$A2"; do
-	ip -n "$a" addr add 2001:db8:a::1$i/64 dev a0 nodad && ip -n "$a" link set a0 up
-	ip -n "$a" addr add 203.0.113.1$i/24 dev u0 && ip -n "$a" link set u0 up
-	ip -n "$a" addr add 192.0.2.$i/24 dev sy0 && ip -n "$a" link set sy0 up
-	ip netns exec "$a" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
-	i=$((i + 1))
-done
-ip -n "$B4" -6 route add 2001:db8::1/128 dev b0
-ip -n "$B4" -6 tunnel add t0 mode ipip6 local 2001:db8:a::a remote 2001:db8::1 dev b0
-ip -n "$B4" link set t0 up && ip -n "$B4" addr add 192.0.0.2/32 dev t0 &&
-	ip -n "$B4" route add default dev t0
-
 KEY=0123456789abcdef-test-key
 setup_aftr() {	# NS PEER KEY INSTANCE-ID [PORT-RANGE]
+	# shellcheck disable=SC2046
 	D -n "$1" ha set hot-backup on &&
-	D -n "$1" service-location add 1 remote-backup interface sy0 peer "$2" \
-		$( [[ -n $3 ]] && echo authentication-key "$3" hash-algorithm hmac-sha256 || echo authentication none) &&
+	D -n "$1" service-location add 1 remote-backup interface sy0 peer "$2" $(auth_of "$3") &&
 	D -n "$1" service-instance-group add sig1 service-location 1 &&
 	D -n "$1" instance add dsl0 id "$4" aftr 2001:db8::1 service-instance-group sig1 &&
 	{ [[ -z ${5:-} ]] || D -n "$1" instance set dsl0 port-range "$5"; } &&
@@ -68,17 +38,7 @@ teardown_aftr() {
 	D -n "$1" instance del dsl0; D -n "$1" service-instance-group del sig1
 	D -n "$1" service-location del 1
 }
-vip_to() {	# NS: move the AFTR address and the pools' next hop there
-	local a
-	for a in "$A1" "$A2"; do
-		ip -n "$a" -6 addr del 2001:db8::1/128 dev a0 2>/dev/null
-		ip -n "$a" addr del 203.0.113.1/32 dev u0 2>/dev/null
-	done
-	ip -n "$1" -6 addr add 2001:db8::1/128 dev a0 nodad
-	ip -n "$1" addr add 203.0.113.1/32 dev u0
-	ip -n "$B4" -6 neigh flush dev b0; ip -n "$SRV" neigh flush dev s0
-}
-wait_state() {	# NS STATE
+peer_state_is() {	# NS STATE: that router's SL 1 reaches STATE (in 10 s)
 	for _ in $(seq 1 40); do
 		[[ "$(sj "$1" '["peer_state"]')" == "$2" ]] && return 0
 		sleep 0.25
@@ -86,41 +46,28 @@ wait_state() {	# NS STATE
 	return 1
 }
 
-# --- a UDP echo server that reports the source it saw ---------------------
-ip netns exec "$SRV" python3 -c '
-import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0",7777)); s.settimeout(120)
-while True:
-  try: d,a=s.recvfrom(100)
-  except Exception: break
-  s.sendto(("%s:%d" % a).encode(),a)' &
-SRVPID=$!
-probe() { ip netns exec "$B4" python3 -c '
-import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR,1); s.bind(("192.0.0.2",5555))
-s.sendto(b"hi",("203.0.113.2",7777))
-try: print(s.recv(100).decode())
-except Exception: print("none")'; }
-
 # --- 1:1 with a key: sync, then failover ---------------------------------------
 check "aftr1 configured (keyed SL 1)" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
 check "aftr2 configured (keyed SL 1)" setup_aftr "$A2" 192.0.2.1 "$KEY" 1
 vip_to "$A1"
 check "aftr1 role master" D -n "$A1" service-location set 1 role master
 check "aftr2 role backup" D -n "$A2" service-location set 1 role backup
-check "peers see each other in sync (aftr1)" wait_state "$A1" in-sync
-check "peers see each other in sync (aftr2)" wait_state "$A2" in-sync
+check "peers see each other in sync (aftr1)" peer_state_is "$A1" in-sync
+check "peers see each other in sync (aftr2)" peer_state_is "$A2" in-sync
 
-before=$(probe)
+before=$(probe 5555)
 [[ $before == 198.51.100.* ]] && ok "UDP through aftr1: server saw $before" ||
 	fail "UDP through aftr1" "server saw '$before'"
 # a TCP transfer that will span the switch
 head -c 3000000 /dev/urandom >"${TMPDIR:-/tmp}/tx.$$"
 ip netns exec "$SRV" socat -u TCP-LISTEN:8000,reuseaddr OPEN:"${TMPDIR:-/tmp}/rx.$$",creat,trunc &
 TCPSRV=$!
+PIDS+=("$TCPSRV")	# sync_cleanup kills what is left of it
 sleep 0.5
 ip netns exec "$B4" bash -c "tc qdisc add dev b0 root tbf rate 4mbit burst 32k latency 400ms 2>/dev/null;
 	socat -u OPEN:${TMPDIR:-/tmp}/tx.$$ TCP:203.0.113.2:8000" &
 TCPPID=$!
+PIDS+=("$TCPPID")
 # compare once the transfer's session exists on the master (slow kernels)
 has_tcp() { [[ $(D -n "$A1" -j session show proto tcp | json 'len(j)') -ge 1 ]]; }
 for _ in $(seq 1 40); do has_tcp && break; sleep 0.25; done
@@ -141,7 +88,7 @@ D -n "$A2" service-location set 1 role master
 # keepalived's order: the VIP moves, then the notify flips the role; what
 # reaches aftr2 in between is dropped as standby (TCP resends it)
 standby_at_switch=$(D -n "$A2" -j stats show | json 'j[0]["drop_standby"]')
-after=$(probe)
+after=$(probe 5555)
 assert_eq "UDP continues through aftr2 with the same public address and port" "$after" "$before"
 # the sender is done when its data is in its socket; the transfer is done
 # when the server has read the FIN (its socat exits)
@@ -173,13 +120,13 @@ teardown_aftr "$A1"; teardown_aftr "$A2"
 check "aftr1 with key A" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
 check "aftr2 with key B" setup_aftr "$A2" 192.0.2.1 "another-key-0123456789" 1
 D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
-vip_to "$A1"; probe >/dev/null; sleep 2
+vip_to "$A1"; probe 5555 >/dev/null; sleep 2
 assert_eq "wrong key: aftr2 drops and counts" "$(sj "$A2" '["sync"]["drop_auth"] > 0')" True
 assert_eq "wrong key: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
 assert_eq "wrong key: peer never seen" "$(sj "$A2" '["peer_state"]')" down
 teardown_aftr "$A2"
 check "aftr2 without a key" setup_aftr "$A2" 192.0.2.1 "" 1
-D -n "$A2" service-location set 1 role backup; probe >/dev/null; sleep 2
+D -n "$A2" service-location set 1 role backup; probe 5555 >/dev/null; sleep 2
 assert_eq "no key on one side: the keyed side refuses the plain packets" "$(sj "$A1" '["sync"]["drop_auth"] > 0')" True
 assert_eq "no key on one side: the plain side refuses the signed packets" "$(sj "$A2" '["sync"]["drop_auth"] > 0')" True
 assert_eq "no key on one side: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
@@ -190,18 +137,12 @@ check "aftr1 instance id 1" setup_aftr "$A1" 192.0.2.2 "$KEY" 1
 check "aftr2 instance id 2" setup_aftr "$A2" 192.0.2.1 "$KEY" 2
 D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
 vip_to "$A1"
-check "mismatch reported (aftr2)" wait_state "$A2" config-mismatch
-check "mismatch reported (aftr1)" wait_state "$A1" config-mismatch
-probe >/dev/null; sleep 1
+check "mismatch reported (aftr2)" peer_state_is "$A2" config-mismatch
+check "mismatch reported (aftr1)" peer_state_is "$A1" config-mismatch
+probe 5555 >/dev/null; sleep 1
 assert_eq "mismatch: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
 teardown_aftr "$A1"; teardown_aftr "$A2"
 
-probe_p() { ip netns exec "$B4" python3 -c '
-import socket, sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR,1); s.bind(("192.0.0.2", int(sys.argv[1])))
-s.sendto(b"hi",("203.0.113.2",7777))
-try: print(s.recv(100).decode())
-except Exception: print("none")' "$1"; }
 sessions() { D -n "$1" -j session show | json 'sorted((s["proto"], s["inner_port"], s["public_addr"], s["public_port"], s["remote_port"]) for s in j)'; }
 tables_equal() {
 	for _ in $(seq 1 60); do
@@ -220,12 +161,12 @@ check "resync: aftr1 configured (one port block per address)" setup_aftr "$A1" 1
 check "resync: aftr2 configured (one port block per address)" setup_aftr "$A2" 192.0.2.1 "$KEY" 1 1024-1535
 vip_to "$A1"
 D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
-check "resync: in sync" wait_state "$A2" in-sync
-for p in 6001 6002 6003 6004; do probe_p $p >/dev/null; done
+check "resync: in sync" peer_state_is "$A2" in-sync
+for p in 6001 6002 6003 6004; do probe $p >/dev/null; done
 check "resync: the backup holds the master's 4 sessions" tables_equal
 ip -n "$A1" link set sy0 down
-check "link down: aftr1 reports the peer down" wait_state "$A1" down
-check "link down: aftr2 reports the peer down" wait_state "$A2" down
+check "link down: aftr1 reports the peer down" peer_state_is "$A1" down
+check "link down: aftr2 reports the peer down" peer_state_is "$A2" down
 check "link down: aftr1 still healthy (a dead peer is no reason)" D -n "$A1" service-location check 1
 check "link down: aftr2 still healthy" D -n "$A2" service-location check 1
 pub_old=$(D -n "$A1" -j user show | json 'j[0]["public_addr"]')
@@ -235,7 +176,7 @@ D -n "$A1" session flush proto udp
 users_gone() { [[ $(D -n "$A1" -j stats show | json 'j[0]["users"]') == 0 ]]; }
 for _ in $(seq 1 50); do users_gone && break; sleep 0.2; done
 got=
-for p in 6005 6006 6007; do got+="$(probe_p $p) "; done
+for p in 6005 6006 6007; do got+="$(probe $p) "; done
 [[ $got != *none* ]] && ok "link down: new flows through the master" || fail "link down: new flows through the master" "$got"
 assert_eq "link down: the backup translated nothing (no split brain on the data path)" \
 	"$(D -n "$A2" -j stats show | json 'j[0]["out_packets"]')" 0
@@ -245,8 +186,8 @@ echo "# link down: the user's public address was $pub_old, now $pub_new"
 	fail "link down: the tables differ now"
 bulk0=$(sync_ctr "$A2" bulk_received)
 ip -n "$A1" link set sy0 up
-check "link back: in sync again (aftr2)" wait_state "$A2" in-sync
-check "link back: in sync again (aftr1)" wait_state "$A1" in-sync
+check "link back: in sync again (aftr2)" peer_state_is "$A2" in-sync
+check "link back: in sync again (aftr1)" peer_state_is "$A1" in-sync
 check "link back: the tables are equal again (stale flows gone, new ones there)" tables_equal
 [[ $(sessions "$A2") == *6005* && $(sessions "$A2") != *6001* ]] && ok "link back: the backup has 6005, not 6001" ||
 	fail "link back: the backup has 6005, not 6001" "$(sessions "$A2")"
@@ -279,21 +220,21 @@ assert_eq "link back: aftr2's pool books hold" "$(books "$A2")" ok
 D -n "$A1" service-location set 1 role backup
 vip_to "$A2"
 D -n "$A2" service-location set 1 role master
-got=$(probe_p 6008)
+got=$(probe 6008)
 [[ $got != none ]] && ok "after the resync, the backup takes over: a new flow works" ||
 	fail "after the resync, the backup takes over: a new flow works" "$got"
 assert_eq "after the takeover: aftr2's pool books hold" "$(books "$A2")" ok
 D -n "$A2" service-location set 1 role backup
 vip_to "$A1"
 D -n "$A1" service-location set 1 role master
-check "back to aftr1: in sync" wait_state "$A2" in-sync
+check "back to aftr1: in sync" peer_state_is "$A2" in-sync
 
 # --- replayed, forged, truncated, unknown-version sync packets -------------------
 # capture what aftr2 receives from aftr1 while new flows are synced
 ip netns exec "$A2" python3 "$LIB_DIR/py/ha_sync_capture.py" "${TMPDIR:-/tmp}/cap.$$" 5 &
 CAP=$!
 sleep 0.5
-for p in 6101 6102 6103; do probe_p $p >/dev/null; done
+for p in 6101 6102 6103; do probe $p >/dev/null; done
 wait $CAP
 n=$(grep -c . "${TMPDIR:-/tmp}/cap.$$")
 check "captured aftr1's sync packets ($n)" test "$n" -ge 3
@@ -358,5 +299,4 @@ sleep 1.5
 assert_eq "instance del on the master: the backup still holds every session" "$(sessions "$A2")" "$held"
 teardown_aftr "$A1"; teardown_aftr "$A2"
 
-kill $SRVPID 2>/dev/null
 ksft_finish

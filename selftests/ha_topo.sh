@@ -14,11 +14,25 @@
 # Both AFTRs forward IPv4 without rp_filter or redirects; no namespace
 # runs DAD (keepalived's VIPs must be usable at once). The B4s' softwires,
 # dslite and keepalived are each test's own.
+#
+#   ha_begin     a test's start: root, the module and keepalived (or skip),
+#                topo.sh's traffic tool
+#   ha_topo SRV4 build the topology
 
 BR=${NS_PREFIX}_br
 A1=${NS_PREFIX}_aftr1
 A2=${NS_PREFIX}_aftr2
 # B4A, B4B, SRV: topo.sh's names
+
+ha_begin() {
+	require_root
+	require_module
+	if ! command -v keepalived >/dev/null; then
+		skip "$(basename "$0")" "keepalived not installed"
+		ksft_finish
+	fi
+	[[ -r $TOPO_TOOL ]] || { fail "topo.sh provides the traffic tool ($TOPO_TOOL)"; ksft_finish; }
+}
 
 # ha_port NS IF BRIDGE PEER: a veth from NS (named IF) into the bridge
 ha_port() {

@@ -9,19 +9,13 @@
 # its own mapping, and coturn's RFC 5780 hairpinning probe.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-topo_setup
-T=$TOPO_TMP
+topo_begin
 S1=$TOPO_SRV
 
-nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" --ready "$T/udp.rdy"
-nt_bg "$SRV" "$T/tcpd.err" tcp-server "$S1:5001" --ready "$T/tcp.rdy"
-nt_bg "$SRV" "$T/sniff.err" sniff --iface veth0 --out "$T/sniff.json" --ready "$T/sniff.rdy"
-wait_for 20 test -e "$T/udp.rdy" -a -e "$T/tcp.rdy" -a -e "$T/sniff.rdy" ||
-	{ fail "servers started"; ksft_finish; }
+srv_start nt udpd udp-echo "$S1:7000"
+srv_start nt tcpd tcp-server "$S1:5001"
+srv_start nt sniff sniff --iface veth0 --out "$T/sniff.json"
+srv_ready
 
 section "UDP: b4a -> b4b's public endpoint"
 # learn both public endpoints through the server

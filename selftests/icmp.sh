@@ -18,12 +18,7 @@
 #  - the AFTR answers ping on its AFTR address.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo_edge.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-edge_setup
-T=$TOPO_TMP
+edge_begin
 
 section "the AFTR answers ping on its AFTR address"
 check "b4a: ping -6 $TOPO_AFTR6 (3 of 3)" \

@@ -27,11 +27,25 @@ _tap() {
 	echo "$1 $KSFT_NUM $2"
 }
 
+# _where: file:line of the first caller outside lib.sh (a failure says it)
+_where() {
+	local i
+	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+		if [[ ${BASH_SOURCE[i]} != "${BASH_SOURCE[0]}" ]]; then
+			echo "$(basename "${BASH_SOURCE[i]}"):${BASH_LINENO[i - 1]}"
+			return
+		fi
+	done
+}
+
 ok() { KSFT_PASS=$((KSFT_PASS + 1)); _tap ok "$1"; }
+# fail DESC [DETAIL]: called by a test (not through check & co, which say
+# where themselves) it also says where
 fail() {
 	KSFT_FAIL=$((KSFT_FAIL + 1))
 	_tap "not ok" "$1"
 	[[ -n "${2:-}" ]] && echo "#   $2"
+	[[ ${BASH_SOURCE[1]} != "${BASH_SOURCE[0]}" ]] && echo "#   at $(_where)"
 	return 0
 }
 skip() { KSFT_SKIP=$((KSFT_SKIP + 1)); _tap ok "$1 # SKIP ${2:-}"; }
@@ -45,7 +59,7 @@ check() {
 	if [[ $rc -eq 0 ]]; then
 		ok "$desc"
 	else
-		fail "$desc" "command failed (rc=$rc): $*"
+		fail "$desc" "command failed (rc=$rc) at $(_where): $*"
 		[[ -n "$out" ]] && sed 's/^/#   | /' <<<"$out"
 	fi
 }
@@ -59,7 +73,7 @@ check_rc() {
 	if [[ $rc -eq $want ]]; then
 		ok "$desc"
 	else
-		fail "$desc" "expected rc=$want, got rc=$rc: $*"
+		fail "$desc" "expected rc=$want, got rc=$rc at $(_where): $*"
 		[[ -n "$out" ]] && sed 's/^/#   | /' <<<"$out"
 	fi
 	LAST_OUT=$out
@@ -74,7 +88,7 @@ check_err() {
 	if [[ $rc -eq $want ]] && grep -Eq -- "$re" <<<"$out"; then
 		ok "$desc"
 	else
-		fail "$desc" "expected rc=$want and /$re/, got rc=$rc: $*"
+		fail "$desc" "expected rc=$want and /$re/, got rc=$rc at $(_where): $*"
 		sed 's/^/#   | /' <<<"$out"
 	fi
 }
@@ -85,7 +99,7 @@ assert_eq() {
 	if [[ "$2" == "$3" ]]; then
 		ok "$1"
 	else
-		fail "$1" "got '$2', want '$3' (${4:-$(basename "${BASH_SOURCE[1]}"):${BASH_LINENO[0]}})"
+		fail "$1" "got '$2', want '$3' (${4:-$(_where)})"
 	fi
 }
 
@@ -99,6 +113,9 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# section TITLE: a TAP comment with the seconds since the test started
+section() { echo "# [${SECONDS}s] $*"; }
 
 ksft_finish() {
 	echo "# Totals: pass:$KSFT_PASS fail:$KSFT_FAIL skip:$KSFT_SKIP"

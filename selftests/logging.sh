@@ -46,9 +46,9 @@ else
 	skip "monitor syslog" "$SYSLOG_SOCK exists here: not replacing a real syslog"
 fi
 sleep 1
-D instance add "$TOPO_INST" id 1 aftr "$TOPO_AFTR6" || _topo_die "instance add"
+D instance add "$TOPO_INST" id 1 aftr "$TOPO_AFTR6" || topo_die "instance add"
 ip -n "$AFTR" link set "$TOPO_INST" up
-topo_pool_add "$TOPO_POOL" || _topo_die "pool add"
+topo_pool_add "$TOPO_POOL" || topo_die "pool add"
 check "the monitor is listening (instance-add seen)" wait_for 10 grep -q instance-add "$MON"
 check "timeout set dsl0 udp 2" D timeout set "$TOPO_INST" udp 2
 check "instance set dsl0 hold-down 2" D instance set "$TOPO_INST" hold-down 2

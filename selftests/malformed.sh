@@ -18,20 +18,14 @@
 #  - then 200 fuzzed packets (scapy fuzz()), and translation still works.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo_edge.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-edge_setup
-T=$TOPO_TMP
+edge_begin
 dmesg_mark
 S=$TOPO_SRV
 
-nt_bg "$SRV" "$T/tcpd.err" tcp-server "$S:5001" --ready "$T/tcp.rdy"
-ed_bg "$SRV" "$T/u0.err" udp-answer "$S:7000" --log "$T/srv7000.log" --ready "$T/u0.rdy"
-ed_bg "$SRV" "$T/u5.err" udp-answer "$S:7005" --quiet --log "$T/srv7005.log" --ready "$T/u5.rdy"
-wait_for 20 test -e "$T/tcp.rdy" -a -e "$T/u0.rdy" -a -e "$T/u5.rdy" ||
-	{ fail "servers started"; ksft_finish; }
+srv_start nt tcpd tcp-server "$S:5001"
+srv_start ed u0 udp-answer "$S:7000" --log "$T/srv7000.log"
+srv_start ed u5 udp-answer "$S:7005" --quiet --log "$T/srv7005.log"
+srv_ready
 # incomplete datagrams expire in 2 s (instead of 30) in the AFTR
 ip netns exec "$AFTR" sysctl -qw net.ipv4.ipfrag_time=2
 

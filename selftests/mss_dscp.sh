@@ -13,20 +13,14 @@
 #  - the inner TTL is decremented exactly once each way.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo_edge.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-edge_setup
-T=$TOPO_TMP
+edge_begin
 S=$TOPO_SRV
 
-nt_bg "$SRV" "$T/tcpd.err" tcp-server "$S:5001" --ready "$T/tcp.rdy"
-ed_bg "$SRV" "$T/u3.err" udp-answer "$S:7003" --tos 0xb8 --log "$T/srv7003.log" --ready "$T/u3.rdy"
-ed_bg "$SRV" "$T/u4.err" udp-answer "$S:7004" --tos 0x8a --log "$T/srv7004.log" --ready "$T/u4.rdy"
-ed_bg "$SRV" "$T/u5.err" udp-answer "$S:7005" --quiet --log "$T/srv7005.log" --ready "$T/u5.rdy"
-wait_for 20 test -e "$T/tcp.rdy" -a -e "$T/u3.rdy" -a -e "$T/u4.rdy" -a -e "$T/u5.rdy" ||
-	{ fail "servers started"; ksft_finish; }
+srv_start nt tcpd tcp-server "$S:5001"
+srv_start ed u3 udp-answer "$S:7003" --tos 0xb8 --log "$T/srv7003.log"
+srv_start ed u4 udp-answer "$S:7004" --tos 0x8a --log "$T/srv7004.log"
+srv_start ed u5 udp-answer "$S:7005" --quiet --log "$T/srv7005.log"
+srv_ready
 
 # --- MSS clamping -----------------------------------------------------------
 section "MSS clamp 1200, 1420, off: one connection each"

@@ -19,15 +19,6 @@
 # The seed is printed; NL_FUZZ_SEED=S reproduces a run, NL_FUZZ_RANDOM=N
 # sets the number of random requests per pass (default 1000).
 source "$(dirname "$0")/lib.sh"
-# wait_for SECS CMD...: retry CMD every 0.2 s for up to SECS seconds
-wait_for() {
-	local end=$(($(date +%s) + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[[ $(date +%s) -lt $end ]] || return 1
-		sleep 0.2
-	done
-}
 require_root
 require_module
 trap cleanup_ns EXIT
@@ -82,36 +73,36 @@ check "the snapshot holds the baseline" grep -q '"sessions": 12' <<<"$before"
 echo "# slab before: $(slab)"
 dmesg_mark
 
-section() { echo "# [${SECONDS}s] $*"; }
+# fuzz_pass WHO DESC CMD...: one pass of nl_fuzz.py (CMD); its log is shown
+# without the FAIL lines, which are the failure's detail; DESC holds when it
+# exits 0, and the dslitectl view must be the same after it
+fuzz_pass() {
+	local who=$1 desc=$2 log=/tmp/nl_fuzz_$1.$$ rc
+	shift 2
+	"$@" >"$log" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$log" | grep -v '^#   FAIL' | head -40
+	if [[ $rc -eq 0 ]]; then
+		ok "$who: $desc"
+	else
+		fail "$who: $desc" "$(grep -E '^FAIL|Error|Traceback|line [0-9]+' "$log" | head -30)"
+	fi
+	assert_eq "$who: the dslitectl view is the same after the pass" "$(snap)" "$before"
+	rm -f "$log"
+}
+
 section "as root"
-ip netns exec "$NS" python3 "$FUZZ" root --seed "$SEED" --random "$RANDOM_N" >"/tmp/nl_fuzz_root.$$" 2>&1
-rc=$?
-sed 's/^/#   /' "/tmp/nl_fuzz_root.$$" | grep -v '^#   FAIL' | head -40
-if [[ $rc -eq 0 ]]; then
-	ok "root: refused requests changed nothing and all carried a message"
-else
-	fail "root: refused requests changed nothing and all carried a message" \
-		"$(grep -E '^FAIL|Error|Traceback|line [0-9]+' "/tmp/nl_fuzz_root.$$" | head -30)"
-fi
-assert_eq "root: the dslitectl view is the same after the pass" "$(snap)" "$before"
+fuzz_pass root "refused requests changed nothing and all carried a message" \
+	ip netns exec "$NS" python3 "$FUZZ" root --seed "$SEED" --random "$RANDOM_N"
 
 section "as nobody"
 if command -v setpriv >/dev/null; then
-	ip netns exec "$NS" setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps=-all \
-		python3 "$FUZZ" unpriv --seed "$SEED" --random "$RANDOM_N" >"/tmp/nl_fuzz_unpriv.$$" 2>&1
-	rc=$?
-	sed 's/^/#   /' "/tmp/nl_fuzz_unpriv.$$" | grep -v '^#   FAIL' | head -40
-	if [[ $rc -eq 0 ]]; then
-		ok "nobody: refused all but the readable commands, with messages"
-	else
-		fail "nobody: refused all but the readable commands, with messages" \
-			"$(grep -E '^FAIL|Error|Traceback|line [0-9]+' "/tmp/nl_fuzz_unpriv.$$" | head -30)"
-	fi
-	assert_eq "nobody: the dslitectl view is the same after the pass" "$(snap)" "$before"
+	fuzz_pass nobody "refused all but the readable commands, with messages" \
+		ip netns exec "$NS" setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps=-all \
+		python3 "$FUZZ" unpriv --seed "$SEED" --random "$RANDOM_N"
 else
 	skip "nobody pass" "setpriv missing"
 fi
-rm -f "/tmp/nl_fuzz_root.$$" "/tmp/nl_fuzz_unpriv.$$"
 
 section "leaks"
 echo "# slab after: $(slab)"

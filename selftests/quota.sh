@@ -12,17 +12,12 @@
 source "$(dirname "$0")/lib.sh"
 TOPO_POOL=
 source "$(dirname "$0")/topo.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-topo_setup
-T=$TOPO_TMP
+topo_begin
 S1=$TOPO_SRV S2=$TOPO_SRV2
 POOL=198.51.100.0/28
 
-nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" "$S2:7000" --ready "$T/udp.rdy"
-wait_for 20 test -e "$T/udp.rdy" || { fail "server started"; ksft_finish; }
+srv_start nt udpd udp-echo "$S1:7000" "$S2:7000"
+srv_ready "server started"
 
 check "instance set port-block-size 8 max-blocks-per-user 2 (before any pool)" \
 	D instance set "$TOPO_INST" port-block-size 8 max-blocks-per-user 2

@@ -28,11 +28,7 @@
 # shellcheck disable=SC2154 # snap, send, ctl, pstatus set their variables by eval
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sync_topo.sh"
-require_root
-require_module
-trap sync_cleanup EXIT
-
-sync_topo || { fail "topology"; ksft_finish; }
+sync_begin
 vip_to "$A1"
 
 # ===========================================================================

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The two-AFTR topology of sync_hostile.sh, sync_flood.sh and sl_churn.sh
-# (as ha_sync.sh's), sourced after lib.sh:
+# The two-AFTR topology of ha_sync.sh, sync_hostile.sh, sync_flood.sh and
+# sl_churn.sh, sourced after lib.sh:
 #
 #   b4   b0 2001:db8:a::a, softwire t0 to 2001:db8::1, inside 192.0.0.2
 #   acc bridge: b4, aftr1 a0 2001:db8:a::11, aftr2 a0 2001:db8:a::12
@@ -12,6 +12,7 @@
 #
 # The AFTR address 2001:db8::1 and the pools' next hop 203.0.113.1 are on
 # the master (vip_to). srv runs a UDP echo server on 7777 (probe).
+# sync_begin: a test's start (root, module, sync_cleanup at exit, topology).
 # syncpeer.py's daemon (peer_start) runs in aftr2's namespace on
 # 192.0.2.2:8286 when aftr2 has no SL of its own; the tests talk to it
 # with P (socat on its unix socket): no python start-up per command.
@@ -32,7 +33,6 @@ sync_cleanup() {
 	rm -rf "$T"
 }
 
-section() { echo "# [${SECONDS}s] $*"; }
 D1() { dslitectl -n "$A1" "$@"; }
 D2() { dslitectl -n "$A2" "$@"; }
 
@@ -72,6 +72,19 @@ sync_topo() {
 	ip -n "$B4" route add default dev t0 || return 1
 	ip netns exec "$SRV" python3 "$PEER" udp-echo --port 7777 &
 	PIDS+=($!)
+	# a probe before it listens gets no answer (python starts slowly in
+	# the VM)
+	wait_for 20 echo_listening || { echo "# srv's echo server did not start"; return 1; }
+}
+echo_listening() { ip netns exec "$SRV" ss -Hlun 'sport = :7777' | grep -q .; }
+
+# sync_begin: root and the module (or skip), sync_cleanup at exit, the
+# topology (a failure fails the test and ends it)
+sync_begin() {
+	require_root
+	require_module
+	trap sync_cleanup EXIT
+	sync_topo || { fail "topology"; ksft_finish; }
 }
 
 vip_to() {	# NS: the AFTR address and the pools' next hop move there
@@ -86,8 +99,11 @@ vip_to() {	# NS: the AFTR address and the pools' next hop move there
 }
 
 # probe PORT: one datagram from the B4's inner port PORT to srv's echo
-# server; prints the source srv saw, or "none"
-probe() { ip netns exec "$B4" python3 "$PEER" probe --bind "192.0.0.2:$1" --to 203.0.113.2:7777; }
+# server; prints the source srv saw, or "none" (after PROBE_TIMEOUT s, 2)
+probe() {
+	ip netns exec "$B4" python3 "$PEER" probe --bind "192.0.0.2:$1" --to 203.0.113.2:7777 \
+		--timeout "${PROBE_TIMEOUT:-2}"
+}
 # mk_sessions N: N UDP sessions from the B4 (inner port 6000, remote ports
 # 20000..), nobody answers
 mk_sessions() {

@@ -15,6 +15,8 @@
 # dsl0 and its netdevice; the pool (198.51.100.0/28 by default) is routed
 # to dsl0, and srv routes everything back through the aftr.
 #
+#   topo_begin [INSTANCE ADD OPTIONS...]   a test's start: root and the
+#                      module (or skip), topo_cleanup at exit, topo_setup
 #   topo_setup [INSTANCE ADD OPTIONS...]   build it all (fails the test and
 #                                          finishes it if anything is off)
 #   D ARGS...          dslitectl in the aftr namespace
@@ -23,11 +25,17 @@
 #                      NT_PID; killed (by pid) at cleanup if still running
 #   ns_bg NS OUT CMD   any command in NS in the background, likewise
 #   nt_stop PID        stop one of them now
+#   pids_stop PID...   stop several at once (all signalled, then reaped)
+#   srv_start TOOL NAME ARGS  a server on srv (TOOL: nt, or ed of
+#                      topo_edge.sh), stderr in $T/NAME.err, ready file
+#                      $T/NAME.rdy; srv_ready [DESC] waits for every one
+#                      (20 s) or fails DESC and finishes the test
 #   ctr NAME           one counter of dsl0 (dslitectl -j stats show)
 #   has_session B4 P N [STATE]   b4's proto P session of inner port N exists
 #   session_pub B4 P N           its public "addr:port"
-#   wait_for SECS CMD  poll CMD every 0.2 s until it succeeds
-#   section TITLE      a TAP comment: elapsed seconds and a title
+#   wait_for SECS CMD  (lib.sh) poll CMD every 0.2 s until it succeeds
+#   section TITLE      (lib.sh) a TAP comment: elapsed seconds and a title
+#   topo_die WHAT [MORE]  fail "topology: WHAT" and end the test
 #   py_checks D CODE   many assertions from one python run (see below)
 #   topo_cleanup       the EXIT trap: stop background tools, delete netns
 #
@@ -50,6 +58,7 @@ B4B=${NS_PREFIX}_b4b
 SRV=${NS_PREFIX}_srv
 
 TOPO_TMP=$(mktemp -d /tmp/dslite-topo.XXXXXX)
+T=$TOPO_TMP	# the tests' short name for it
 TOPO_TOOL=$LIB_DIR/lib/nettool.py
 TOPO_PIDS=()
 
@@ -77,14 +86,42 @@ nt_stop() {
 	return 0
 }
 
-topo_cleanup() {
+# pids_stop PID...: signal them all, then reap them all
+pids_stop() {
 	local p
-	for p in "${TOPO_PIDS[@]}"; do
+	for p; do
 		kill "$p" 2>/dev/null
 	done
-	for p in "${TOPO_PIDS[@]}"; do
+	for p; do
 		wait "$p" 2>/dev/null
 	done
+	return 0
+}
+
+# srv_start TOOL NAME ARGS...: TOOL (nt or ed) ARGS on srv in the
+# background, --ready $T/NAME.rdy, stderr in $T/NAME.err
+SRV_RDY=()
+srv_start() {
+	local tool=$1 name=$2
+	shift 2
+	"${tool}_bg" "$SRV" "$T/$name.err" "$@" --ready "$T/$name.rdy"
+	SRV_RDY+=("$T/$name.rdy")
+}
+
+# srv_ready [DESC]: every server of srv_start is ready within 20 s, or
+# the test fails DESC (default "servers started") and ends
+srv_ready() {
+	wait_for 20 files_exist "${SRV_RDY[@]}" || { fail "${1:-servers started}"; ksft_finish; }
+}
+files_exist() {
+	local f
+	for f; do
+		[[ -e $f ]] || return 1
+	done
+}
+
+topo_cleanup() {
+	pids_stop "${TOPO_PIDS[@]}"
 	TOPO_PIDS=()
 	cleanup_ns
 	rm -rf "$TOPO_TMP"
@@ -100,9 +137,6 @@ ctr() {
 jnum() {
 	sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p" | head -1
 }
-
-# section TITLE: a TAP comment with the seconds since the test started
-section() { echo "# [${SECONDS}s] $*"; }
 
 # has_session B4 PROTO INNER_PORT [STATE]: such a session exists (grep, not
 # python: fast enough to poll)
@@ -153,7 +187,7 @@ py_checks() {
 	[[ $done == 1 ]] || fail "$name: the checks ran to the end ($(basename "$file"):$at)"
 }
 
-_topo_die() {
+topo_die() {
 	fail "topology: $1" "${2:-}"
 	ksft_finish
 }
@@ -172,10 +206,22 @@ _topo_b4() {	# NS ADDR6 GW6 AFTRIF
 	ip -n "$AFTR" -6 addr add "$gw6/64" dev "$aif" nodad
 }
 
+# topo_begin [INSTANCE ADD OPTIONS...]: what a translation test does first
+topo_begin() {
+	topo_prologue
+	topo_setup "$@"
+}
+# topo_prologue: root and the module (or skip), topo_cleanup at exit
+topo_prologue() {
+	require_root
+	require_module
+	trap topo_cleanup EXIT
+}
+
 topo_setup() {
 	local n
 	for n in aftr b4a b4b srv; do
-		ns_add "$n" >/dev/null || _topo_die "cannot create netns $n"
+		ns_add "$n" >/dev/null || topo_die "cannot create netns $n"
 	done
 
 	ip netns exec "$AFTR" sh -c '
@@ -183,15 +229,15 @@ topo_setup() {
 			net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 			net.ipv4.conf.all.send_redirects=0 \
 			net.ipv4.conf.default.send_redirects=0' ||
-		_topo_die "sysctl in aftr"
+		topo_die "sysctl in aftr"
 	ip -n "$AFTR" -6 addr add "$TOPO_AFTR6/128" dev lo ||
-		_topo_die "AFTR address on lo"
+		topo_die "AFTR address on lo"
 
-	_topo_b4 "$B4A" "$TOPO_B4A6" 2001:db8:a::1 a0 || _topo_die "b4a softwire"
-	_topo_b4 "$B4B" "$TOPO_B4B6" 2001:db8:b::1 a1 || _topo_die "b4b softwire"
+	_topo_b4 "$B4A" "$TOPO_B4A6" 2001:db8:a::1 a0 || topo_die "b4a softwire"
+	_topo_b4 "$B4B" "$TOPO_B4B6" 2001:db8:b::1 a1 || topo_die "b4b softwire"
 
 	ip link add veth0 netns "$SRV" type veth peer name u0 netns "$AFTR" ||
-		_topo_die "srv veth"
+		topo_die "srv veth"
 	ip -n "$AFTR" link set u0 up
 	ip -n "$AFTR" addr add "$TOPO_GW/24" dev u0
 	ip -n "$SRV" link set veth0 up
@@ -201,9 +247,9 @@ topo_setup() {
 
 	[[ ${TOPO_NO_INSTANCE:-0} == 1 ]] && return 0
 	D instance add "$TOPO_INST" id 1 aftr "$TOPO_AFTR6" "$@" ||
-		_topo_die "instance add $TOPO_INST $*"
-	ip -n "$AFTR" link set "$TOPO_INST" up || _topo_die "no $TOPO_INST netdevice"
-	[[ -n $TOPO_POOL ]] && { topo_pool_add "$TOPO_POOL" || _topo_die "pool add"; }
+		topo_die "instance add $TOPO_INST $*"
+	ip -n "$AFTR" link set "$TOPO_INST" up || topo_die "no $TOPO_INST netdevice"
+	[[ -n $TOPO_POOL ]] && { topo_pool_add "$TOPO_POOL" || topo_die "pool add"; }
 	return 0
 }
 

@@ -12,6 +12,7 @@
 # an IPv4 router behind the AFTR (for TTL exceeded / traceroute / frag
 # needed from a router that is not the destination) and a far host.
 #
+#   edge_begin [INSTANCE OPTS]  a test's start: topo_prologue, edge_setup
 #   edge_setup [INSTANCE OPTS]  topo_setup + the router and far host, ICMP
 #                               rate limits off, veth checksum offload off
 #                               (so every checksum on the wire is final and
@@ -77,18 +78,23 @@ snap() { D -j stats show instance "$TOPO_INST" >"$TOPO_TMP/$1.stats.json"; }
 # csum_off NS:IFACE...: transmit checksum offload off (and with it SG/TSO)
 csum_off() { python3 "$EDGE_TOOL" csum-off "$@"; }
 
+edge_begin() {
+	topo_prologue
+	edge_setup "$@"
+}
+
 edge_setup() {
 	topo_setup "$@"
-	ns_add rtr >/dev/null || _topo_die "cannot create netns rtr"
-	ns_add far >/dev/null || _topo_die "cannot create netns far"
+	ns_add rtr >/dev/null || topo_die "cannot create netns rtr"
+	ns_add far >/dev/null || topo_die "cannot create netns far"
 	ip link add u1 netns "$AFTR" type veth peer name veth0 netns "$RTR" ||
-		_topo_die "aftr-rtr veth"
+		topo_die "aftr-rtr veth"
 	ip link add veth1 netns "$RTR" type veth peer name veth0 netns "$FAR" ||
-		_topo_die "rtr-far veth"
+		topo_die "rtr-far veth"
 	ip -n "$AFTR" addr add "$EDGE_AFTR_U1/24" dev u1
 	ip -n "$AFTR" link set u1 up
 	ip -n "$AFTR" route add 198.18.1.0/24 via "$EDGE_RTR_IN" ||
-		_topo_die "aftr route to the far net"
+		topo_die "aftr route to the far net"
 	ip -n "$RTR" addr add "$EDGE_RTR_IN/24" dev veth0
 	ip -n "$RTR" addr add "$EDGE_RTR_OUT/24" dev veth1
 	ip -n "$RTR" link set veth0 up
@@ -100,21 +106,21 @@ edge_setup() {
 	local ns
 	for ns in "$AFTR" "$RTR" "$FAR" "$SRV" "$B4A" "$B4B"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 \
-			net.ipv6.icmp.ratelimit=0 || _topo_die "icmp ratelimit off in $ns"
+			net.ipv6.icmp.ratelimit=0 || topo_die "icmp ratelimit off in $ns"
 	done
 	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 ||
-		_topo_die "rtr forwarding"
+		topo_die "rtr forwarding"
 	csum_off "$B4A:veth0" "$B4B:veth0" "$AFTR:a0" "$AFTR:a1" "$AFTR:u0" \
 		"$AFTR:u1" "$SRV:veth0" "$RTR:veth0" "$RTR:veth1" "$FAR:veth0" ||
-		_topo_die "checksum offload off on the veths"
+		topo_die "checksum offload off on the veths"
 	# the links are up before anything is measured
 	wait_for 10 ip netns exec "$B4A" ping -6 -c1 -W1 "$TOPO_AFTR6" ||
-		_topo_die "b4a reaches the AFTR address"
+		topo_die "b4a reaches the AFTR address"
 	wait_for 10 ip netns exec "$B4B" ping -6 -c1 -W1 "$TOPO_AFTR6" ||
-		_topo_die "b4b reaches the AFTR address"
+		topo_die "b4b reaches the AFTR address"
 	wait_for 10 ip netns exec "$AFTR" ping -c1 -W1 "$EDGE_FAR" ||
-		_topo_die "aftr reaches the far host"
+		topo_die "aftr reaches the far host"
 	return 0
 }
 

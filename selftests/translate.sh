@@ -11,19 +11,13 @@
 # sessions: nothing is left and the kernel log stays clean.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
-require_root
-require_module
-trap topo_cleanup EXIT
-
-topo_setup
-T=$TOPO_TMP
+topo_begin
 MB2=$((2 * 1024 * 1024))
 
-nt_bg "$SRV" "$T/sniff.err" sniff --iface veth0 --out "$T/sniff.json" --ready "$T/sniff.rdy"
-nt_bg "$SRV" "$T/tcpd.err" tcp-server "$TOPO_SRV:5001" --log "$T/tcp.log" --ready "$T/tcp.rdy"
-nt_bg "$SRV" "$T/udpd.err" udp-echo "$TOPO_SRV:7000" --log "$T/udp.log" --ready "$T/udp.rdy"
-wait_for 20 test -e "$T/sniff.rdy" -a -e "$T/tcp.rdy" -a -e "$T/udp.rdy" ||
-	{ fail "servers started"; ksft_finish; }
+srv_start nt sniff sniff --iface veth0 --out "$T/sniff.json"
+srv_start nt tcpd tcp-server "$TOPO_SRV:5001" --log "$T/tcp.log"
+srv_start nt udpd udp-echo "$TOPO_SRV:7000" --log "$T/udp.log"
+srv_ready
 
 # --- TCP: 2 MB each way from both B4s at once ------------------------------
 section "TCP: 2 MB each way from both B4s at once"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 # The traffic tool: exact, scriptable probes (python3 standard library).
-import argparse, hashlib, json, os, random, select, socket, struct, sys, time
+import argparse, hashlib, json, os, select, socket, struct, time
 from pktlib import ep, eps, out, ready, csum  # noqa: E402
 
 
@@ -13,6 +13,18 @@ def udp_sock(bind, reuseport=False):
     if bind:
         s.bind(ep(bind))
     return s
+
+class Rounds:
+    """round numbers 0, 1, ...: until the file UNTIL exists when it is
+    given, else COUNT of them; .done is how many were started"""
+
+    def __init__(self, until, count):
+        self.until, self.count, self.done = until, count, 0
+
+    def __iter__(self):
+        while not (os.path.exists(self.until) if self.until else self.done >= self.count):
+            self.done += 1
+            yield self.done - 1
 
 def parse_reply(data):
     try:
@@ -45,14 +57,8 @@ def cmd_udp_send(a):
         last = None
         others = []
         seen_all = set()
-        i = -1
-        while True:
-            i += 1
-            if a.until:
-                if os.path.exists(a.until):
-                    break
-            elif i >= a.count:
-                break
+        n = Rounds(a.until, a.count)
+        for i in n:
             for _ in range(a.tries):
                 s.sendto(('%s %d' % (a.data, i)).encode(), dst)
                 end = time.time() + a.timeout
@@ -74,7 +80,7 @@ def cmd_udp_send(a):
                     break
             if a.interval:
                 time.sleep(a.interval)
-        res.append({'to': t, 'sent': i, 'replies': got, 'reply': last,
+        res.append({'to': t, 'sent': n.done, 'replies': got, 'reply': last,
                     'others': others, 'seen_all': sorted(seen_all)})
     out(res)
 
@@ -250,14 +256,8 @@ def cmd_tcp_client(a):
             r['get_ok'] = (mine == h and got == a.get)
         if a.ping or a.until:
             pongs = 0
-            i = -1
-            while True:
-                i += 1
-                if a.until:
-                    if os.path.exists(a.until):
-                        break
-                elif i >= a.ping:
-                    break
+            n = Rounds(a.until, a.ping)
+            for i in n:
                 f.write(('PING %d\n' % i).encode()); f.flush()
                 l = f.readline().decode().split()
                 if l[:2] == ['PONG', str(i)]:
@@ -265,7 +265,7 @@ def cmd_tcp_client(a):
                     r['seen'] = l[2]
                 if a.interval:
                     time.sleep(a.interval)
-            r['pings'] = i
+            r['pings'] = n.done
             r['pongs'] = pongs
         if a.hold:
             time.sleep(a.hold)

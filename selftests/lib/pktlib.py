@@ -31,14 +31,20 @@ def ready(a):
         open(a.ready, 'w').close()
 
 
-def csum(b):
-    """the Internet checksum (RFC 1071) of b, ready to store"""
+def csum_sum(b):
+    """the folded one's complement sum of b (RFC 1071): 0xffff when b
+    holds its own valid checksum"""
     if len(b) % 2:
         b += b'\0'
     t = sum(struct.unpack('!%dH' % (len(b) // 2), b))
     while t >> 16:
         t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
+    return t
+
+
+def csum(b):
+    """the Internet checksum (RFC 1071) of b, ready to store"""
+    return ~csum_sum(b) & 0xffff
 
 
 CLONE_NEWNET = 0x40000000

@@ -52,6 +52,8 @@ import subprocess
 import sys
 import time
 
+from pktlib import csum
+
 VERSION = 2
 HELLO, DATA, ACK = 1, 2, 3
 F_AUTH, F_NACK, F_BULK_REQ, F_MASTER = 1, 2, 4, 8
@@ -172,13 +174,6 @@ def packets_of(recs, room=REC_ROOM):
 
 # ---- raw IPv4 -------------------------------------------------------------
 
-def ip_csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
-
-
 class Raw:
     """IPv4/UDP from any source, fragmented by hand above the MTU"""
 
@@ -198,7 +193,7 @@ class Raw:
             ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(part),
                                        self.ident, (0x2000 if more else 0) |
                                        (off >> 3), 64, 17, 0, a4(src), a4(dst)))
-            ip[10:12] = struct.pack("!H", ip_csum(bytes(ip)))
+            ip[10:12] = struct.pack("!H", csum(bytes(ip)))
             try:
                 self.s.sendto(bytes(ip) + part, (dst, 0))
             except OSError:
@@ -589,14 +584,8 @@ class Daemon:
             self.tick()
 
     def handle(self, cs):
-        buf = b""
-        while not buf.endswith(b"\n"):
-            d = cs.recv(1 << 20)
-            if not d:
-                break
-            buf += d
         try:
-            c = json.loads(buf)
+            c = json.loads(recv_line(cs))
             if c.get("op") == "quit":
                 cs.sendall(b"{}\n")
                 sys.exit(0)
@@ -615,6 +604,17 @@ class Daemon:
 
 # ---- client ---------------------------------------------------------------
 
+def recv_line(s):
+    """what s sends up to its first newline (or its end): one control message"""
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        buf += d
+    return buf
+
+
 def call(path, c, timeout=120):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -628,13 +628,7 @@ def call(path, c, timeout=120):
                 raise
             time.sleep(0.1)
     s.sendall(json.dumps(c).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(1 << 20)
-        if not d:
-            break
-        buf += d
-    return json.loads(buf)
+    return json.loads(recv_line(s))
 
 
 # ---- flood (no daemon) ------------------------------------------------------

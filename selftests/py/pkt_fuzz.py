@@ -92,6 +92,18 @@ class Gen:
         self.ident += 1
         return self.ident
 
+    def fill(self, n, kinds):
+        """units from the generators of kinds [(f, weight)], each picked at
+        random by its weight, until there are n"""
+        tot = sum(w for _, w in kinds)
+        while len(self.units) < n:
+            x = self.r.randrange(tot)
+            for f, w in kinds:
+                if x < w:
+                    f()
+                    break
+                x -= w
+
     def pick(self, seq):
         return seq[self.r.randrange(len(seq))]
 
@@ -143,7 +155,6 @@ class B4(Gen):
         self.add('pkt', [f], tag + '/' + w)
 
     def gen(self, n):
-        a, r = self.a, self.r
         s, b4 = self.inner, self.b4s[0]
         hole1 = self.hole
         # the real sessions the fuzz quotes: first, from the first B4
@@ -156,14 +167,7 @@ class B4(Gen):
                  (self.k_opts, 5), (self.k_trunc, 8), (self.k_ttl, 4), (self.k_icmperr, 12),
                  (self.k_proto, 3), (self.k_random, 8), (self.k_outer_stack, 6),
                  (self.k_short, 4), (self.k_frag4, 6), (self.k_frag6, 5), (self.k_ptb, 2)]
-        tot = sum(w for _, w in kinds)
-        while len(self.units) < n:
-            x = r.randrange(tot)
-            for f, w in kinds:
-                if x < w:
-                    f()
-                    break
-                x -= w
+        self.fill(n, kinds)
 
     def k_udp(self):
         r, s = self.r, self.inner
@@ -435,14 +439,7 @@ class Inet(Gen):
         kinds = [(self.k_udp, 10), (self.k_tcp, 6), (self.k_icmp, 6), (self.k_icmperr, 12),
                  (self.k_hdr, 8), (self.k_opts, 5), (self.k_trunc, 6), (self.k_proto, 3),
                  (self.k_ttl, 3), (self.k_frag, 6)]
-        tot = sum(w for _, w in kinds)
-        while len(self.units) < n:
-            x = self.r.randrange(tot)
-            for f, w in kinds:
-                if x < w:
-                    f()
-                    break
-                x -= w
+        self.fill(n, kinds)
 
     def src(self):
         return self.pick(self.remotes)
