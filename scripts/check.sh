@@ -46,7 +46,7 @@ count() {
 
 echo "== host unit tests"
 make -s -C selftests/unit all >/dev/null || { FAIL=$((FAIL + 1)); FAILED_NAMES+=("unit build"); }
-for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh; do
+for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh selftests/unit/nlspec.sh; do
 	log="$LOGDIR/unit-$(basename "$t").log"
 	"$t" >"$log" 2>&1
 	rc=$?
