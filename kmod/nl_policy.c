@@ -8,10 +8,10 @@
 
 #include "dslite.h"
 
-static_assert(DSLITE_IFNAME_MAX == IFNAMSIZ - 1);
+static_assert(IFNAMSIZ - 1 == DSLITE_IFNAME_MAX);
 static_assert(DSLITE_MAX_BLOCKS_USER == 64);
 static_assert(DSLITE_MAX_SLS == 1024);
-static_assert(DSLITE_MTU_MAX == IP_MAX_MTU - sizeof(struct ipv6hdr));
+static_assert(IP_MAX_MTU - sizeof(struct ipv6hdr) == DSLITE_MTU_MAX);
 static_assert(DSLITE_SIG_NAME_MAX == 31);
 
 /*
