@@ -426,7 +426,6 @@ int dslite_nl_sl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_sig_del(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb);
-extern const struct nla_policy dslite_member_policy[DSLITE_A_MAX + 1];
 
 /* netlink.c */
 void *dslite_genl_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
