@@ -20,6 +20,8 @@
 #include <net/genetlink.h>
 #include <uapi/linux/dslite.h>
 
+#include "nl_policy.h"
+
 #include "validate.h"
 #include "logic.h"
 #include "sync_codec.h"

@@ -2,7 +2,8 @@
 /*
  * dslite: the "dslite" generic netlink family (the contract: the UAPI
  * header and Documentation/netlink/specs/dslite.yaml). This file holds the
- * family, its policy and its ops, the request path every doit takes
+ * family and its ops (their policies: nl_policy.c, generated from the
+ * spec), the request path every doit takes
  * (pre_doit: dn->lock and the objects the request names; post_doit) and
  * the one dump iterator; the handlers live in nl_<object>.c (nl.h).
  * Requests are parsed strictly; every refusal carries an extack message;
@@ -17,118 +18,6 @@
 
 #include "dslite.h"
 #include "nl.h"
-
-/*
- * u16-wide ranges do not fit the policy's s16 min/max: use a range struct
- * (not const: 6.1's NLA_POLICY_FULL_RANGE takes a plain pointer).
- */
-static struct netlink_range_validation dslite_id_range = {
-	.min = DSLITE_INST_ID_MIN,
-	.max = DSLITE_INST_ID_MAX,
-};
-
-static struct netlink_range_validation dslite_bsize_range = {
-	.min = 8, .max = 32768,
-};
-
-static struct netlink_range_validation dslite_port_range = {
-	.min = 1, .max = 65535,
-};
-
-static struct netlink_range_validation dslite_sess_range = {
-	.min = 1, .max = 1000000,
-};
-
-static struct netlink_range_validation dslite_isess_range = {
-	.min = 1, .max = 100000000,
-};
-
-static struct netlink_range_validation dslite_to_range = {
-	.min = 1, .max = 86400,
-};
-
-static struct netlink_range_validation dslite_mss_range = {
-	.min = 0, .max = 65535,
-};
-
-/* the instance device's own bounds (dev.c): within them dev_set_mtu() works */
-static struct netlink_range_validation dslite_mtu_range = {
-	.min = 576, .max = IP_MAX_MTU - sizeof(struct ipv6hdr),
-};
-
-static struct netlink_range_validation dslite_hold_range = {
-	.min = 0, .max = 86400,
-};
-
-static struct netlink_range_validation dslite_sl_range = {
-	.min = 1, .max = DSLITE_MAX_SLS,
-};
-
-static struct netlink_range_validation dslite_weight_range = {
-	.min = 1, .max = 100,
-};
-
-const struct nla_policy dslite_member_policy[DSLITE_A_MAX + 1] = {
-	[DSLITE_A_SL_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_sl_range),
-	[DSLITE_A_SIG_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
-						      &dslite_weight_range),
-};
-
-static const struct nla_policy dslite_policy[DSLITE_A_MAX + 1] = {
-	/*
-	 * The name is bounded here; the exact rule (15 chars, charset) is
-	 * checked by the handler so the error can say what is wrong.
-	 */
-	[DSLITE_A_INST_NAME] = { .type = NLA_NUL_STRING, .len = 64 },
-	[DSLITE_A_INST_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_id_range),
-	[DSLITE_A_INST_AFTR] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[DSLITE_A_INST_BLOCK_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							   &dslite_bsize_range),
-	[DSLITE_A_INST_PORT_LO] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							&dslite_port_range),
-	[DSLITE_A_INST_PORT_HI] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							&dslite_port_range),
-	[DSLITE_A_INST_MAX_BLOCKS] = NLA_POLICY_RANGE(NLA_U32, 1,
-						      DSLITE_MAX_BLOCKS_USER),
-	[DSLITE_A_INST_MAX_SESS_USER] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							      &dslite_sess_range),
-	[DSLITE_A_INST_MAX_SESS] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							 &dslite_isess_range),
-	[DSLITE_A_INST_FILTERING] = NLA_POLICY_MAX(NLA_U8, DSLITE_FILTER_APDF),
-	[DSLITE_A_INST_TO_UDP] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_to_range),
-	[DSLITE_A_INST_TO_TCP_EST] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							   &dslite_to_range),
-	[DSLITE_A_INST_TO_TCP_TRANS] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							     &dslite_to_range),
-	[DSLITE_A_INST_TO_ICMP] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_to_range),
-	[DSLITE_A_INST_TO_TCP_SYN] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							   &dslite_to_range),
-	[DSLITE_A_INST_HOLDDOWN] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							 &dslite_hold_range),
-	[DSLITE_A_POOL_ADDR] = { .type = NLA_U32 },
-	[DSLITE_A_POOL_PLEN] = NLA_POLICY_RANGE(NLA_U8, 16, 32),
-	[DSLITE_A_SESS_B4] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[DSLITE_A_SESS_PROTO] = { .type = NLA_U8 },
-	[DSLITE_A_INST_MSS] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_mss_range),
-	[DSLITE_A_INST_MTU] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_mtu_range),
-	[DSLITE_A_HA_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
-	[DSLITE_A_SL_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_sl_range),
-	[DSLITE_A_SL_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[DSLITE_A_SL_PEER] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[DSLITE_A_SL_PORT] = NLA_POLICY_FULL_RANGE(NLA_U16, &dslite_port_range),
-	[DSLITE_A_SL_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, 64),
-	[DSLITE_A_SL_HASH] = NLA_POLICY_MAX(NLA_U8, DSLITE_HASH_HMAC_SHA256),
-	[DSLITE_A_SL_VRID] = NLA_POLICY_RANGE(NLA_U8, 1, 255),
-	[DSLITE_A_SL_VRRP_IF] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[DSLITE_A_SL_AFTR] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[DSLITE_A_SL_ROLE] = NLA_POLICY_MAX(NLA_U8, DSLITE_ROLE_BACKUP),
-	[DSLITE_A_SIG_NAME] = { .type = NLA_NUL_STRING,
-				.len = DSLITE_SIG_NAME_MAX },
-	[DSLITE_A_SIG_MEMBER] = NLA_POLICY_NESTED(dslite_member_policy),
-	[DSLITE_A_INST_SIG] = { .type = NLA_NUL_STRING,
-				.len = DSLITE_SIG_NAME_MAX },
-	[DSLITE_A_POOL_SL] = NLA_POLICY_FULL_RANGE(NLA_U32, &dslite_sl_range),
-};
 
 enum dslite_mcgrp {
 	DSLITE_MCGRP_EVENTS_IDX,
@@ -368,74 +257,168 @@ int dslite_nl_dumpit(struct sk_buff *skb, struct netlink_callback *cb,
 
 /* ---- the family ------------------------------------------------------ */
 
-#define DSLITE_OP_DO(c, fn, fl, perm) \
-	{ .cmd = (c), .doit = (fn), .internal_flags = (fl), .flags = (perm) }
-
+/*
+ * One policy per command, generated from the spec (nl_policy.c); a
+ * command's do and dump share it (6.1 has no split ops). internal_flags
+ * say what pre_doit resolves (nl.h).
+ */
 static const struct genl_ops dslite_genl_ops[] = {
-	DSLITE_OP_DO(DSLITE_CMD_INSTANCE_NEW, dslite_nl_instance_new, 0,
-		     GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_INSTANCE_DEL, dslite_nl_instance_del,
-		     DSLITE_NL_F_INST, GENL_ADMIN_PERM),
+	{
+		.cmd = DSLITE_CMD_INSTANCE_NEW,
+		.policy = dslite_nl_instance_new_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_instance_new_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_instance_new,
+	},
+	{
+		.cmd = DSLITE_CMD_INSTANCE_DEL,
+		.policy = dslite_nl_instance_del_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_instance_del_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_INST,
+		.doit = dslite_nl_instance_del,
+	},
 	{
 		/* instances reveal no subscriber: readable like ip link */
 		.cmd = DSLITE_CMD_INSTANCE_GET,
+		.policy = dslite_nl_instance_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_instance_get_policy) - 1,
 		.internal_flags = DSLITE_NL_F_INST,
 		.doit = dslite_nl_instance_get,
 		.dumpit = dslite_nl_instance_dump,
 	},
-	DSLITE_OP_DO(DSLITE_CMD_INSTANCE_SET, dslite_nl_instance_set,
-		     DSLITE_NL_F_INST, GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_POOL_NEW, dslite_nl_pool_new,
-		     DSLITE_NL_F_INST, GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_POOL_DEL, dslite_nl_pool_del,
-		     DSLITE_NL_F_INST, GENL_ADMIN_PERM),
+	{
+		.cmd = DSLITE_CMD_INSTANCE_SET,
+		.policy = dslite_nl_instance_set_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_instance_set_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_INST,
+		.doit = dslite_nl_instance_set,
+	},
+	{
+		.cmd = DSLITE_CMD_POOL_NEW,
+		.policy = dslite_nl_pool_new_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_pool_new_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_INST,
+		.doit = dslite_nl_pool_new,
+	},
+	{
+		.cmd = DSLITE_CMD_POOL_DEL,
+		.policy = dslite_nl_pool_del_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_pool_del_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_INST,
+		.doit = dslite_nl_pool_del,
+	},
 	{
 		.cmd = DSLITE_CMD_POOL_GET,
+		.policy = dslite_nl_pool_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_pool_get_policy) - 1,
 		.dumpit = dslite_nl_pool_dump,
 	},
 	{
 		/* sessions and users reveal subscribers: admin only */
 		.cmd = DSLITE_CMD_SESSION_GET,
+		.policy = dslite_nl_session_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_session_get_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 		.start = dslite_nl_session_start,
 		.dumpit = dslite_nl_walk,
 		.done = dslite_nl_walk_done,
 	},
-	DSLITE_OP_DO(DSLITE_CMD_SESSION_FLUSH, dslite_nl_session_flush,
-		     DSLITE_NL_F_INST_OPT, GENL_ADMIN_PERM),
+	{
+		.cmd = DSLITE_CMD_SESSION_FLUSH,
+		.policy = dslite_nl_session_flush_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_session_flush_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_INST_OPT,
+		.doit = dslite_nl_session_flush,
+	},
 	{
 		.cmd = DSLITE_CMD_USER_GET,
+		.policy = dslite_nl_user_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_user_get_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 		.start = dslite_nl_user_start,
 		.dumpit = dslite_nl_walk,
 		.done = dslite_nl_walk_done,
 	},
 	{
+		/* counters name no subscriber: readable like ip -s link */
 		.cmd = DSLITE_CMD_STATS_GET,
+		.policy = dslite_nl_stats_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_stats_get_policy) - 1,
 		.internal_flags = DSLITE_NL_F_INST,
 		.doit = dslite_nl_stats_get,
 		.dumpit = dslite_nl_stats_dump,
 	},
-	/* hot backup: all admin (SLs show keys' presence, peers, state) */
-	DSLITE_OP_DO(DSLITE_CMD_HA_SET, dslite_nl_ha_set, 0, GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_HA_GET, dslite_nl_ha_get, 0, GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_SL_NEW, dslite_nl_sl_new, 0, GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_SL_DEL, dslite_nl_sl_del, DSLITE_NL_F_SL,
-		     GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_SL_SET, dslite_nl_sl_set, DSLITE_NL_F_SL,
-		     GENL_ADMIN_PERM),
+	{
+		/* hot backup: all admin (an SL shows its peer, key presence, sync state) */
+		.cmd = DSLITE_CMD_HA_SET,
+		.policy = dslite_nl_ha_set_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_ha_set_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_ha_set,
+	},
+	{
+		.cmd = DSLITE_CMD_HA_GET,
+		.policy = dslite_nl_ha_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_ha_get_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_ha_get,
+	},
+	{
+		.cmd = DSLITE_CMD_SL_NEW,
+		.policy = dslite_nl_sl_new_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sl_new_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_sl_new,
+	},
+	{
+		.cmd = DSLITE_CMD_SL_DEL,
+		.policy = dslite_nl_sl_del_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sl_del_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_SL,
+		.doit = dslite_nl_sl_del,
+	},
+	{
+		.cmd = DSLITE_CMD_SL_SET,
+		.policy = dslite_nl_sl_set_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sl_set_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_SL,
+		.doit = dslite_nl_sl_set,
+	},
 	{
 		.cmd = DSLITE_CMD_SL_GET,
+		.policy = dslite_nl_sl_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sl_get_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 		.internal_flags = DSLITE_NL_F_SL,
 		.doit = dslite_nl_sl_get,
 		.dumpit = dslite_nl_sl_dump,
 	},
-	DSLITE_OP_DO(DSLITE_CMD_SIG_NEW, dslite_nl_sig_new, 0, GENL_ADMIN_PERM),
-	DSLITE_OP_DO(DSLITE_CMD_SIG_DEL, dslite_nl_sig_del, DSLITE_NL_F_SIG,
-		     GENL_ADMIN_PERM),
+	{
+		.cmd = DSLITE_CMD_SIG_NEW,
+		.policy = dslite_nl_sig_new_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sig_new_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.doit = dslite_nl_sig_new,
+	},
+	{
+		.cmd = DSLITE_CMD_SIG_DEL,
+		.policy = dslite_nl_sig_del_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sig_del_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+		.internal_flags = DSLITE_NL_F_SIG,
+		.doit = dslite_nl_sig_del,
+	},
 	{
 		.cmd = DSLITE_CMD_SIG_GET,
+		.policy = dslite_nl_sig_get_policy,
+		.maxattr = ARRAY_SIZE(dslite_nl_sig_get_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 		.dumpit = dslite_nl_sig_dump,
 	},
@@ -444,8 +427,6 @@ static const struct genl_ops dslite_genl_ops[] = {
 static struct genl_family dslite_genl_family __ro_after_init = {
 	.name = DSLITE_GENL_NAME,
 	.version = DSLITE_GENL_VERSION,
-	.maxattr = DSLITE_A_MAX,
-	.policy = dslite_policy,
 	.netnsok = true,
 	.parallel_ops = false,
 	.module = THIS_MODULE,

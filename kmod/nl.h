@@ -128,6 +128,5 @@ int dslite_nl_sl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_sig_del(struct sk_buff *skb, struct genl_info *info);
 int dslite_nl_sig_dump(struct sk_buff *skb, struct netlink_callback *cb);
-extern const struct nla_policy dslite_member_policy[DSLITE_A_MAX + 1];
 
 #endif /* _DSLITE_NL_H */

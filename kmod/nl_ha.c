@@ -252,7 +252,7 @@ int dslite_nl_sl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dslite_net *dn = dslite_nl_dn(info);
-	struct nlattr *m, *tb[DSLITE_A_MAX + 1];
+	struct nlattr *m, *tb[ARRAY_SIZE(dslite_nl_sig_member_policy)];
 	struct dslite_sig *g;
 	int rem, err = 0, i;
 
@@ -281,8 +281,8 @@ int dslite_nl_sig_new(struct sk_buff *skb, struct genl_info *info)
 	nlmsg_for_each_attr(m, info->nlhdr, GENL_HDRLEN, rem) {
 		if (nla_type(m) != DSLITE_A_SIG_MEMBER)
 			continue;
-		err = nla_parse_nested(tb, DSLITE_A_MAX, m, dslite_member_policy,
-				       info->extack);
+		err = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, m,
+				       dslite_nl_sig_member_policy, info->extack);
 		if (err)
 			goto out;
 		if (!tb[DSLITE_A_SL_ID]) {

@@ -46,7 +46,7 @@ count() {
 
 echo "== host unit tests"
 make -s -C selftests/unit all >/dev/null || { FAIL=$((FAIL + 1)); FAILED_NAMES+=("unit build"); }
-for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/test_print selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh; do
+for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/test_print selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh selftests/unit/nlspec.sh; do
 	log="$LOGDIR/unit-$(basename "$t").log"
 	"$t" >"$log" 2>&1
 	rc=$?
@@ -75,7 +75,7 @@ fi
 # use (genl, netdev, tunnel6, defrag, ICMP, UDP tunnel sockets, crypto) and
 # the three fuzz tests and the churn stress, to keep CI within its time. FULL_ON_ALL=1 runs everything everywhere.
 SUBSET_LATER="instance.sh netns.sh perm.sh translate.sh icmp.sh frag.sh ha_sync.sh ha_failover.sh
-	nl_fuzz.sh pkt_fuzz.sh sync_hostile.sh sl_churn.sh unload.sh"
+	nl_spec.sh nl_fuzz.sh pkt_fuzz.sh sync_hostile.sh sl_churn.sh unload.sh"
 first=1
 for kv in "${KVERS[@]}"; do
 	sel=${SELFTESTS:-}

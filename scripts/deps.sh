@@ -15,6 +15,7 @@ PKGS=(
 	python3 python3-scapy iperf3 socat tshark iputils-ping traceroute coturn
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils
+	linux-source-6.12 python3-yaml python3-jsonschema
 )
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 
@@ -30,15 +31,36 @@ done
 if ! ls -d /lib/modules/*/build >/dev/null 2>&1; then
 	missing+=(linux-headers-amd64)
 fi
-[[ ${#missing[@]} -eq 0 ]] && exit 0
-
-if [[ $(id -u) -ne 0 ]]; then
-	echo "deps.sh: missing packages: ${missing[*]} (run as root)" >&2
-	exit 1
+if [[ ${#missing[@]} -gt 0 ]]; then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps.sh: missing packages: ${missing[*]} (run as root)" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture; answer no
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get update -q || echo "deps.sh: apt-get update reported errors; continuing" >&2
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "deps.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; answer no
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-apt-get update -q || echo "deps.sh: apt-get update reported errors; continuing" >&2
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The kernel's YNL library and netlink spec schemas (selftests/nl_spec.sh,
+# scripts/nlspec-gen.py --check): only tools/net/ynl and
+# Documentation/netlink of linux-source-6.12, into a cache the VM sees.
+YNL_CACHE=/var/cache/dslite/ynl
+YNL_TAR=$(ls /usr/src/linux-source-6.12*.tar.xz 2>/dev/null | sort -V | tail -1)
+if [[ -n $YNL_TAR && ! -e $YNL_CACHE/.from-$(basename "$YNL_TAR") ]]; then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps.sh: $YNL_CACHE is missing (run as root)" >&2
+		exit 1
+	fi
+	echo "deps.sh: extracting YNL from $YNL_TAR into $YNL_CACHE"
+	top=$(tar -tJf "$YNL_TAR" 2>/dev/null | head -1 | cut -d/ -f1) || true
+	tmp=$(mktemp -d /var/cache/dslite/.ynl.XXXXXX)
+	tar -xJf "$YNL_TAR" -C "$tmp" --strip-components=1 \
+		"$top/tools/net/ynl" "$top/Documentation/netlink"
+	touch "$tmp/.from-$(basename "$YNL_TAR")"
+	rm -rf "$YNL_CACHE"
+	mv "$tmp" "$YNL_CACHE"
+	chmod 755 "$YNL_CACHE"
+fi

@@ -15,16 +15,21 @@ CP_DIR=/var/cache/dslite/checkpatch
 
 get_checkpatch() {
 	local tar
-	tar=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -1)
+	# pinned: 6.1's checkpatch, not the newest source's (deps.sh also
+	# installs linux-source-6.12, for YNL), so a machine's verdict does
+	# not depend on which tarballs it has; the stamp names the tarball
+	tar=/usr/src/linux-source-6.1.tar.xz
+	[[ -f $tar ]] || tar=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -1)
 	[[ -n "$tar" ]] || return 1
-	if [[ ! -x "$CP_DIR/scripts/checkpatch.pl" || "$tar" -nt "$CP_DIR/stamp" ]]; then
+	if [[ ! -x "$CP_DIR/scripts/checkpatch.pl" || "$tar" -nt "$CP_DIR/stamp" ||
+		"$(cat "$CP_DIR/stamp" 2>/dev/null)" != "$tar" ]]; then
 		rm -rf "$CP_DIR" && mkdir -p "$CP_DIR" || return 1
 		local top
 		top=$(tar -tJf "$tar" | head -1 | cut -d/ -f1)
 		tar -xJf "$tar" -C "$CP_DIR" --strip-components=1 \
 			"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
 			"$top/scripts/const_structs.checkpatch" || return 1
-		touch "$CP_DIR/stamp"
+		echo "$tar" >"$CP_DIR/stamp"
 	fi
 }
 

@@ -11,10 +11,17 @@
  * All state is per network namespace: a request acts on the namespace of
  * the socket that sent it.
  *
- * Attributes live in one flat space, enum dslite_attr. Every request is
- * validated strictly: unknown attributes, wrong lengths and out-of-range
- * values are refused with an extended-ack message naming the attribute
- * (a missing required one: NLMSGERR_ATTR_MISS_TYPE names it). Everything
+ * The machine-readable form of this contract is the kernel-format spec
+ * Documentation/netlink/specs/dslite.yaml: the module's policies are
+ * generated from it, `make check` keeps it and this header in agreement
+ * and checks the module against it.
+ *
+ * Attributes live in one flat space, enum dslite_attr. Each command has
+ * its own policy (a dump shares its command's): an attribute the command
+ * does not take, a wrong length or an out-of-range value is refused
+ * (EINVAL) with an extended-ack message naming the attribute (a missing
+ * required one: NLMSGERR_ATTR_MISS_TYPE names it; where either of two
+ * will do, INST_NAME or INST_ID, the message says so). Everything
  * a request asks for is checked before anything is applied: a refused
  * request changes nothing. Names other than instance names (groups,
  * interfaces) are 1..N printable ASCII characters, no space.
@@ -53,21 +60,23 @@
  *   doit:   one instance by DSLITE_A_INST_NAME or DSLITE_A_INST_ID.
  *   dumpit: every instance of the namespace in ascending id order; the
  *           dump resumes correctly across message boundaries even when
- *           instances are added or removed between them.
+ *           instances are added or removed between them. It ignores
+ *           NAME/ID (its command's policy accepts them).
  *   Reply:  DSLITE_CMD_INSTANCE_GET with NAME, ID, AFTR (if set), every
  *           NAT setting below (BLOCK_SIZE, PORT_LO/HI, MAX_BLOCKS,
  *           MAX_SESS_USER, MAX_SESS, FILTERING, TO_*, HOLDDOWN), INST_MSS,
- *           INST_MTU (the device's), INST_SIG (if bound) and
+ *           INST_SIG (if bound), INST_MTU (the device's) and
  *           INST_IPV4_FORWARDING (u8: does the stack forward what the
  *           instance device receives? 0 = every translated packet would
  *           be black-holed, so the module drops and counts it). The same
- *           message is the INSTANCE_NEW/_DEL event.
+ *           attributes are the INSTANCE_NEW/_DEL event's.
  *
  * DSLITE_CMD_INSTANCE_SET
  *   Change the NAT settings, INST_MSS, INST_MTU or INST_SIG of an
  *   instance (by NAME or ID). Settings that shape the port blocks (block
  *   size, port range) can only change while the instance has no pool
- *   (EBUSY). The AFTR address cannot change (EOPNOTSUPP).
+ *   (EBUSY). The AFTR address cannot change: INST_AFTR is refused with
+ *   EOPNOTSUPP.
  *
  * NAT settings (INSTANCE_NEW and _SET; all optional, defaults in brackets):
  *   DSLITE_A_INST_BLOCK_SIZE   u32, ports per block, 8..32768 [512]
@@ -75,12 +84,14 @@
  *                              [1024..65535]; HI-LO+1 >= block size
  *   DSLITE_A_INST_MAX_BLOCKS   u32, blocks per user, 1..64 [4]
  *   DSLITE_A_INST_MAX_SESS_USER u32, sessions per user, 1..1000000 [2048]
- *   DSLITE_A_INST_MAX_SESS     u32, sessions of the instance [1000000]
+ *   DSLITE_A_INST_MAX_SESS     u32, sessions of the instance,
+ *                              1..100000000 [1000000]
  *   DSLITE_A_INST_FILTERING    u8, enum dslite_filtering [EIF]
  *   DSLITE_A_INST_TO_*         u32 seconds, 1..86400: UDP [300], TCP
  *                              established [7440], TCP transitory [240],
  *                              ICMP [60], inbound SYN [6]
- *   DSLITE_A_INST_HOLDDOWN     u32 seconds a released block rests [120]
+ *   DSLITE_A_INST_HOLDDOWN     u32 seconds a released block rests,
+ *                              0..86400 [120]
  *   DSLITE_A_INST_MSS          u32, TCP MSS clamp, 0..65535, 0 = off [0]
  *   DSLITE_A_INST_MTU          u32, the instance device's MTU, 576..65495
  *                              (IP_MAX_MTU less the IPv6 header) [1500]
@@ -89,9 +100,10 @@
  *
  * DSLITE_CMD_POOL_NEW / _DEL (admin): an IPv4 prefix of public addresses
  *   for an instance. Required: INST_NAME, POOL_ADDR (u32, network order),
- *   POOL_PLEN (u8, 16..32). Prefixes of one instance, and of different
- *   instances of a namespace, must not overlap (EEXIST). A prefix with
- *   host bits, or in 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16,
+ *   POOL_PLEN (u8, 16..32); POOL_NEW optionally POOL_SL (POOL_DEL
+ *   accepts and ignores it). Prefixes of one instance, and of different
+ *   instances of a namespace, must not overlap (EEXIST). POOL_NEW
+ *   refuses a prefix with host bits, or in 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16,
  *   192.0.0.0/29 (DS-Lite's own), 224.0.0.0/4 or 240.0.0.0/4 (incl.
  *   broadcast) is refused (EINVAL): a pool must be usable public or
  *   shared (100.64.0.0/10) space; RFC 1918 is allowed for labs. Deleting
@@ -110,22 +122,28 @@
  *   should still accept a dump with it: the entries are all there).
  * DSLITE_CMD_SESSION_FLUSH (admin): same filters; deletes sessions.
  *   Errors: ENOENT (INST_NAME names no instance; nothing is deleted).
- * DSLITE_CMD_USER_GET (dump, admin; filters INST_NAME, SESS_B4): users
- *   (B4s) with their blocks, in ascending B4 order, resumed the same way.
- * DSLITE_CMD_STATS_GET (doit with INST_NAME, or dump): counters, nested
- *   in DSLITE_A_STATS as u64 attributes of enum dslite_stat.
+ * DSLITE_CMD_USER_GET (dump, admin; filters INST_NAME, SESS_B4; SESS_PROTO
+ *   is accepted and ignored): users (B4s) with their blocks, by instance
+ *   id, then ascending B4, resumed the same way.
+ * DSLITE_CMD_STATS_GET (doit with INST_NAME or INST_ID, or dump, which
+ *   ignores them): INST_NAME and the counters, nested in DSLITE_A_STATS
+ *   as u64 attributes of enum dslite_stat (where 64-bit values need
+ *   aligning, the pad attributes are of type DSLITE_STAT_UNSPEC).
  *
  * Hot backup (all admin, reading included: see Privilege; docs/ha.md):
  * DSLITE_CMD_HA_SET / _GET: HA_ENABLED for the namespace. While on, an
  *   instance bound to a service-instance group translates only for the
  *   service-locations whose role here is master.
- * DSLITE_CMD_SL_NEW: SL_ID, SL_IFNAME, SL_PEER required; SL_PORT, SL_KEY
- *   + SL_HASH, SL_VRID + SL_VRRP_IF, SL_AFTR optional. _SET: SL_ROLE.
- *   _DEL, _GET (doit/dump; the key is never returned, only SL_HAS_KEY,
- *   and it is wiped on delete).
+ * DSLITE_CMD_SL_NEW: SL_ID, SL_IFNAME, SL_PEER and SL_HASH required:
+ *   HMAC_SHA256 with SL_KEY, or NONE without it (keyless sync must be
+ *   asked for); SL_PORT, SL_AFTR, and SL_VRID with SL_VRRP_IF (both or
+ *   neither) optional. EEXIST if the id is taken. _SET: SL_ID, SL_ROLE.
+ *   _DEL: SL_ID. _GET (doit by SL_ID, or dump; the key is never
+ *   returned, only SL_HAS_KEY, and it is wiped on delete).
  * DSLITE_CMD_SIG_NEW: SIG_NAME (1..31 printable ASCII characters, no
  *   space; "" is refused: it means "none" in INST_SIG) and 1..8
- *   SIG_MEMBERs; _DEL; _GET (dump). A group in use by an instance cannot
+ *   SIG_MEMBERs (each SL_ID, and SIG_WEIGHT [1]); _DEL (SIG_NAME); _GET
+ *   (dump, no attribute). A group in use by an instance cannot
  *   be deleted; an SL in use by a group cannot be deleted (EBUSY).
  * INSTANCE_NEW/_SET take INST_SIG; POOL_NEW takes POOL_SL (the SL whose
  *   share the pool is: its return traffic is translated only where that
@@ -137,8 +155,9 @@
  * destinations): EVENT_BLOCK_ALLOC / EVENT_BLOCK_FREE with INST_NAME,
  * EVENT_TIME, SESS_B4, SESS_PUBLIC_ADDR, BLOCK_FIRST, BLOCK_LAST; and
  * EVENT_LIMIT (at most one a second per instance) with INST_NAME,
- * EVENT_TIME, SESS_B4, EVENT_REASON. An event that cannot be sent to
- * listeners is counted in DSLITE_STAT_EVENTS_LOST.
+ * EVENT_TIME, SESS_B4, EVENT_REASON. A log event that cannot be sent to
+ * listeners is counted in DSLITE_STAT_EVENTS_LOST (a lost INSTANCE_NEW/
+ * _DEL event is not counted).
  */
 #ifndef _UAPI_LINUX_DSLITE_H
 #define _UAPI_LINUX_DSLITE_H
@@ -207,7 +226,9 @@ enum dslite_attr {
 	DSLITE_A_POOL_BLOCKS,		/* u32, blocks in the pool (reply) */
 	DSLITE_A_POOL_BLOCKS_USED,	/* u32, allocated or resting (reply) */
 	DSLITE_A_SESS_B4,		/* binary, struct in6_addr */
-	DSLITE_A_SESS_PROTO,		/* u8, IPPROTO_TCP/UDP/ICMP */
+	DSLITE_A_SESS_PROTO,		/* u8, IPPROTO_TCP/UDP/ICMP (filter:
+					 * any value, 0 = all)
+					 */
 	DSLITE_A_SESS_INNER_ADDR,	/* u32, network byte order */
 	DSLITE_A_SESS_INNER_PORT,	/* u16 (ICMP: echo id) */
 	DSLITE_A_SESS_PUBLIC_ADDR,	/* u32, network byte order */
@@ -217,7 +238,10 @@ enum dslite_attr {
 	DSLITE_A_SESS_STATE,		/* u8, enum dslite_sess_state */
 	DSLITE_A_SESS_EXPIRES,		/* u32, seconds until expiry */
 	DSLITE_A_USER_SESSIONS,		/* u32 */
-	DSLITE_A_USER_BLOCK,		/* nested, repeated: BLOCK_* */
+	DSLITE_A_USER_BLOCK,		/* nested, repeated: BLOCK_FIRST,
+					 * BLOCK_LAST, USER_SESSIONS (the
+					 * block's)
+					 */
 	DSLITE_A_BLOCK_FIRST,		/* u16, first port */
 	DSLITE_A_BLOCK_LAST,		/* u16, last port */
 	DSLITE_A_STATS,			/* nested: enum dslite_stat */
@@ -243,9 +267,13 @@ enum dslite_attr {
 	DSLITE_A_SIG_MEMBER,		/* nested, repeated: SL_ID, SIG_WEIGHT */
 	DSLITE_A_SIG_WEIGHT,		/* u32, 1..100 */
 	DSLITE_A_INST_SIG,		/* string: the instance's SIG ("" = none) */
-	DSLITE_A_POOL_SL,		/* u32: the SL owning a pool (0 = none) */
+	DSLITE_A_POOL_SL,		/* u32, 1..1024: the SL owning a pool
+					 * (absent = none)
+					 */
 	DSLITE_A_SL_SYNC,		/* nested (reply): enum dslite_sync_stat */
-	DSLITE_A_SL_LAG,		/* u32 (reply): ms since the last packet */
+	DSLITE_A_SL_LAG,		/* u32 (reply): ms since the last
+					 * packet from the peer, 0 = none yet
+					 */
 	DSLITE_A_SL_HEALTHY,		/* u8 (reply): 1 = may be master */
 	DSLITE_A_SL_HEALTH,		/* string (reply): why not healthy */
 	DSLITE_A_INST_IPV4_FORWARDING,	/* u8 (reply): 1 = the instance
