@@ -6,9 +6,10 @@
  * spec), the request path every doit takes
  * (pre_doit: dn->lock and the objects the request names; post_doit) and
  * the one dump iterator; the handlers live in nl_<object>.c (nl.h).
- * Requests are parsed strictly; every refusal carries an extack message;
- * every mutation, and every read that reveals subscribers, needs
- * CAP_NET_ADMIN in the namespace's user namespace.
+ * Requests are parsed strictly, each against its command's policy; every
+ * refusal carries an extack message; every mutation, and every read that
+ * reveals subscribers, is GENL_ADMIN_PERM: CAP_NET_ADMIN in the initial
+ * user namespace.
  */
 #include <linux/module.h>
 #include <net/genetlink.h>

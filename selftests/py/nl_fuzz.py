@@ -75,7 +75,7 @@ UNPRIV_OK = {3, 7, 11}		# readable without CAP_NET_ADMIN (UAPI header)
 NO_OPS = {0, 12, 13, 14, CMD_END, 200}	# events only, or no command at all
 
 # attribute kinds of the request policy (enum dslite_attr)
-# the kinds of the request policy's attributes (kmod/netlink.c dslite_policy)
+# the kinds of the request policies' attributes (Documentation/netlink/specs/dslite.yaml)
 ATTR_KINDS = {
     'INST_NAME': ('str', 15), 'INST_ID': ('u32', 1, 65535), 'INST_AFTR': ('in6',),
     'INST_BLOCK_SIZE': ('u32', 8, 32768), 'INST_PORT_LO': ('u32', 1, 65535),
