@@ -15,7 +15,7 @@ PKGS=(
 	python3 python3-scapy iperf3 socat tshark iputils-ping traceroute coturn
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils
-	netsniff-ng python3-matplotlib
+	python3-matplotlib
 )
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 
