@@ -269,6 +269,7 @@ def run(name):
                  dev_tx_dropped=d(l0, l1, dev, 'tx', 'dropped'),
                  out_packets=st1['out_packets'] - st0['out_packets'],
                  in_packets=st1['in_packets'] - st0['in_packets'],
+                 hairpin_packets=st1['hairpin_packets'] - st0['hairpin_packets'],
                  sessions_created=st1['sessions_created'] - st0['sessions_created'],
                  sessions=st1['sessions'])
     r['pps'] = r['delivered'] / r['secs'] if r['secs'] else 0
@@ -420,6 +421,11 @@ def main():
         a, pp = pub.get((b4(B4NET, u), p), ('198.51.100.255', 1))
         down.append(E4('g0', ipv4(dst4(u), a, 9, pp)))
     scen('down', 'dslite Internet -> B4, established', 'g0', FD, down, 'ds6', inst='dsl0')
+    hp = []
+    for u, p in est:     # to the next B4's mapping of the same inner port
+        a, pp = pub.get((b4(B4NET, (u + 1) % USERS), p), ('198.51.100.255', 1))
+        hp.append(E6('g0', ipv6(b4(B4NET, u), AFTR, ipv4('192.0.0.2', a, p, pp))))
+    scen('hairpin', "dslite B4 -> another B4's public address, hairpinned", 'g0', FD, hp, 'ds6', inst='dsl0')
 
     # is the translation right? (a few packets each way, caught at the sink)
     got = sniff_during(FD, 'ds4', 'g0', s['path'], s['flen'], 50)
@@ -441,7 +447,7 @@ def main():
     check('downstream: packets leave encapsulated to their B4, inner destination 192.0.0.2:inner port',
           good >= 40, 'right %d of %d seen (50 sent)' % (good, len(got)))
 
-    names = ['B0', 'B1', 'B2', 'B3', 'up', 'down', 'new', 'B3new']
+    names = ['B0', 'B1', 'B2', 'B3', 'up', 'down', 'hairpin', 'new', 'B3new']
     if QUICK:
         names = ['B1', 'up']
     out = dict(reps=REPS, secs=SECS, quick=QUICK, phases={})
@@ -463,6 +469,9 @@ def main():
     if 'down' in A:
         check('down: what reached the sink was translated (in_packets >= delivered)',
               all(r['in_packets'] >= r['delivered'] for r in A['down']['runs']))
+    if 'hairpin' in A:
+        check('hairpin: what reached the sink was hairpinned (hairpin_packets >= delivered)',
+              all(r['hairpin_packets'] >= r['delivered'] for r in A['hairpin']['runs']))
     if 'new' in A:
         check('new: every delivered packet made a session, the frames never wrapped',
               all(r['sessions_created'] >= r['delivered'] * 0.99 and not r['wrapped'] for r in A['new']['runs']),

@@ -40,7 +40,7 @@ res['checks'] = {'pass': sum(1 for r, _ in tap if r == 'ok'), 'fail': [d for r, 
 A = res['phases'].get('A', {})
 B = res['phases'].get('B', {})
 BASE = {'B2': ('B1', A), 'B3': ('B1', A), 'up': ('B1', A), 'down': ('B0', A),
-        'new': ('up', A), 'B3new': ('B3', A), 'B1': ('B0', A)}
+        'new': ('up', A), 'hairpin': ('up', A), 'B3new': ('B3', A), 'B1': ('B0', A)}
 
 
 def med(ph, n):
