@@ -19,7 +19,8 @@ counters before and after. Prints "CHECK<TAB>ok|fail<TAB>desc<TAB>detail"
 lines (bench/run.sh turns them into TAP), progress as "# ..." and the
 results as one JSON document between BENCH-JSON-BEGIN and BENCH-JSON-END.
 Knobs (environment): BENCH_REPS, BENCH_SECS, BENCH_BIG (the large table),
-BENCH_QUICK=1 (3 reps of 1 s, B1 and upstream only, no large table).
+BENCH_QUICK=1 (3 reps of 1 s, B1 and upstream only, no large table),
+BENCH_SCEN (a comma list of phase A's scenarios, or all).
 """
 import ctypes, ipaddress, json, os, select, socket, struct, subprocess, sys, time
 
@@ -450,6 +451,10 @@ def main():
     names = ['B0', 'B1', 'B2', 'B3', 'up', 'down', 'hairpin', 'new', 'B3new']
     if QUICK:
         names = ['B1', 'up']
+    if os.environ.get('BENCH_SCEN'):      # a comma list, or all
+        want = os.environ['BENCH_SCEN'].split(',')
+        names = [n for n in names if n in want] if want != ['all'] else \
+            ['B0', 'B1', 'B2', 'B3', 'up', 'down', 'hairpin', 'new', 'B3new']
     out = dict(reps=REPS, secs=SECS, quick=QUICK, phases={})
     log('phase A: %s, %d reps of %g s, interleaved' % (' '.join(names), REPS, SECS))
     out['phases']['A'] = measure(names, REPS, 'A')

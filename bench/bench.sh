@@ -15,7 +15,7 @@ KVER=${BENCH_KERNEL:-6.12.117+deb12-amd64}
 mkdir -p build/bench bench/results
 gcc -O2 -Wall -Wextra -o build/bench/blast bench/blast.c || exit 1
 envs=()
-for v in BENCH_QUICK BENCH_REPS BENCH_SECS BENCH_BIG BENCH_HA; do
+for v in BENCH_QUICK BENCH_REPS BENCH_SECS BENCH_BIG BENCH_HA BENCH_SCEN; do
 	[[ -n ${!v:-} ]] && envs+=("$v=${!v}")
 done
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
