@@ -148,6 +148,8 @@ def write_frames(name, frames):
 # ---- topology ---------------------------------------------------------------
 
 def setup():
+    for m in ('ip6_tunnel', 'dummy', 'nf_conntrack_netlink'):   # the tunnel ioctl does not autoload
+        sh('modprobe', m, ok=True)
     for ns in (FD, FL, FM):
         nsx(ns, 'sh', '-c', 'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 '
             'net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.forwarding=1 '
