@@ -25,7 +25,7 @@ def git(*a):
 
 
 res['date'] = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-res['commit'] = git('rev-parse', '--short', 'HEAD') + ('-dirty' if git('status', '--porcelain', '--', 'kmod', 'include', 'bench') else '')
+res['commit'] = os.environ.get('BENCH_COMMIT') or git('rev-parse', '--short', 'HEAD') + ('-dirty' if git('status', '--porcelain', '--', 'kmod', 'include', 'bench') else '')
 hb = re.search(r'^HA-BULK: (.*)$', text, re.M)
 if hb:
     line = hb.group(1).strip()

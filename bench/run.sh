@@ -27,7 +27,7 @@ done < <(DSLITECTL=$DSLITECTL python3 "$HERE/bench.py" "$GEN" "$FD" "$FL" "$FM" 
 cleanup_ns
 
 if [[ ${BENCH_HA:-1} == 1 ]]; then
-	section "bench/ha_bulk.sh (USERS=${USERS:-200} FLOWS=${FLOWS:-500})"
+	echo "# [${SECONDS}s] bench/ha_bulk.sh (USERS=${USERS:-200} FLOWS=${FLOWS:-500})"
 	out=$(bash "$HERE/ha_bulk.sh" 2>&1)
 	rc=$?
 	sed 's/^/# ha_bulk | /' <<<"$out"
