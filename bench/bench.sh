@@ -22,6 +22,7 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	envs+=(USERS=20 FLOWS=500)
 fi
 out=build/bench/vm.out
+[[ ${BENCH_QUICK:-0} == 1 ]] && out=build/bench/vm-quick.out
 selftests/vm/run --kernel "$KVER" --timeout 1500 --log build/bench/console.log -- \
 	env "${envs[@]}" "$W/bench/run.sh" | tee "$out" | grep --line-buffered -v '^{'
 rc=${PIPESTATUS[0]}
@@ -29,4 +30,5 @@ rc=${PIPESTATUS[0]}
 results=bench/results
 [[ ${BENCH_QUICK:-0} == 1 ]] && results=build/bench/results-quick
 /usr/bin/python3 bench/report.py "$out" "$results" || rc=1
+cp "$out" "$results/latest.out"
 exit "$rc"
