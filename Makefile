@@ -31,9 +31,9 @@ check:
 demo:
 	@bash scripts/demo.sh
 
-# benchmarks (in the VM; numbers, not pass/fail on speed): bench/README.md
+# benchmarks (one VM run; numbers, not pass/fail on speed): docs/benchmarks.md
 bench: all
-	@selftests/vm/run --timeout 1500 -- "$(CURDIR)/bench/ha_bulk.sh"
+	@bash bench/bench.sh
 
 debug-kernel:
 	@bash scripts/deps.sh --debug

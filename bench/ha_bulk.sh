@@ -48,7 +48,7 @@ MAC=$(ip -n "$AFTR" -j link show a0 | json 'j[0]["address"]')
 
 section "creating $N sessions on the master (the backup is not there yet)"
 t=$(ms)
-for pass in 1 2 3; do
+for _ in 1 2 3; do
 	nt "$B4A" blast --iface veth0 --dst-mac "$MAC" --b4-base "$BASE" --users "$USERS" \
 		--flows "$FLOWS" --sport 10000 --aftr "$TOPO_AFTR6" --dst 192.0.2.200 >/dev/null
 	settled() { [[ $(ctr sessions) -ge $N ]]; }

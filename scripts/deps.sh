@@ -16,6 +16,7 @@ PKGS=(
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils
 	linux-source-6.12 python3-yaml python3-jsonschema
+	python3-matplotlib
 )
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 

@@ -1,0 +1,591 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The forwarding benchmark, run inside the VM by bench/run.sh.
+
+    bench.py GEN FD FL FM      (four empty network namespaces)
+
+GEN holds the generator (bench/blast, pinned to CPU 0), one veth into each
+forwarder namespace; each forwarder's ingress veth steers its packets to
+CPU 1 (RPS), so the generator and the forwarder never share a CPU. Every
+forwarder's output goes to a dummy device (ds4 for IPv4, ds6 for IPv6):
+the sink, whose tx counter is what arrived. FD holds dslite (instance dsl0
+for established traffic, dsl1 for the new-session scenario, so one can be
+flushed without touching the other) and the plain-forwarding baselines;
+FL holds Linux's ip6tnl decap; FM the same plus nftables masquerade.
+
+Scenarios are run interleaved (rep 1 of each, rep 2 of each, ...). Each
+run: a short warm-up of the same traffic, then SECS seconds measured;
+counters before and after. Prints "CHECK<TAB>ok|fail<TAB>desc<TAB>detail"
+lines (bench/run.sh turns them into TAP), progress as "# ..." and the
+results as one JSON document between BENCH-JSON-BEGIN and BENCH-JSON-END.
+Knobs (environment): BENCH_REPS, BENCH_SECS, BENCH_BIG (the large table),
+BENCH_QUICK=1 (3 reps of 1 s, B1 and upstream only, no large table),
+BENCH_SCEN (a comma list of phase A's scenarios, or all).
+"""
+import ctypes, ipaddress, json, os, select, socket, struct, subprocess, sys, time
+
+GEN, FD, FL, FM = sys.argv[1:5]
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+BLAST = os.environ.get('BENCH_BLAST', os.path.join(REPO, 'build', 'bench', 'blast'))
+CTL = os.environ.get('DSLITECTL', os.path.join(REPO, 'tools', 'dslitectl'))
+QUICK = os.environ.get('BENCH_QUICK', '0') == '1'
+REPS = int(os.environ.get('BENCH_REPS', 3 if QUICK else 5))
+SECS = float(os.environ.get('BENCH_SECS', 1 if QUICK else 2))
+BIG = int(os.environ.get('BENCH_BIG', 0 if QUICK else 100000))
+TMP = os.environ.get('BENCH_TMP', '/tmp/bench')
+PAYLOAD = b'x' * 18
+AFTR, AFTR_NEW, TNL = '2001:db8::1', '2001:db8::3', '2001:db8::2'
+POOL, POOL_NEW = '198.51.100.0/24', '198.51.101.0/24'
+T0 = time.time()
+os.makedirs(TMP, exist_ok=True)
+
+
+def log(msg):
+    print('# [%5.1fs] %s' % (time.time() - T0, msg), flush=True)
+
+
+def check(desc, cond, detail=''):
+    print('CHECK\t%s\t%s\t%s' % ('ok' if cond else 'fail', desc, detail), flush=True)
+    return cond
+
+
+def sh(*args, ok=False):
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode and not ok:
+        raise RuntimeError('%s: rc=%d %s' % (' '.join(args), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def ip(ns, *a, **kw):
+    return sh('ip', '-n', ns, *a, **kw)
+
+
+def nsx(ns, *a, **kw):
+    return sh('ip', 'netns', 'exec', ns, *a, **kw)
+
+
+def ctl(*a, ns=FD):
+    return sh(CTL, '-n', ns, *a)
+
+
+def links(ns):
+    """every link's counters in NS: name -> stats64 (rx/tx dicts)"""
+    return {l['ifname']: l.get('stats64', {}) for l in json.loads(ip(ns, '-j', '-s', 'link', 'show'))}
+
+
+def inst_stats(name):
+    return json.loads(ctl('-j', 'stats', 'show', 'instance', name))[0]
+
+
+def softnet_drops():
+    tot = 0
+    for line in open('/proc/net/softnet_stat'):
+        tot += int(line.split()[1], 16)
+    return tot
+
+
+def cpu_times():
+    """per CPU: (busy, total) jiffies from /proc/stat"""
+    out = {}
+    for line in open('/proc/stat'):
+        f = line.split()
+        if f[0].startswith('cpu') and f[0] != 'cpu':
+            v = list(map(int, f[1:]))
+            out[f[0]] = (sum(v) - v[3] - v[4], sum(v))
+    return out
+
+
+def busy(a, b, cpu):
+    db, dt = b[cpu][0] - a[cpu][0], b[cpu][1] - a[cpu][1]
+    return round(db / dt, 3) if dt else None
+
+
+def mac(ns, dev):
+    return json.loads(ip(ns, '-j', 'link', 'show', dev))[0]['address']
+
+
+# ---- frames -----------------------------------------------------------------
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ipv4(src, dst, sport, dport):
+    udp = struct.pack('!HHHH', sport, dport, 8 + len(PAYLOAD), 0) + PAYLOAD
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                    socket.inet_aton(src), socket.inet_aton(dst))
+    return h[:10] + struct.pack('!H', csum(h)) + h[12:] + udp
+
+
+def ipv6(src, dst, inner):
+    return struct.pack('!IHBB', 0x60000000, len(inner), 4, 64) + \
+        socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst) + inner
+
+
+def eth(dmac, smac, etype, payload):
+    return bytes.fromhex(dmac.replace(':', '')) + bytes.fromhex(smac.replace(':', '')) + \
+        struct.pack('!H', etype) + payload
+
+
+def b4(net, u):
+    return str(ipaddress.ip_address(net) + u + 1)
+
+
+def frames6(emac, net, dst6, dst4, pairs):
+    """IPv4-in-IPv6 UDP frames for (user, inner sport) PAIRS: one prefix per
+    user (Ethernet, IPv6, IPv4 with its checksum), the UDP header per packet
+    (TCG python is slow: 300k frames must not take minutes)"""
+    pre = {}
+    out = []
+    tail = struct.pack('!HH', 8 + len(PAYLOAD), 0) + PAYLOAD
+    for u, p in pairs:
+        if u not in pre:
+            f = emac(ipv6(b4(net, u), dst6, ipv4('192.0.0.2', dst4(u), 0, 9)))
+            pre[u] = f[:-len(PAYLOAD) - 8]
+        out.append(pre[u] + struct.pack('!HH', p, 9) + tail)
+    return out
+
+
+def write_frames(name, frames):
+    path = os.path.join(TMP, name + '.bin')
+    n = len(frames[0])
+    assert all(len(f) == n for f in frames)
+    with open(path, 'wb') as f:
+        f.write(b''.join(frames))
+    return path, n
+
+
+# ---- topology ---------------------------------------------------------------
+
+def setup():
+    for m in ('ip6_tunnel', 'dummy', 'nf_conntrack_netlink'):   # the tunnel ioctl does not autoload
+        sh('modprobe', m, ok=True)
+    for ns in (FD, FL, FM):
+        nsx(ns, 'sh', '-c', 'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 '
+            'net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.forwarding=1 '
+            'net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 '
+            'net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0')
+        for d in ('ds4', 'ds6'):
+            ip(ns, 'link', 'add', d, 'type', 'dummy')
+            ip(ns, 'link', 'set', d, 'up')
+        ip(ns, 'addr', 'add', '203.0.113.1/24', 'dev', 'ds4')
+        ip(ns, 'route', 'add', '192.0.2.0/24', 'dev', 'ds4')
+        ip(ns, '-6', 'route', 'add', '2001:db8:b4::/48', 'dev', 'ds6')
+        ip(ns, '-6', 'route', 'add', '2001:db8:ff::/48', 'dev', 'ds6')
+    nsx(GEN, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1')
+    for g, i, ns in (('g0', 'i0', FD), ('g1', 'i1', FL), ('g2', 'i2', FM)):
+        sh('ip', 'link', 'add', g, 'netns', GEN, 'type', 'veth', 'peer', 'name', i, 'netns', ns)
+        ip(GEN, 'link', 'set', g, 'up')
+        ip(ns, 'addr', 'add', '10.1.0.1/24', 'dev', i)
+        ip(ns, '-6', 'addr', 'add', '2001:db8:a::1/64', 'dev', i, 'nodad')
+        ip(ns, 'link', 'set', i, 'up')
+        # the forwarder's work goes to CPU 1, the generator runs on CPU 0
+        nsx(ns, 'sh', '-c', 'for q in /sys/class/net/%s/queues/rx-*; do echo 2 > $q/rps_cpus; done' % i)
+    # dslite
+    ip(FD, '-6', 'addr', 'add', AFTR + '/128', 'dev', 'lo')
+    ip(FD, '-6', 'addr', 'add', AFTR_NEW + '/128', 'dev', 'lo')
+    for name, iid, aftr, pool in (('dsl0', '1', AFTR, POOL), ('dsl1', '2', AFTR_NEW, POOL_NEW)):
+        ctl('instance', 'add', name, 'id', iid, 'aftr', aftr)
+        ip(FD, 'link', 'set', name, 'up')
+        ctl('timeout', 'set', name, 'udp', '3600')
+        ctl('pool', 'add', name, pool)
+        ip(FD, 'route', 'add', pool, 'dev', name)
+    # Linux: ip6tnl (any remote) decap, + masquerade in FM
+    for ns in (FL, FM):
+        ip(ns, '-6', 'addr', 'add', TNL + '/128', 'dev', 'lo')
+        ip(ns, '-6', 'tunnel', 'add', 'tl0', 'mode', 'ipip6', 'local', TNL)
+        ip(ns, 'link', 'set', 'tl0', 'up')
+    nft = 'table ip bnat { chain post { type nat hook postrouting priority srcnat; oifname "ds4" masquerade; }; }'
+    nsx(FM, 'nft', nft)
+    sh('sysctl', '-qw', 'net.netfilter.nf_conntrack_max=2000000', ok=True)
+
+
+# ---- one measured run ---------------------------------------------------------
+
+SCEN = {}   # name -> dict(gen, ns, frames, sink, desc, ...)
+
+
+def scen(name, desc, g, ns, frames, sink, inst=None, new=False, flush=None):
+    path, flen = write_frames(name, frames)
+    SCEN[name] = dict(desc=desc, g=g, ns=ns, path=path, flen=flen, n=len(frames), sink=sink,
+                      inst=inst, new=new, flush=flush)
+
+
+def blast(g, path, flen, secs=None, count=None, start=0):
+    a = ['ip', 'netns', 'exec', GEN, BLAST, g, path, str(flen), '--cpu', '0', '--start', str(start)]
+    if secs:
+        a += ['--secs', str(secs)]
+    if count:
+        a += ['--count', str(count)]
+    return json.loads(sh(*a))
+
+
+DROPS = None
+
+
+def dsl_drops(st):
+    return sum(v for k, v in st.items() if k.startswith('drop_') and isinstance(v, int))
+
+
+def ct_flush(ns):
+    """flush NS's conntrack table (ctnetlink IPCTNL_MSG_CT_DELETE, no tuple)"""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
+    me = os.open('/proc/self/ns/net', os.O_RDONLY)
+    libc.setns(fd, 0x40000000)
+    try:
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+        msg = struct.pack('=IHHII', 20, (1 << 8) | 2, 1 | 4, 1, 0) + struct.pack('=BBH', 2, 0, 0)
+        s.send(msg)
+        s.settimeout(5)
+        ack = s.recv(4096)
+        s.close()
+        err = struct.unpack('=i', ack[16:20])[0] if len(ack) >= 20 else -1
+        if err:
+            raise RuntimeError('conntrack flush in %s: error %d' % (ns, err))
+    finally:
+        libc.setns(me, 0x40000000)
+        os.close(fd)
+        os.close(me)
+
+
+def ct_count(ns):
+    return int(nsx(ns, 'cat', '/proc/sys/net/netfilter/nf_conntrack_count').strip() or 0)
+
+
+def run(name):
+    s = SCEN[name]
+    if s['flush']:
+        s['flush']()
+    elif not s['new']:
+        blast(s['g'], s['path'], s['flen'], secs=0.2)     # warm-up: caches, conntrack, ARP
+        time.sleep(0.2)
+    i = 'i' + s['g'][1]
+    l0, g0 = links(s['ns']), links(GEN)
+    sd0 = softnet_drops()
+    st0 = inst_stats(s['inst']) if s['inst'] else None
+    c0 = cpu_times()
+    b = blast(s['g'], s['path'], s['flen'], secs=SECS)
+    c1 = cpu_times()
+    time.sleep(0.3)     # let the backlog drain
+    l1, g1 = links(s['ns']), links(GEN)
+    sd1 = softnet_drops()
+    st1 = inst_stats(s['inst']) if s['inst'] else None
+    d = lambda a, b_, dev, dirn, k: b_[dev][dirn][k] - a[dev][dirn][k]
+    r = dict(offered=b['sent'], secs=b['secs'], wrapped=b['wrapped'],
+             accepted=d(l0, l1, i, 'rx', 'packets'),
+             ingress_dropped=d(g0, g1, s['g'], 'tx', 'dropped') + d(l0, l1, i, 'rx', 'dropped'),
+             softnet_dropped=sd1 - sd0,
+             delivered=d(l0, l1, s['sink'], 'tx', 'packets'),
+             # the generator is paced by its socket buffer (the skbs keep
+             # their socket across the veth), so nothing is dropped at the
+             # ingress: the forwarder is the bottleneck when its CPU is busy
+             gen_cpu_busy=busy(c0, c1, 'cpu0'), fwd_cpu_busy=busy(c0, c1, 'cpu1'))
+    if st0:
+        dev = s['inst']
+        r.update(dslite_drops=dsl_drops(st1) - dsl_drops(st0),
+                 dev_rx_dropped=d(l0, l1, dev, 'rx', 'dropped'),
+                 dev_tx_dropped=d(l0, l1, dev, 'tx', 'dropped'),
+                 out_packets=st1['out_packets'] - st0['out_packets'],
+                 in_packets=st1['in_packets'] - st0['in_packets'],
+                 hairpin_packets=st1['hairpin_packets'] - st0['hairpin_packets'],
+                 sessions_created=st1['sessions_created'] - st0['sessions_created'],
+                 sessions=st1['sessions'])
+    r['pps'] = r['delivered'] / r['secs'] if r['secs'] else 0
+    r['lost_in_forwarder'] = r['accepted'] - r['delivered']
+    return r
+
+
+def stats(vals):
+    v = sorted(vals)
+    n = len(v)
+    med = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    return dict(median=med, min=v[0], max=v[-1], n=n)
+
+
+def measure(names, reps, phase):
+    res = {n: [] for n in names}
+    for rep in range(reps):
+        for n in names:
+            r = run(n)
+            res[n].append(r)
+            log('%s rep %d %-10s %8.0f pps (offered %.0f/s, ingress drops %d, lost in fwd %d, '
+                'cpu busy gen %s fwd %s)' %
+                (phase, rep + 1, n, r['pps'], r['offered'] / r['secs'], r['ingress_dropped'],
+                 r['lost_in_forwarder'], r['gen_cpu_busy'], r['fwd_cpu_busy']))
+    out = {}
+    for n in names:
+        pps = [r['pps'] for r in res[n]]
+        off = [r['offered'] / r['secs'] for r in res[n]]
+        out[n] = dict(desc=SCEN[n]['desc'], pps=stats(pps), offered_pps=stats(off), runs=res[n])
+    return out
+
+
+# ---- memory -------------------------------------------------------------------
+
+def meminfo():
+    m = {}
+    for line in open('/proc/meminfo'):
+        k, v = line.split(':')
+        m[k] = int(v.split()[0]) * 1024
+    return m
+
+
+def slab_bytes(cache):
+    p = '/sys/kernel/slab/' + cache
+    try:
+        slabs = int(open(p + '/slabs').read().split()[0])
+        order = int(open(p + '/order').read())
+        objs = int(open(p + '/objects').read().split()[0])
+        size = int(open(p + '/slab_size').read())
+        return dict(bytes=slabs * (4096 << order), objects=objs, slab_size=size,
+                    alias=os.path.basename(os.path.realpath(p)))
+    except OSError:
+        return None
+
+
+def mem_snapshot(caches):
+    m = meminfo()
+    return dict(sunreclaim=m['SUnreclaim'], vmalloc=m.get('VmallocUsed', 0),
+                caches={c: slab_bytes(c) for c in caches})
+
+
+def mem_delta(a, b, n):
+    n = max(n, 1)
+    out = dict(n=n, sunreclaim_per=(b['sunreclaim'] - a['sunreclaim']) / n,
+               vmalloc_per=(b['vmalloc'] - a['vmalloc']) / n, caches={})
+    for c, v in b['caches'].items():
+        if v and a['caches'].get(c):
+            out['caches'][c] = dict(per=(v['bytes'] - a['caches'][c]['bytes']) / n,
+                                    slab_size=v['slab_size'], alias=v['alias'])
+    out['total_per'] = out['sunreclaim_per'] + out['vmalloc_per']
+    return out
+
+
+# ---- translation checks (slow, before the timed runs) ---------------------------
+
+def sniff_during(ns, dev, g, path, flen, count):
+    """frames seen leaving DEV in NS while COUNT frames of PATH are sent"""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open('/run/netns/' + ns, os.O_RDONLY)
+    me = os.open('/proc/self/ns/net', os.O_RDONLY)
+    libc.setns(fd, 0x40000000)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.bind((dev, 0))
+    libc.setns(me, 0x40000000)
+    os.close(fd)
+    os.close(me)
+    blast(g, path, flen, count=count)
+    got = []
+    end = time.time() + 2
+    while time.time() < end and len(got) < count:
+        if select.select([s], [], [], 0.2)[0]:
+            got.append(s.recv(2048)[14:])     # without the Ethernet header
+    s.close()
+    return got
+
+
+def udp4(p):
+    ihl = (p[0] & 15) * 4
+    return (socket.inet_ntoa(p[12:16]), socket.inet_ntoa(p[16:20])) + struct.unpack('!HH', p[ihl:ihl + 4])
+
+
+
+def phase_b(out, E6, e6, dst4, BIGNET):
+    """memory per conntrack entry and per session, then the large table"""
+    mem = {}
+    ct_flush(FM)
+    time.sleep(0.5)
+    n = min(BIG, SCEN['B3new']['n'])
+    m0 = mem_snapshot(['nf_conntrack'])
+    for _ in range(5):
+        blast('g2', SCEN['B3new']['path'], SCEN['B3new']['flen'], count=n)
+        time.sleep(0.3)
+        if ct_count(FM) >= n:
+            break
+    c = ct_count(FM)
+    m1 = mem_snapshot(['nf_conntrack'])
+    mem['conntrack'] = mem_delta(m0, m1, c)
+    try:
+        mem['conntrack']['hash_buckets'] = int(open('/proc/sys/net/netfilter/nf_conntrack_buckets').read())
+    except OSError:
+        pass
+    check('conntrack holds %d entries for the memory figure' % n, c >= n * 0.95, 'count=%d' % c)
+    ct_flush(FM)
+
+    BU = BIG // 1000
+    big = [(u, 10000 + p) for u in range(BU) for p in range(1000)]
+    scen('up_big', 'dslite B4 -> Internet, established, %d more live sessions, traffic over them' % BIG,
+         'g0', FD, frames6(e6('g0'), BIGNET, AFTR, dst4, big),
+         'ds4', inst='dsl0')
+    ctl('session', 'flush', 'instance', 'dsl1')
+    time.sleep(0.5)
+    m0 = mem_snapshot(['dslite_session'])
+    s0 = inst_stats('dsl0')['sessions']
+    b = SCEN['up_big']
+    for _ in range(6):
+        blast('g0', b['path'], b['flen'], count=b['n'])
+        time.sleep(0.5)
+        if inst_stats('dsl0')['sessions'] >= s0 + b['n']:
+            break
+    s1 = inst_stats('dsl0')['sessions']
+    m1 = mem_snapshot(['dslite_session'])
+    mem['dslite'] = mem_delta(m0, m1, s1 - s0)
+    mem['dslite']['users_added'] = BU
+    check('dsl0 holds %d + %d sessions' % (s0, b['n']), s1 == s0 + b['n'], 'sessions=%d' % s1)
+    out['memory'] = mem
+    log('memory: %s' % json.dumps(mem))
+    names_b = ['B1', 'up', 'up_big']
+    log('phase B (%d live sessions): %s' % (s1, ' '.join(names_b)))
+    out['phases']['B'] = measure(names_b, REPS, 'B')
+    out['phases']['B']['live_sessions'] = s1
+    B = out['phases']['B']
+    check('up_big: no session was created by established traffic',
+          all(r['sessions_created'] == 0 for r in B['up_big']['runs']))
+
+
+def main():
+    setup()
+    log('topology up; generator %s' % BLAST)
+    gm = {g: mac(GEN, g) for g in ('g0', 'g1', 'g2')}
+    im = {'g0': mac(FD, 'i0'), 'g1': mac(FL, 'i1'), 'g2': mac(FM, 'i2')}
+    E4 = lambda g, p: eth(im[g], gm[g], 0x0800, p)
+    E6 = lambda g, p: eth(im[g], gm[g], 0x86dd, p)
+    USERS, PORTS = 10, 100     # the 1k established flows
+    est = [(u, 10000 + p) for u in range(USERS) for p in range(PORTS)]
+    dst4 = lambda u: '192.0.2.%d' % (10 + u % 200)
+    B4NET, NEWNET, BIGNET = '2001:db8:b4::', '2001:db8:b4:1::', '2001:db8:b4:2::'
+    scen('B0', 'plain IPv4 forwarding', 'g0', FD,
+         [E4('g0', ipv4('10.1.0.2', dst4(u), p, 9)) for u, p in est], 'ds4')
+    e6 = lambda g: (lambda p: E6(g, p))
+    scen('B1', 'plain IPv6 forwarding of the DS-Lite frame', 'g0', FD,
+         frames6(e6('g0'), B4NET, '2001:db8:ff::1', dst4, est), 'ds6')
+    scen('B2', 'ip6tnl decap + IPv4 forwarding', 'g1', FL, frames6(e6('g1'), B4NET, TNL, dst4, est), 'ds4')
+    scen('B3', 'ip6tnl decap + nftables masquerade (established)', 'g2', FM,
+         frames6(e6('g2'), B4NET, TNL, dst4, est), 'ds4')
+    scen('up', 'dslite B4 -> Internet, established', 'g0', FD,
+         frames6(e6('g0'), B4NET, AFTR, dst4, est), 'ds4', inst='dsl0')
+    # new sessions: 200 B4s x up to 1500 ports, each packet a new session
+    NU, NP = 200, (300 if QUICK else 1500)
+    new = [(u, 1024 + p) for p in range(NP) for u in range(NU)]
+    scen('new', 'dslite, a new session on every packet', 'g0', FD,
+         frames6(e6('g0'), NEWNET, AFTR_NEW, dst4, new), 'ds4',
+         inst='dsl1', new=True, flush=lambda: ctl('session', 'flush', 'instance', 'dsl1'))
+    scen('B3new', 'ip6tnl + masquerade, a new conntrack entry on every packet', 'g2', FM,
+         frames6(e6('g2'), NEWNET, TNL, dst4, new), 'ds4',
+         new=True, flush=lambda: ct_flush(FM))
+
+    # the 1k sessions, and what they translate to
+    s = SCEN['up']
+    for _ in range(5):
+        blast('g0', s['path'], s['flen'], count=s['n'])
+        time.sleep(0.3)
+        if inst_stats('dsl0')['sessions'] >= s['n']:
+            break
+    st = inst_stats('dsl0')
+    check('dsl0 holds the %d established sessions' % s['n'], st['sessions'] == s['n'], 'sessions=%d' % st['sessions'])
+    sess = json.loads(ctl('-j', 'session', 'show', 'instance', 'dsl0'))
+    pub = {}
+    for x in sess:
+        pub[(x['b4'], x['inner_port'])] = (x['public_addr'], x['public_port'])
+    check('every session has a public endpoint in %s' % POOL,
+          len(pub) == s['n'] and all(ipaddress.ip_address(a) in ipaddress.ip_network(POOL) for a, _ in pub.values()),
+          'mapped=%d' % len(pub))
+    down = []
+    for u, p in est:
+        a, pp = pub.get((b4(B4NET, u), p), ('198.51.100.255', 1))
+        down.append(E4('g0', ipv4(dst4(u), a, 9, pp)))
+    scen('down', 'dslite Internet -> B4, established', 'g0', FD, down, 'ds6', inst='dsl0')
+    hp = []
+    for u, p in est:     # to the next B4's mapping of the same inner port
+        a, pp = pub.get((b4(B4NET, (u + 1) % USERS), p), ('198.51.100.255', 1))
+        hp.append(E6('g0', ipv6(b4(B4NET, u), AFTR, ipv4('192.0.0.2', a, p, pp))))
+    scen('hairpin', "dslite B4 -> another B4's public address, hairpinned", 'g0', FD, hp, 'ds6', inst='dsl0')
+
+    # is the translation right? (a few packets each way, caught at the sink)
+    got = sniff_during(FD, 'ds4', 'g0', s['path'], s['flen'], 50)
+    ok4 = [udp4(p) for p in got if len(p) >= 28 and p[0] >> 4 == 4]
+    check('upstream: packets leave translated (source in the pool, port mapped)',
+          len(ok4) >= 40 and all(ipaddress.ip_address(x[0]) in ipaddress.ip_network(POOL) and
+                                 (x[0], x[2]) in set(pub.values()) for x in ok4),
+          'seen %d of 50, e.g. %s' % (len(ok4), ok4[:1]))
+    d = SCEN['down']
+    got = sniff_during(FD, 'ds6', 'g0', d['path'], d['flen'], 50)
+    good = 0
+    for p in got:
+        if len(p) >= 68 and p[0] >> 4 == 6 and p[6] == 4:
+            src6 = socket.inet_ntop(socket.AF_INET6, p[8:24])
+            dst6 = socket.inet_ntop(socket.AF_INET6, p[24:40])
+            x = udp4(p[40:])
+            if src6 == AFTR and x[1] == '192.0.0.2' and (dst6, x[3]) in pub:
+                good += 1
+    check('downstream: packets leave encapsulated to their B4, inner destination 192.0.0.2:inner port',
+          good >= 40, 'right %d of %d seen (50 sent)' % (good, len(got)))
+
+    names = ['B0', 'B1', 'B2', 'B3', 'up', 'down', 'hairpin', 'new', 'B3new']
+    if QUICK:
+        names = ['B1', 'up']
+    if os.environ.get('BENCH_SCEN'):      # a comma list, or all
+        want = os.environ['BENCH_SCEN'].split(',')
+        names = [n for n in names if n in want] if want != ['all'] else \
+            ['B0', 'B1', 'B2', 'B3', 'up', 'down', 'hairpin', 'new', 'B3new']
+    out = dict(reps=REPS, secs=SECS, quick=QUICK, phases={})
+    log('phase A: %s, %d reps of %g s, interleaved' % (' '.join(names), REPS, SECS))
+    out['phases']['A'] = measure(names, REPS, 'A')
+    A = out['phases']['A']
+    for n in names:
+        runs = A[n]['runs']
+        check('%s: packets reached the sink in every run' % n, all(r['delivered'] > 0 for r in runs),
+              'delivered %s' % [r['delivered'] for r in runs])
+        check('%s: the forwarder was the bottleneck (more offered than taken, or its CPU >= 95%% busy)' % n,
+              all(r['offered'] > r['delivered'] * 1.05 or (r['fwd_cpu_busy'] or 0) >= 0.95 for r in runs),
+              'offered/delivered %s, forwarder CPU busy %s' % (
+                  [round(r['offered'] / max(r['delivered'], 1), 2) for r in runs], [r['fwd_cpu_busy'] for r in runs]))
+    if 'up' in A:
+        check('up: no session was created by established traffic',
+              all(r['sessions_created'] == 0 for r in A['up']['runs']))
+        check('up: what reached the sink was translated (out_packets >= delivered)',
+              all(r['out_packets'] >= r['delivered'] for r in A['up']['runs']))
+    if 'down' in A:
+        check('down: what reached the sink was translated (in_packets >= delivered)',
+              all(r['in_packets'] >= r['delivered'] for r in A['down']['runs']))
+    if 'hairpin' in A:
+        check('hairpin: what reached the sink was hairpinned (hairpin_packets >= delivered)',
+              all(r['hairpin_packets'] >= r['delivered'] for r in A['hairpin']['runs']))
+    if 'new' in A:
+        check('new: every delivered packet made a session, the frames never wrapped',
+              all(r['sessions_created'] >= r['delivered'] * 0.99 and not r['wrapped'] for r in A['new']['runs']),
+              'created/delivered %s' % [(r['sessions_created'], r['delivered'], r['wrapped']) for r in A['new']['runs']])
+    if 'B3new' in A:
+        check('B3new: the frames never wrapped', all(not r['wrapped'] for r in A['B3new']['runs']))
+
+    # memory per conntrack entry (masquerade), then per dslite session
+    if BIG:
+        try:
+            phase_b(out, E6, e6, dst4, BIGNET)
+        except Exception as e:     # phase A's results still go out
+            import traceback
+            traceback.print_exc()
+            check('phase B (memory, large table) ran to its end', False, repr(e))
+            out['phase_b_error'] = repr(e)
+    out['kernel'] = os.uname().release
+    out['ncpus'] = os.cpu_count()
+    out['elapsed'] = round(time.time() - T0, 1)
+    print('BENCH-JSON-BEGIN')
+    print(json.dumps(out))
+    print('BENCH-JSON-END', flush=True)
+
+
+try:
+    main()
+except Exception as e:     # a broken bench fails its run, it does not hang
+    import traceback
+    traceback.print_exc()
+    check('the benchmark ran to its end', False, repr(e))
+    sys.exit(1)
