@@ -33,6 +33,7 @@ demo:
 
 # benchmarks (one VM run; numbers, not pass/fail on speed): docs/benchmarks.md
 bench: all
+	@bash scripts/deps.sh --bench
 	@bash bench/bench.sh
 
 debug-kernel:

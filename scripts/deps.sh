@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install everything dslite needs to build, test and demo on Debian 12.
 # Idempotent: when every package is present it does nothing and touches no
-# network. Usage: scripts/deps.sh [--debug]   (--debug adds the packages
-# needed to build the debug kernel).
+# network. Usage: scripts/deps.sh [--debug | --bench]   (--debug adds the
+# packages needed to build the debug kernel, --bench those of make bench).
 set -euo pipefail
 
 PKGS=(
@@ -16,12 +16,13 @@ PKGS=(
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils
 	linux-source-6.12 python3-yaml python3-jsonschema
-	python3-matplotlib
 )
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
+BENCH_PKGS=(python3-matplotlib)
 
 want=("${PKGS[@]}")
 [[ "${1:-}" == --debug ]] && want+=("${DEBUG_PKGS[@]}")
+[[ "${1:-}" == --bench ]] && want+=("${BENCH_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do
