@@ -107,7 +107,10 @@ bool dslite_missing(struct genl_info *info, int attr)
 
 /* ---- the request path ------------------------------------------------ */
 
-/* The instance a request names: by name first, else (if @by_id) by id. */
+/*
+ * The instance a request names: by name first, else (if @required) by id;
+ * neither is a refusal only if @required.
+ */
 static int dslite_nl_find_inst(struct dslite_net *dn, struct genl_info *info,
 			       bool required)
 {

@@ -10,12 +10,14 @@
 #include "dslite.h"
 #include "nl.h"
 
-/* The prefix a request names, refused when it is missing. */
+/*
+ * The prefix a request names, refused when it is missing (the instance
+ * is pre_doit's: the pool policies take it by name only).
+ */
 static int dslite_nl_pool_attrs(struct genl_info *info, __be32 *prefix,
 				u8 *plen)
 {
-	if (dslite_missing(info, DSLITE_A_INST_NAME) ||
-	    dslite_missing(info, DSLITE_A_POOL_ADDR) ||
+	if (dslite_missing(info, DSLITE_A_POOL_ADDR) ||
 	    dslite_missing(info, DSLITE_A_POOL_PLEN))
 		return -EINVAL;
 	*prefix = nla_get_in_addr(info->attrs[DSLITE_A_POOL_ADDR]);
