@@ -85,7 +85,13 @@ static void dslite_dev_setup(struct net_device *dev)
 	dev->mtu = ETH_DATA_LEN;
 	dev->min_mtu = IPV4_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - sizeof(struct ipv6hdr);
-	dev->needed_headroom = LL_MAX_HEADER + sizeof(struct ipv6hdr);
+	/*
+	 * The outer IPv6 header and an Ethernet header; a route toward a
+	 * B4 through a link that needs more raises it (dslite_encap_xmit).
+	 * Not LL_MAX_HEADER: ip_forward would reallocate the head of every
+	 * packet that arrived with a NIC's usual headroom.
+	 */
+	dev->needed_headroom = ETH_HLEN + sizeof(struct ipv6hdr);
 	dev->needs_free_netdev = true;
 }
 

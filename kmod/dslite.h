@@ -149,6 +149,20 @@ struct dslite_user_block {
 	u32 sessions;		/* under user->lock */
 };
 
+/*
+ * The route toward a B4 (softwire.c): looked up once, then used while the
+ * IPv6 FIB has not changed (dst_check with @cookie) and the packet's mark
+ * and AFTR address are the ones it was looked up for. Holds a reference
+ * on @dst; replaced whole (xchg) and freed after a grace period.
+ */
+struct dslite_route {
+	struct rcu_head rcu;
+	struct dst_entry *dst;
+	u32 cookie;
+	u32 mark;
+	struct in6_addr aftr;
+};
+
 /* A subscriber: one B4 address. */
 struct dslite_user {
 	struct rhash_head node;
@@ -161,6 +175,7 @@ struct dslite_user {
 	u8 cap;				/* room in @blocks */
 	bool dead;			/* unhashed, being freed */
 	unsigned long idle_since;	/* jiffies, when n_sessions hit 0 */
+	struct dslite_route __rcu *route;	/* toward @b4, or NULL */
 	struct rcu_head rcu;
 	/*
 	 * Grows when max-blocks-per-user is raised; read and written only
@@ -357,6 +372,8 @@ void dslite_session_cache_exit(void);
 struct dslite_ends {
 	struct in6_addr b4;
 	struct in6_addr aftr;
+	/* the user they belong to (its route cache), or NULL; RCU held */
+	struct dslite_user *user;
 };
 
 int dslite_nat_out(struct dslite_instance *inst,
@@ -372,6 +389,7 @@ void dslite_softwire_exit(void);
 bool dslite_ipv4_forwarding(const struct net_device *dev);
 int dslite_encap_xmit(struct dslite_instance *inst, struct sk_buff *skb,
 		      const struct dslite_ends *ends);
+void dslite_route_free(struct dslite_user *u);
 void dslite_icmp_unreach(struct dslite_instance *inst, struct sk_buff *skb,
 			 const struct dslite_ends *ends, u8 type, u8 code);
 

@@ -188,12 +188,13 @@ static void dslite_quoted_ports(const struct iphdr *e, const u8 *l4,
  * packets from its remote only), else the instance's. RCU held.
  */
 static void dslite_user_ends(const struct dslite_instance *inst,
-			     const struct dslite_user *u,
+			     struct dslite_user *u,
 			     struct dslite_ends *ends)
 {
 	const struct dslite_sl *sl = NULL;
 
 	ends->b4 = u->b4;
+	ends->user = u;
 	if (u->sl_id && rcu_access_pointer(inst->sig))
 		sl = dslite_sl_by_id(inst->dn, u->sl_id);
 	ends->aftr = sl && sl->has_aftr ? sl->aftr : inst->aftr;

@@ -74,7 +74,7 @@ fi
 # later ones run a cross-section that exercises every kernel interface we
 # use (genl, netdev, tunnel6, defrag, ICMP, UDP tunnel sockets, crypto) and
 # the three fuzz tests and the churn stress, to keep CI within its time. FULL_ON_ALL=1 runs everything everywhere.
-SUBSET_LATER="instance.sh netns.sh perm.sh translate.sh icmp.sh frag.sh ha_sync.sh ha_failover.sh
+SUBSET_LATER="instance.sh netns.sh perm.sh translate.sh icmp.sh frag.sh route_cache.sh ha_sync.sh ha_failover.sh
 	nl_spec.sh nl_fuzz.sh pkt_fuzz.sh sync_hostile.sh sl_churn.sh unload.sh"
 first=1
 for kv in "${KVERS[@]}"; do
