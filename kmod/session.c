@@ -35,10 +35,40 @@ atomic_t dslite_live_sessions = ATOMIC_INIT(0);
 atomic_t dslite_live_users = ATOMIC_INIT(0);
 atomic_t dslite_total_sessions = ATOMIC_INIT(0);
 
+/*
+ * Key comparisons of a fixed size, inlined: rhashtable's default compares
+ * with a memcmp of the table's run-time key length, a call per lookup
+ * on every packet (7.5 % of the new-session path in issue 11's profile).
+ */
+static int dslite_user_cmp(struct rhashtable_compare_arg *arg,
+			   const void *obj)
+{
+	const struct dslite_user *u = obj;
+
+	return !ipv6_addr_equal(&u->b4, arg->key);
+}
+
+static int dslite_okey_cmp(struct rhashtable_compare_arg *arg,
+			   const void *obj)
+{
+	const struct dslite_session *s = obj;
+
+	return memcmp(&s->okey, arg->key, sizeof(struct dslite_okey));
+}
+
+static int dslite_ikey_cmp(struct rhashtable_compare_arg *arg,
+			   const void *obj)
+{
+	const struct dslite_session *s = obj;
+
+	return memcmp(&s->ikey, arg->key, sizeof(struct dslite_ikey));
+}
+
 static const struct rhashtable_params dslite_user_params = {
 	.key_len = sizeof(struct in6_addr),
 	.key_offset = offsetof(struct dslite_user, b4),
 	.head_offset = offsetof(struct dslite_user, node),
+	.obj_cmpfn = dslite_user_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -46,6 +76,7 @@ static const struct rhashtable_params dslite_out_params = {
 	.key_len = sizeof(struct dslite_okey),
 	.key_offset = offsetof(struct dslite_session, okey),
 	.head_offset = offsetof(struct dslite_session, onode),
+	.obj_cmpfn = dslite_okey_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -53,6 +84,7 @@ static const struct rhashtable_params dslite_in_params = {
 	.key_len = sizeof(struct dslite_ikey),
 	.key_offset = offsetof(struct dslite_session, ikey),
 	.head_offset = offsetof(struct dslite_session, inode),
+	.obj_cmpfn = dslite_ikey_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -107,6 +139,7 @@ static void dslite_user_free_rcu(struct rcu_head *head)
 {
 	struct dslite_user *u = container_of(head, struct dslite_user, rcu);
 
+	dslite_route_free(u);
 	kfree(u->blocks);
 	kfree(u);
 	atomic_dec(&dslite_live_users);
