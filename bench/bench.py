@@ -20,7 +20,10 @@ lines (bench/run.sh turns them into TAP), progress as "# ..." and the
 results as one JSON document between BENCH-JSON-BEGIN and BENCH-JSON-END.
 Knobs (environment): BENCH_REPS, BENCH_SECS, BENCH_BIG (the large table),
 BENCH_QUICK=1 (3 reps of 1 s, B1 and upstream only, no large table),
-BENCH_SCEN (a comma list of phase A's scenarios, or all).
+BENCH_SCEN (a comma list of phase A's scenarios, or all), BENCH_PERF (a
+comma list of phase A's scenarios to profile after the measurement: perf
+record of the forwarder's CPU, its top symbols printed as "# perf ..." lines
+and kept in the JSON; a profiled run is never one of the measured ones).
 """
 import ctypes, ipaddress, json, os, select, socket, struct, subprocess, sys, time
 
@@ -302,6 +305,28 @@ def run(name):
     return r
 
 
+def profile(name, top=25):
+    """perf record (cpu-clock: TCG has no PMU) on the forwarder's CPU
+    while the scenario runs; the top symbols, self time."""
+    s = SCEN[name]
+    if s['flush']:
+        s['flush']()
+    data = os.path.join(TMP, 'perf-%s.data' % name)
+    rec = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-C', '1', '-g',
+                            '-o', data, '--', 'sleep', str(SECS)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.1)
+    blast(s['g'], s['path'], s['flen'], secs=SECS - 0.2)
+    rec.wait()
+    rep = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
+                          '--sort', 'symbol', '-g', 'none', '--percent-limit', '0.8'],
+                         capture_output=True, text=True).stdout
+    lines = [l.rstrip() for l in rep.splitlines() if l.strip() and not l.startswith('#')][:top]
+    for l in lines:
+        log('perf %s | %s' % (name, l))
+    return lines
+
+
 def stats(vals):
     v = sorted(vals)
     n = len(v)
@@ -538,6 +563,8 @@ def main():
     out = dict(reps=REPS, secs=SECS, quick=QUICK, phases={})
     log('phase A: %s, %d reps of %g s, interleaved' % (' '.join(names), REPS, SECS))
     out['phases']['A'] = measure(names, REPS, 'A')
+    if os.environ.get('BENCH_PERF'):
+        out['profiles'] = {n: profile(n) for n in os.environ['BENCH_PERF'].split(',') if n in SCEN}
     A = out['phases']['A']
     for n in names:
         runs = A[n]['runs']
