@@ -20,7 +20,8 @@ lines (bench/run.sh turns them into TAP), progress as "# ..." and the
 results as one JSON document between BENCH-JSON-BEGIN and BENCH-JSON-END.
 Knobs (environment): BENCH_REPS, BENCH_SECS, BENCH_BIG (the large table),
 BENCH_QUICK=1 (3 reps of 1 s, B1 and upstream only, no large table),
-BENCH_SCEN (a comma list of phase A's scenarios, or all), BENCH_PERF (a
+BENCH_SCEN (a comma list of phase A's scenarios, or all), BENCH_INST (phase
+C's instance count, default 1024, 0: no phase C), BENCH_PERF (a
 comma list of phase A's scenarios to profile after the measurement: perf
 record of the forwarder's CPU, its top symbols printed as "# perf ..." lines
 and kept in the JSON; a profiled run is never one of the measured ones).
@@ -36,10 +37,12 @@ QUICK = os.environ.get('BENCH_QUICK', '0') == '1'
 REPS = int(os.environ.get('BENCH_REPS', 3 if QUICK else 5))
 SECS = float(os.environ.get('BENCH_SECS', 1 if QUICK else 2))
 BIG = int(os.environ.get('BENCH_BIG', 0 if QUICK else 100000))
+INSTANCES = int(os.environ.get('BENCH_INST', 0 if QUICK else 1024))
 TMP = os.environ.get('BENCH_TMP', '/tmp/bench')
 PAYLOAD = b'x' * 18
 AFTR, AFTR_NEW, TNL = '2001:db8::1', '2001:db8::3', '2001:db8::2'
 POOL, POOL_NEW = '198.51.100.0/24', '198.51.101.0/24'
+AFTR_Z, POOL_Z = '2001:db8::4', '198.51.102.0/24'     # phase C's last instance
 T0 = time.time()
 os.makedirs(TMP, exist_ok=True)
 
@@ -312,12 +315,16 @@ def profile(name, top=25):
     if s['flush']:
         s['flush']()
     data = os.path.join(TMP, 'perf-%s.data' % name)
-    rec = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-C', '1', '-g',
-                            '-o', data, '--', 'sleep', str(SECS)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.1)
-    blast(s['g'], s['path'], s['flen'], secs=SECS - 0.2)
-    rec.wait()
+    # traffic first, then the recording inside it (perf's start-up in TCG
+    # takes a while: a recording started first caught an idle CPU)
+    a = ['ip', 'netns', 'exec', GEN, BLAST, s['g'], s['path'], str(s['flen']), '--cpu', '0',
+         '--secs', str(SECS + 4)]
+    gen = subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    subprocess.run(['perf', 'record', '-q', '-e', 'cpu-clock', '-C', '1', '-g',
+                    '-o', data, '--', 'sleep', str(SECS)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gen.wait()
     rep = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
                           '--sort', 'symbol', '-g', 'none', '--percent-limit', '0.8'],
                          capture_output=True, text=True).stdout
@@ -475,6 +482,46 @@ def phase_b(out, E6, e6, dst4, BIGNET):
           all(r['sessions_created'] == 0 for r in B['up_big']['runs']))
 
 
+def phase_c(out, e6, dst4, B4NET, est):
+    """many instances: INSTANCES in the forwarder's namespace. Upstream
+    traffic to the first one (dsl0, created first) and to the last one
+    (dslz, created last, its own AFTR address and 1k sessions), each
+    against B1 in the same phase: with a linear walk of the instances the
+    last one pays for all the others."""
+    lines = ['instance add dsm%d id %d aftr 2001:db8:c::%x' % (i, 3 + i, i + 1)
+             for i in range(INSTANCES - 3)]
+    lines.append('instance add dslz id %d aftr %s' % (INSTANCES, AFTR_Z))
+    path = os.path.join(TMP, 'instances.batch')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    t0 = time.time()
+    ctl('-b', path)
+    out['instances_add_secs'] = round(time.time() - t0, 2)
+    ip(FD, '-6', 'addr', 'add', AFTR_Z + '/128', 'dev', 'lo')
+    ip(FD, 'link', 'set', 'dslz', 'up')
+    ctl('timeout', 'set', 'dslz', 'udp', '3600')
+    ctl('pool', 'add', 'dslz', POOL_Z)
+    ip(FD, 'route', 'add', POOL_Z, 'dev', 'dslz')
+    n = len(json.loads(ctl('-j', 'instance', 'show')))
+    check('phase C: %d instances in the forwarder\'s namespace' % INSTANCES, n == INSTANCES, 'instances=%d' % n)
+    scen('up_last', 'dslite B4 -> Internet, established, through the last of %d instances' % INSTANCES,
+         'g0', FD, frames6(e6('g0'), B4NET, AFTR_Z, dst4, est), 'ds4', inst='dslz')
+    z = SCEN['up_last']
+    for _ in range(5):
+        blast('g0', z['path'], z['flen'], count=z['n'])
+        time.sleep(0.3)
+        if inst_stats('dslz')['sessions'] >= z['n']:
+            break
+    check('dslz holds its %d sessions' % z['n'], inst_stats('dslz')['sessions'] == z['n'],
+          'sessions=%d' % inst_stats('dslz')['sessions'])
+    names_c = ['B1', 'up', 'up_last']
+    log('phase C (%d instances, added in %.1f s): %s' % (INSTANCES, out['instances_add_secs'], ' '.join(names_c)))
+    out['phases']['C'] = measure(names_c, REPS, 'C')
+    out['phases']['C']['instances'] = INSTANCES
+    check('up_last: no session was created by established traffic',
+          all(r['sessions_created'] == 0 for r in out['phases']['C']['up_last']['runs']))
+
+
 def main():
     setup()
     log('topology up; generator %s' % BLAST)
@@ -601,6 +648,14 @@ def main():
             traceback.print_exc()
             check('phase B (memory, large table) ran to its end', False, repr(e))
             out['phase_b_error'] = repr(e)
+    if INSTANCES:
+        try:
+            phase_c(out, e6, dst4, B4NET, est)
+        except Exception as e:     # the other phases' results still go out
+            import traceback
+            traceback.print_exc()
+            check('phase C (many instances) ran to its end', False, repr(e))
+            out['phase_c_error'] = repr(e)
     out['kernel'] = os.uname().release
     out['ncpus'] = os.cpu_count()
     out['elapsed'] = round(time.time() - T0, 1)

@@ -39,6 +39,7 @@ res['checks'] = {'pass': sum(1 for r, _ in tap if r == 'ok'), 'fail': [d for r, 
 
 A = res['phases'].get('A', {})
 B = res['phases'].get('B', {})
+C = res['phases'].get('C', {})
 BASE = {'B2': ('B1', A), 'B3': ('B1', A), 'up': ('B1', A), 'down': ('B0', A),
         'new': ('up', A), 'hairpin': ('up', A), 'B3new': ('B3', A), 'B1': ('B0', A)}
 
@@ -54,7 +55,7 @@ def paired(ph, a, b):
     return (v[0], v[-1]) if v else (None, None)
 
 
-for ph in (A, B):
+for ph in (A, B, C):
     for n, s in ph.items():
         if not isinstance(s, dict) or 'pps' not in s:
             continue
@@ -63,9 +64,10 @@ for ph in (A, B):
             if base in A and med(A, base):
                 lo, hi = paired(A, n, base)
                 s['ratio'] = dict(baseline=base, median=med(A, n) / med(A, base), paired_min=lo, paired_max=hi)
-        elif ph is B and n != 'B1' and 'B1' in B:
-            lo, hi = paired(B, n, 'B1')
-            s['ratio'] = dict(baseline='B1 (phase B)', median=med(B, n) / med(B, 'B1'), paired_min=lo, paired_max=hi)
+        elif ph is not A and n != 'B1' and 'B1' in ph:
+            lo, hi = paired(ph, n, 'B1')
+            s['ratio'] = dict(baseline='B1 (phase %s)' % ('B' if ph is B else 'C'),
+                              median=med(ph, n) / med(ph, 'B1'), paired_min=lo, paired_max=hi)
         s['ns_per_packet'] = 1e9 / s['pps']['median'] if s['pps']['median'] else None
 
 
@@ -107,6 +109,16 @@ if B and 'up_big' in B and 'up' in A and 'B1' in A:
          '1M not run: %d' % B.get('live_sessions', 0))
 else:
     goal('1M live sessions vs 1k', 'not measured', '>= 0.90x', None)
+if C and 'up_last' in C and 'up' in C:
+    goal('through the last of %d instances vs the first (same run, interleaved)' % C.get('instances', 0),
+         fmt(r('up_last', 'up', C)), '-', None,
+         'an O(1) AFTR lookup makes them equal; a walk makes the last pay for the others')
+    if 'up' in A and 'B1' in A:
+        goal('upstream with %d instances vs with 2, each relative to B1 in its phase' % C.get('instances', 0),
+             '%.2fx' % ((C['up']['pps']['median'] / C['B1']['pps']['median']) /
+                        (A['up']['pps']['median'] / A['B1']['pps']['median'])), '-', None)
+else:
+    goal('1 vs 1024 instances', 'not measured', '-', None)
 mem = res.get('memory', {})
 if 'dslite' in mem:
     d, c = mem['dslite'], mem.get('conntrack', {})
@@ -138,14 +150,14 @@ for g in goals:
     met = {True: 'yes', False: '**no**', None: '-'}[g['met']]
     md.append('| %s | %s | %s | %s |' % (g['path'], g['result'], g['goal'], met))
 md += ['', '| scenario | median pps | min | max | ns/packet | offered pps (median) | ratio |', '|---|---|---|---|---|---|---|']
-for phn, ph in (('A', A), ('B', B)):
+for phn, ph in (('A', A), ('B', B), ('C', C)):
     for n, s in ph.items():
         if not isinstance(s, dict) or 'pps' not in s:
             continue
         p = s['pps']
         rt = s.get('ratio')
         md.append('| %s%s: %s | %.0f | %.0f | %.0f | %.0f | %.0f | %s |' % (
-            n, ' (phase B)' if phn == 'B' else '', s['desc'], p['median'], p['min'], p['max'],
+            n, ' (phase %s)' % phn if phn != 'A' else '', s['desc'], p['median'], p['min'], p['max'],
             s['ns_per_packet'] or 0, s['offered_pps']['median'],
             '%.2fx %s' % (rt['median'], rt['baseline']) if rt else ''))
 md += ['', 'checks: %d passed, %d failed%s' % (res['checks']['pass'], len(res['checks']['fail']),
