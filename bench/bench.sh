@@ -8,7 +8,8 @@
 #   BENCH_QUICK=1   3 reps of 1 s, B1 and upstream only, no large table,
 #                   a small ha_bulk (for trying the harness, not for figures)
 #   BENCH_REPS=, BENCH_SECS=, BENCH_BIG=, BENCH_HA=0, BENCH_KERNEL=,
-#   BENCH_SCEN=a,b (phase A subset), BENCH_PERF=a,b (profile those)
+#   BENCH_SCEN=a,b (phase A subset), BENCH_PERF=a,b (profile those),
+#   BENCH_INST= (phase C: instances, default 1024; 0 skips it)
 set -uo pipefail
 W=$(cd "$(dirname "$0")/.." && pwd)
 cd "$W" || exit 1
@@ -16,7 +17,7 @@ KVER=${BENCH_KERNEL:-6.12.117+deb12-amd64}
 mkdir -p build/bench bench/results
 gcc -O2 -Wall -Wextra -o build/bench/blast bench/blast.c || exit 1
 envs=()
-for v in BENCH_QUICK BENCH_REPS BENCH_SECS BENCH_BIG BENCH_HA BENCH_SCEN BENCH_PERF; do
+for v in BENCH_QUICK BENCH_REPS BENCH_SECS BENCH_BIG BENCH_HA BENCH_SCEN BENCH_PERF BENCH_INST; do
 	[[ -n ${!v:-} ]] && envs+=("$v=${!v}")
 done
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
