@@ -315,16 +315,13 @@ def profile(name, top=25):
     if s['flush']:
         s['flush']()
     data = os.path.join(TMP, 'perf-%s.data' % name)
-    # traffic first, then the recording inside it (perf's start-up in TCG
-    # takes a while: a recording started first caught an idle CPU)
+    # perf starts the generator itself once it is recording (its start-up
+    # in TCG takes seconds: a recording beside the traffic caught an idle
+    # CPU), and records CPU 1 for as long as the generator runs
     a = ['ip', 'netns', 'exec', GEN, BLAST, s['g'], s['path'], str(s['flen']), '--cpu', '0',
-         '--secs', str(SECS + 4)]
-    gen = subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+         '--secs', str(SECS)]
     subprocess.run(['perf', 'record', '-q', '-e', 'cpu-clock', '-C', '1', '-g',
-                    '-o', data, '--', 'sleep', str(SECS)],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    gen.wait()
+                    '-o', data, '--'] + a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rep = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
                           '--sort', 'symbol', '-g', 'none', '--percent-limit', '0.8'],
                          capture_output=True, text=True).stdout
