@@ -9,7 +9,9 @@
 #                   a small ha_bulk (for trying the harness, not for figures)
 #   BENCH_REPS=, BENCH_SECS=, BENCH_BIG=, BENCH_HA=0, BENCH_KERNEL=,
 #   BENCH_SCEN=a,b (phase A subset), BENCH_PERF=a,b (profile those),
-#   BENCH_INST= (phase C: instances, default 1024; 0 skips it)
+#   BENCH_INST= (phase C: instances, default 1024; 0 skips it),
+#   BENCH_MEM= (the VM's MiB, default 1024; 1M sessions: BENCH_BIG=1000000
+#   BENCH_MEM=3072)
 set -uo pipefail
 W=$(cd "$(dirname "$0")/.." && pwd)
 cd "$W" || exit 1
@@ -25,7 +27,8 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 fi
 out=build/bench/vm.out
 [[ ${BENCH_QUICK:-0} == 1 ]] && out=build/bench/vm-quick.out
-selftests/vm/run --kernel "$KVER" --timeout 1500 --log build/bench/console.log -- \
+selftests/vm/run --kernel "$KVER" --mem "${BENCH_MEM:-1024}" --timeout 1500 \
+	--log build/bench/console.log -- \
 	env "${envs[@]}" "$W/bench/run.sh" | tee "$out" | grep --line-buffered -v '^{'
 rc=${PIPESTATUS[0]}
 # a quick run tries the harness: it does not replace the figures on record
