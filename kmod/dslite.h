@@ -209,6 +209,12 @@ struct dslite_stats {
 	u64 c[__DSLITE_STAT_MAX];
 };
 
+/* A walk of one table that the GC spreads over its runs (session.c). */
+struct dslite_gc_cursor {
+	struct rhashtable_iter it;
+	bool fresh;			/* at the start of the table */
+};
+
 struct dslite_instance {
 	struct rcu_head rcu;
 	/* the namespace's table holds one; so does a dump walking it */
@@ -241,6 +247,9 @@ struct dslite_instance {
 	u32 peak_blocks;
 	unsigned long limit_event_next;	/* jiffies, limit-event rate */
 	struct delayed_work gc_work;
+	/* where the GC's incremental sweeps resume (session.c; gc_work) */
+	struct dslite_gc_cursor gc_sess;
+	struct dslite_gc_cursor gc_users;
 	bool dying;
 };
 
