@@ -213,6 +213,7 @@ struct dslite_stats {
 struct dslite_gc_cursor {
 	struct rhashtable_iter it;
 	bool fresh;			/* at the start of the table */
+	u32 pass_n;			/* objects when this pass began */
 };
 
 struct dslite_instance {

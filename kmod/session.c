@@ -27,11 +27,13 @@
  *    users, resuming where the last run stopped (struct dslite_gc_cursor,
  *    used by gc_work only): a table of up to DSLITE_GC_SMALL objects is
  *    walked whole every run, as before; a larger one is covered in
- *    DSLITE_GC_PASS runs, however large. A session so expires at most
- *    DSLITE_GC_PASS + 1 seconds after its timeout (1 s while the table is
- *    small); a resize of the table in the middle of a pass starts that
- *    pass again. The walk yields every DSLITE_GC_CHUNK objects. Flushes
- *    and teardown still walk everything at once.
+ *    DSLITE_GC_PASS runs, however large (a run visits a DSLITE_GC_PASS-th
+ *    of the table as it was when the pass began). A session so expires
+ *    about DSLITE_GC_PASS + 1 seconds after its timeout at worst (1 s
+ *    while the table is small); a table that grows during a pass adds to
+ *    it, and a resize in the middle of a pass starts that pass again.
+ *    The walk yields every DSLITE_GC_CHUNK objects. Flushes and teardown
+ *    still walk everything at once.
  */
 #include <linux/slab.h>
 #include <linux/random.h>
@@ -621,20 +623,29 @@ static bool dslite_sess_reap(struct dslite_instance *inst,
 }
 
 /*
- * Visit up to @budget objects of @ht with @fn, from where @c stopped in
- * the last run; past the end of the table, on from its start, unless
- * this run began there. RCU is held around @fn, dropped (with a chance
- * to reschedule) every DSLITE_GC_CHUNK objects. Returns how many @fn
- * said yes to. gc_work only.
+ * Visit a budget of the @now objects of @ht with @fn, from where @c
+ * stopped in the last run; past the end of the table, on from its start,
+ * unless this run began there. The budget is a DSLITE_GC_PASS-th of the
+ * table's size when the pass began (or now, if larger): when most of a
+ * large table expires at once, its pass still ends in DSLITE_GC_PASS
+ * runs. RCU is held around @fn, dropped (with a chance to reschedule)
+ * every DSLITE_GC_CHUNK objects. Returns how many @fn said yes to.
+ * gc_work only.
  */
 static u32 dslite_gc_walk(struct dslite_instance *inst, struct rhashtable *ht,
-			  struct dslite_gc_cursor *c, u32 budget,
+			  struct dslite_gc_cursor *c, int now,
 			  bool (*fn)(struct dslite_instance *inst, void *obj))
 {
 	bool wrap = !c->fresh;
-	u32 seen = 0, n = 0;
+	u32 seen = 0, n = 0, budget;
 	void *obj;
 
+	now = max(now, 0);
+	if (c->fresh)
+		c->pass_n = now;
+	budget = max_t(u32, DSLITE_GC_SMALL,
+		       DIV_ROUND_UP(max_t(u32, c->pass_n, now),
+				    DSLITE_GC_PASS));
 	rhashtable_walk_start(&c->it);
 	while (seen < budget) {
 		obj = rhashtable_walk_next(&c->it);
@@ -648,6 +659,7 @@ static u32 dslite_gc_walk(struct dslite_instance *inst, struct rhashtable *ht,
 			if (!wrap)
 				return n;
 			wrap = false;
+			c->pass_n = now;
 			rhashtable_walk_start(&c->it);
 			continue;
 		}
@@ -662,13 +674,6 @@ static u32 dslite_gc_walk(struct dslite_instance *inst, struct rhashtable *ht,
 	}
 	rhashtable_walk_stop(&c->it);
 	return n;
-}
-
-/* How many of @n objects a GC run visits. */
-static u32 dslite_gc_budget(int n)
-{
-	return max_t(u32, DSLITE_GC_SMALL,
-		     DIV_ROUND_UP(max(n, 0), DSLITE_GC_PASS));
 }
 
 static bool dslite_sess_gc_one(struct dslite_instance *inst, void *obj)
@@ -801,13 +806,11 @@ void dslite_gc(struct dslite_instance *inst, bool all)
 		return;
 	}
 	n = dslite_gc_walk(inst, &inst->sess_out.ht, &inst->gc_sess,
-			   dslite_gc_budget(atomic_read(&inst->n_sessions)),
-			   dslite_sess_gc_one);
+			   atomic_read(&inst->n_sessions), dslite_sess_gc_one);
 	if (n)
 		DSLITE_STAT_ADD(inst, DSLITE_STAT_SESSIONS_EXPIRED, n);
 	dslite_gc_walk(inst, &inst->users, &inst->gc_users,
-		       dslite_gc_budget(atomic_read(&inst->n_users)),
-		       dslite_user_gc_one);
+		       atomic_read(&inst->n_users), dslite_user_gc_one);
 	dslite_pool_expire_resting(inst, false);
 }
 
