@@ -27,6 +27,8 @@
 #include "sync_codec.h"
 #include "sync.h"
 
+struct dslite_aftr_tab;
+
 /* Per network namespace state (netns.c). */
 struct dslite_net {
 	struct net *net;
@@ -42,6 +44,8 @@ struct dslite_net {
 	struct xarray sigs;		/* by creation number (sig->seq) */
 	unsigned int n_sigs;
 	unsigned long sig_seq;		/* the last group's number */
+	/* AFTR address -> instance, SL (aftr.c): under @lock, read under RCU */
+	struct dslite_aftr_tab __rcu *aftr;
 };
 
 #define DSLITE_SYNC_PORT	8286
@@ -220,6 +224,13 @@ struct dslite_stats {
 	u64 c[__DSLITE_STAT_MAX];
 };
 
+/* A walk of one table that the GC spreads over its runs (session.c). */
+struct dslite_gc_cursor {
+	struct rhashtable_iter it;
+	bool fresh;			/* at the start of the table */
+	u32 pass_n;			/* objects when this pass began */
+};
+
 struct dslite_instance {
 	struct rcu_head rcu;
 	/* the namespace's table holds one; so does a dump walking it */
@@ -252,6 +263,9 @@ struct dslite_instance {
 	u32 peak_blocks;
 	unsigned long limit_event_next;	/* jiffies, limit-event rate */
 	struct delayed_work gc_work;
+	/* where the GC's incremental sweeps resume (session.c; gc_work) */
+	struct dslite_gc_cursor gc_sess;
+	struct dslite_gc_cursor gc_users;
 	bool dying;
 };
 
@@ -284,12 +298,26 @@ struct dslite_instance *dslite_instance_by_name(struct dslite_net *dn,
 struct dslite_instance *dslite_instance_by_id(struct dslite_net *dn, u32 id);
 struct dslite_instance *dslite_instance_by_aftr(struct dslite_net *dn,
 						const struct in6_addr *aftr);
-struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
-						    const struct in6_addr *aftr,
-						    struct dslite_sl **slp);
+void dslite_instance_set_sig(struct dslite_instance *inst,
+			     struct dslite_sig *sig);
 int dslite_cfg_check(const struct dslite_cfg *cfg,
 		     struct netlink_ext_ack *extack);
 void dslite_stats_sum(struct dslite_instance *inst, u64 *out);
+
+/* aftr.c */
+struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
+						    const struct in6_addr *aftr,
+						    struct dslite_sl **slp);
+void dslite_aftr_rebuild(struct dslite_net *dn);
+void dslite_aftr_free(struct dslite_net *dn);
+/* the table itself, for kunit.c */
+struct dslite_aftr_tab *dslite_aftr_tab_alloc(u32 n);
+void dslite_aftr_tab_add(struct dslite_aftr_tab *t, const struct in6_addr *a,
+			 struct dslite_instance *inst, struct dslite_sl *sl);
+struct dslite_instance *dslite_aftr_tab_lookup(const struct dslite_aftr_tab *t,
+					       const struct in6_addr *a,
+					       struct dslite_sl **slp);
+void dslite_aftr_tab_free(struct dslite_aftr_tab *t);
 
 /* dev.c */
 int dslite_dev_create(struct dslite_instance *inst,

@@ -16,6 +16,8 @@
  *  - dn->sls (xarray by SL id) and dn->sigs (xarray by creation number)
  *    change only with dn->lock held (asserted); the packet path reads
  *    SLs under RCU, and an instance's group through inst->sig.
+ *  - The packet path finds an SL by AFTR address in dn->aftr (aftr.c):
+ *    every change of dn->sls rebuilds it, before an SL's free is queued.
  *  - sl->role is written with WRITE_ONCE under dn->lock and read with
  *    READ_ONCE on the packet path: promotion is a flag flip.
  *  - An SL or SIG is freed after a grace period; keys are wiped first.
@@ -192,8 +194,10 @@ int dslite_sl_add(struct dslite_net *dn, struct dslite_sl *sl,
 	if (err) {
 		dslite_sync_stop(sl);
 		NL_SET_ERR_MSG(extack, "cannot add the service-location");
+		return err;
 	}
-	return err;
+	dslite_aftr_rebuild(dn);
+	return 0;
 }
 
 /* Remove @sl unless a group lists it. Caller holds dn->lock. */
@@ -207,6 +211,7 @@ int dslite_sl_remove(struct dslite_net *dn, struct dslite_sl *sl,
 		return -EBUSY;
 	}
 	xa_erase(&dn->sls, sl->id);
+	dslite_aftr_rebuild(dn);	/* before the free is queued */
 	dslite_sync_stop(sl);
 	memzero_explicit(sl->key, sizeof(sl->key));
 	call_rcu(&sl->rcu, dslite_sl_free_rcu);
@@ -293,6 +298,7 @@ void dslite_ha_free_all(struct dslite_net *dn)
 		dslite_sync_stop_begin(sl);
 		list_add(&sl->dead, &dead);
 	}
+	dslite_aftr_rebuild(dn);
 	synchronize_rcu();
 	list_for_each_entry_safe(sl, stmp, &dead, dead) {
 		dslite_sync_stop_end(sl);

@@ -10,6 +10,8 @@
  *    (call_rcu), so an RCU reader never sees freed memory.
  *  - inst->cfg is written under dn->lock with WRITE_ONCE and read on the
  *    packet path with READ_ONCE; name, id and AFTR never change.
+ *  - The packet path finds an instance by AFTR address in dn->aftr
+ *    (aftr.c): every change of dn->instances or inst->sig rebuilds it.
  *  - Lock order: genl_mutex -> dn->lock -> rtnl_lock (netdevice).
  */
 #include <linux/slab.h>
@@ -106,38 +108,15 @@ struct dslite_instance *dslite_instance_by_aftr(struct dslite_net *dn,
 }
 
 /*
- * The instance whose own or SL AFTR address is @aftr (the packet path's
- * lookup of an arriving softwire), and the SL it came in by. RCU held.
+ * Bind @inst to the group @sig (NULL: none); the AFTR table follows.
+ * Caller holds dn->lock.
  */
-struct dslite_instance *dslite_instance_by_any_aftr(struct dslite_net *dn,
-						    const struct in6_addr *aftr,
-						    struct dslite_sl **slp)
+void dslite_instance_set_sig(struct dslite_instance *inst,
+			     struct dslite_sig *sig)
 {
-	struct dslite_instance *inst;
-	struct dslite_sig *g;
-	unsigned long id;
-	int i;
-
-	xa_for_each(&dn->instances, id, inst) {
-		if (inst->has_aftr && ipv6_addr_equal(&inst->aftr, aftr)) {
-			*slp = dslite_sl_for_aftr(inst, aftr);
-			return inst;
-		}
-		g = rcu_dereference_check(inst->sig, lockdep_is_held(&dn->lock));
-		if (!g)
-			continue;
-		for (i = 0; i < g->n; i++) {
-			struct dslite_sl *sl =
-				dslite_sl_by_id(dn, g->members[i].sl_id);
-
-			if (sl && sl->has_aftr &&
-			    ipv6_addr_equal(&sl->aftr, aftr)) {
-				*slp = sl;
-				return inst;
-			}
-		}
-	}
-	return NULL;
+	lockdep_assert_held(&inst->dn->lock);
+	rcu_assign_pointer(inst->sig, sig);
+	dslite_aftr_rebuild(inst->dn);
 }
 
 void dslite_stats_sum(struct dslite_instance *inst, u64 *out)
@@ -272,6 +251,7 @@ struct dslite_instance *dslite_instance_create(struct dslite_net *dn,
 		goto err_dev;
 	}
 	dn->n_instances++;
+	dslite_aftr_rebuild(dn);
 	queue_delayed_work(system_power_efficient_wq, &inst->gc_work, HZ);
 	return inst;
 
@@ -308,6 +288,7 @@ void dslite_instance_destroy(struct dslite_instance *inst)
 	lockdep_assert_held(&dn->lock);
 
 	xa_erase(&dn->instances, inst->id);
+	dslite_aftr_rebuild(dn);	/* before the free is queued */
 	if (!--dn->n_instances)
 		dslite_guard_stop(dn);
 	WRITE_ONCE(inst->dying, true);

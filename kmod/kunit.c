@@ -202,7 +202,53 @@ static void dslite_test_port_pick(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ops.probes, 16U);
 }
 
+/* the AFTR table (aftr.c): the first entry of an address wins */
+static void dslite_test_aftr_tab(struct kunit *test)
+{
+	static int objs[4];
+	struct dslite_instance *i1 = (void *)&objs[0], *i2 = (void *)&objs[1];
+	struct dslite_sl *s1 = (void *)&objs[2], *sl;
+	struct dslite_aftr_tab *t;
+	struct in6_addr a = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct in6_addr b = a, c = a;
+	u32 n;
+
+	b.s6_addr[15] = 2;
+	c.s6_addr[15] = 3;
+	t = dslite_aftr_tab_alloc(3);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	dslite_aftr_tab_add(t, &a, i1, NULL);
+	dslite_aftr_tab_add(t, &b, i1, s1);
+	dslite_aftr_tab_add(t, &b, i2, NULL);	/* taken: ignored */
+	sl = s1;
+	KUNIT_EXPECT_PTR_EQ(test, dslite_aftr_tab_lookup(t, &a, &sl), i1);
+	KUNIT_EXPECT_NULL(test, sl);
+	KUNIT_EXPECT_PTR_EQ(test, dslite_aftr_tab_lookup(t, &b, &sl), i1);
+	KUNIT_EXPECT_PTR_EQ(test, sl, s1);
+	/* a miss leaves *slp alone */
+	KUNIT_EXPECT_NULL(test, dslite_aftr_tab_lookup(t, &c, &sl));
+	KUNIT_EXPECT_PTR_EQ(test, sl, s1);
+	dslite_aftr_tab_free(t);
+
+	/* many: every one found, with its own value */
+	t = dslite_aftr_tab_alloc(2048);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (n = 0; n < 2048; n++) {
+		c.s6_addr32[2] = htonl(n);
+		dslite_aftr_tab_add(t, &c, (void *)&objs[n & 3], NULL);
+	}
+	for (n = 0; n < 2048; n++) {
+		c.s6_addr32[2] = htonl(n);
+		KUNIT_EXPECT_PTR_EQ(test, dslite_aftr_tab_lookup(t, &c, &sl),
+				    (struct dslite_instance *)&objs[n & 3]);
+	}
+	c.s6_addr32[2] = htonl(5000);
+	KUNIT_EXPECT_NULL(test, dslite_aftr_tab_lookup(t, &c, &sl));
+	dslite_aftr_tab_free(t);
+}
+
 static struct kunit_case dslite_logic_cases[] = {
+	KUNIT_CASE(dslite_test_aftr_tab),
 	KUNIT_CASE(dslite_test_port_pick),
 	KUNIT_CASE(dslite_test_replay),
 	KUNIT_CASE(dslite_test_sync_codec),

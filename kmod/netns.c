@@ -43,6 +43,7 @@ static void __net_exit dslite_net_exit(struct net *net)
 	dslite_ha_free_all(dn);
 	xa_destroy(&dn->sls);
 	xa_destroy(&dn->sigs);
+	dslite_aftr_free(dn);
 	mutex_destroy(&dn->lock);
 }
 

@@ -234,7 +234,7 @@ int dslite_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 			return err;
 		}
 	}
-	rcu_assign_pointer(inst->sig, sig);
+	dslite_instance_set_sig(inst, sig);
 	dslite_genl_notify_instance(inst, DSLITE_CMD_INSTANCE_NEW);
 	return 0;
 }
@@ -281,7 +281,7 @@ int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 			return err;
 	}
 	if (info->attrs[DSLITE_A_INST_SIG])
-		rcu_assign_pointer(inst->sig, sig);
+		dslite_instance_set_sig(inst, sig);
 	WRITE_ONCE(inst->cfg.mss, cfg.mss);
 	/* readers use READ_ONCE on single fields; each store is atomic */
 	WRITE_ONCE(inst->cfg.block_size, cfg.block_size);

@@ -22,6 +22,18 @@
  *    reader that finds ->dead set treats the object as gone.
  *  - No lock is taken per packet of an established flow: a hit updates
  *    the session's timestamp and TCP state with WRITE_ONCE.
+ *  - Expiry: the GC (gc_work, once a second) does not walk the whole
+ *    table each time. Each run visits a budget of sessions, and then of
+ *    users, resuming where the last run stopped (struct dslite_gc_cursor,
+ *    used by gc_work only): a table of up to DSLITE_GC_SMALL objects is
+ *    walked whole every run, as before; a larger one is covered in
+ *    DSLITE_GC_PASS runs, however large (a run visits a DSLITE_GC_PASS-th
+ *    of the table as it was when the pass began). A session so expires
+ *    about DSLITE_GC_PASS + 1 seconds after its timeout at worst (1 s
+ *    while the table is small); a table that grows during a pass adds to
+ *    it, and a resize in the middle of a pass starts that pass again.
+ *    The walk yields every DSLITE_GC_CHUNK objects. Flushes and teardown
+ *    still walk everything at once.
  */
 #include <linux/slab.h>
 #include <linux/random.h>
@@ -112,6 +124,19 @@ void dslite_session_cache_exit(void)
 	kmem_cache_destroy(dslite_sess_cache);
 }
 
+/* 16k sessions (or users) or fewer: walked whole at every run */
+#define DSLITE_GC_SMALL		16384
+/* more: each run visits 1/DSLITE_GC_PASS of them */
+#define DSLITE_GC_PASS		10
+#define DSLITE_GC_CHUNK		256	/* visits between two cond_resched() */
+
+static void dslite_gc_cursor_start(struct dslite_gc_cursor *c,
+				   struct rhashtable *ht)
+{
+	rhashtable_walk_enter(ht, &c->it);
+	c->fresh = true;
+}
+
 int dslite_tables_init(struct dslite_instance *inst)
 {
 	int err;
@@ -125,6 +150,8 @@ int dslite_tables_init(struct dslite_instance *inst)
 	err = rhltable_init(&inst->sess_in, &dslite_in_params);
 	if (err)
 		goto err_out;
+	dslite_gc_cursor_start(&inst->gc_sess, &inst->sess_out.ht);
+	dslite_gc_cursor_start(&inst->gc_users, &inst->users);
 	return 0;
 
 err_out:
@@ -154,6 +181,8 @@ static void dslite_user_free_rcu(struct rcu_head *head)
 /* Teardown: no packet, GC or dump can run any more. */
 void dslite_tables_destroy(struct dslite_instance *inst)
 {
+	rhashtable_walk_exit(&inst->gc_sess.it);
+	rhashtable_walk_exit(&inst->gc_users.it);
 	dslite_gc(inst, true);
 	rhltable_destroy(&inst->sess_in);
 	rhltable_destroy(&inst->sess_out);
@@ -616,6 +645,85 @@ static bool dslite_filter_match(const struct dslite_filter *f,
 	return !f->proto || f->proto == s->okey.proto;
 }
 
+/* Kill @s unless it is dead already, taking its user's lock. RCU held. */
+static bool dslite_sess_reap(struct dslite_instance *inst,
+			     struct dslite_session *s)
+{
+	struct dslite_user *u = s->okey.user;
+	bool killed = false;
+
+	spin_lock_bh(&u->lock);
+	if (!s->dead) {
+		dslite_sess_kill(inst, s);
+		killed = true;
+	}
+	spin_unlock_bh(&u->lock);
+	return killed;
+}
+
+/*
+ * Visit a budget of the @now objects of @ht with @fn, from where @c
+ * stopped in the last run; past the end of the table, on from its start,
+ * unless this run began there. The budget is a DSLITE_GC_PASS-th of the
+ * table's size when the pass began (or now, if larger): when most of a
+ * large table expires at once, its pass still ends in DSLITE_GC_PASS
+ * runs. RCU is held around @fn, dropped (with a chance to reschedule)
+ * every DSLITE_GC_CHUNK objects. Returns how many @fn said yes to.
+ * gc_work only.
+ */
+static u32 dslite_gc_walk(struct dslite_instance *inst, struct rhashtable *ht,
+			  struct dslite_gc_cursor *c, int now,
+			  bool (*fn)(struct dslite_instance *inst, void *obj))
+{
+	bool wrap = !c->fresh;
+	u32 seen = 0, n = 0, budget;
+	void *obj;
+
+	now = max(now, 0);
+	if (c->fresh)
+		c->pass_n = now;
+	budget = max_t(u32, DSLITE_GC_SMALL,
+		       DIV_ROUND_UP(max_t(u32, c->pass_n, now),
+				    DSLITE_GC_PASS));
+	rhashtable_walk_start(&c->it);
+	while (seen < budget) {
+		obj = rhashtable_walk_next(&c->it);
+		if (IS_ERR(obj))
+			continue;	/* -EAGAIN: resized, the pass restarts */
+		if (!obj) {
+			/* the end: the next pass starts over */
+			rhashtable_walk_stop(&c->it);
+			rhashtable_walk_exit(&c->it);
+			dslite_gc_cursor_start(c, ht);
+			if (!wrap)
+				return n;
+			wrap = false;
+			c->pass_n = now;
+			rhashtable_walk_start(&c->it);
+			continue;
+		}
+		c->fresh = false;
+		if (fn(inst, obj))
+			n++;
+		if (!(++seen % DSLITE_GC_CHUNK)) {
+			rhashtable_walk_stop(&c->it);
+			cond_resched();
+			rhashtable_walk_start(&c->it);
+		}
+	}
+	rhashtable_walk_stop(&c->it);
+	return n;
+}
+
+static bool dslite_sess_gc_one(struct dslite_instance *inst, void *obj)
+{
+	struct dslite_session *s = obj;
+
+	if (READ_ONCE(s->dead) || !dslite_sess_expired(inst, s))
+		return false;
+	return dslite_sess_reap(inst, s);
+}
+
 /*
  * Walk every session; kill those that are expired (or match @flt, or all
  * when @all). Returns how many were killed.
@@ -630,8 +738,6 @@ static int dslite_sess_sweep(struct dslite_instance *inst, bool all,
 	rhashtable_walk_enter(&inst->sess_out.ht, &iter);
 	rhashtable_walk_start(&iter);
 	while ((s = rhashtable_walk_next(&iter))) {
-		struct dslite_user *u;
-
 		if (IS_ERR(s)) {
 			if (PTR_ERR(s) == -EAGAIN)
 				continue;	/* resized: keep walking */
@@ -642,13 +748,7 @@ static int dslite_sess_sweep(struct dslite_instance *inst, bool all,
 		if (!all && !(flt ? dslite_filter_match(flt, s) :
 				    dslite_sess_expired(inst, s)))
 			continue;
-		u = s->okey.user;
-		spin_lock_bh(&u->lock);
-		if (!s->dead) {
-			dslite_sess_kill(inst, s);
-			n++;
-		}
-		spin_unlock_bh(&u->lock);
+		n += dslite_sess_reap(inst, s);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
@@ -679,9 +779,36 @@ void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
 }
 
 /*
- * Users: give back blocks without sessions (they rest, then are free),
- * and forget users without blocks or sessions.
+ * Give back @u's blocks without sessions (they rest, then are free), and
+ * forget it if it has no blocks or sessions left. RCU held. Returns
+ * whether it went.
  */
+static bool dslite_user_gc_one(struct dslite_instance *inst, void *obj)
+{
+	struct dslite_user *u = obj;
+	bool gone = false;
+
+	spin_lock_bh(&u->lock);
+	if (u->dead) {
+		spin_unlock_bh(&u->lock);
+		return false;
+	}
+	dslite_user_drop_idle_blocks(inst, u);
+	if (!u->n_sessions && !u->n_blocks) {
+		u->dead = true;
+		gone = true;
+		rhashtable_remove_fast(&inst->users, &u->node,
+				       dslite_user_params);
+	}
+	spin_unlock_bh(&u->lock);
+	if (gone) {
+		atomic_dec(&inst->n_users);
+		call_rcu(&u->rcu, dslite_user_free_rcu);
+	}
+	return gone;
+}
+
+/* Every user, at once (dslite_user_gc_one). */
 static void dslite_user_sweep(struct dslite_instance *inst)
 {
 	struct rhashtable_iter iter;
@@ -690,44 +817,40 @@ static void dslite_user_sweep(struct dslite_instance *inst)
 	rhashtable_walk_enter(&inst->users, &iter);
 	rhashtable_walk_start(&iter);
 	while ((u = rhashtable_walk_next(&iter))) {
-		bool gone = false;
-
 		if (IS_ERR(u)) {
 			if (PTR_ERR(u) == -EAGAIN)
 				continue;
 			break;
 		}
-		spin_lock_bh(&u->lock);
-		if (u->dead) {
-			spin_unlock_bh(&u->lock);
-			continue;
-		}
-		dslite_user_drop_idle_blocks(inst, u);
-		if (!u->n_sessions && !u->n_blocks) {
-			u->dead = true;
-			gone = true;
-			rhashtable_remove_fast(&inst->users, &u->node,
-					       dslite_user_params);
-		}
-		spin_unlock_bh(&u->lock);
-		if (gone) {
-			atomic_dec(&inst->n_users);
-			call_rcu(&u->rcu, dslite_user_free_rcu);
-		}
+		dslite_user_gc_one(inst, u);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
 
-/* One GC pass: sessions, then users and blocks, then resting blocks. */
+/*
+ * Teardown (@all): every session, user and resting block goes, at once.
+ * Otherwise one run of the periodic GC (gc_work only): a budget of the
+ * sessions, then of the users (see the locking rules above), then the
+ * resting blocks that are due.
+ */
 void dslite_gc(struct dslite_instance *inst, bool all)
 {
-	int n = dslite_sess_sweep(inst, all, NULL);
+	u32 n;
 
-	if (n && !all)
+	if (all) {
+		dslite_sess_sweep(inst, true, NULL);
+		dslite_user_sweep(inst);
+		dslite_pool_expire_resting(inst, true);
+		return;
+	}
+	n = dslite_gc_walk(inst, &inst->sess_out.ht, &inst->gc_sess,
+			   atomic_read(&inst->n_sessions), dslite_sess_gc_one);
+	if (n)
 		DSLITE_STAT_ADD(inst, DSLITE_STAT_SESSIONS_EXPIRED, n);
-	dslite_user_sweep(inst);
-	dslite_pool_expire_resting(inst, all);
+	dslite_gc_walk(inst, &inst->users, &inst->gc_users,
+		       atomic_read(&inst->n_users), dslite_user_gc_one);
+	dslite_pool_expire_resting(inst, false);
 }
 
 void dslite_gc_work(struct work_struct *work)
