@@ -260,6 +260,8 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 	sl->tx.epoch = (u32)ktime_get_real_seconds();
 	sl->tx.next_seq = 1;
 	sl->tx.acked = 0;
+	/* the oldest, until the peer says what it speaks */
+	sl->tx.ver = DSLITE_SYNC_VERSION_MIN;
 	sl->tx.stream_start = jiffies;
 	sl->created = jiffies;
 	sl->tx.last_resend = jiffies - DSLITE_SYNC_RETRANSMIT;

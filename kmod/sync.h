@@ -33,6 +33,7 @@
 struct dslite_sync_pkt {
 	u32 seq;
 	u16 len;
+	u8 ver;				/* the version its records are in */
 	u8 data[DSLITE_SYNC_MTU];
 };
 
@@ -48,6 +49,10 @@ struct dslite_sync_tx {
 	spinlock_t lock;		/* BH: all of this but the work's own */
 	u8 *cur;			/* records being batched */
 	u16 cur_len;
+	u16 run_off;			/* 1 + where the batch's last record,
+					 * a run, begins; 0: it is none
+					 */
+	u8 ver;				/* what we speak: the peer's version */
 	unsigned long cur_since;	/* jiffies of the oldest batched */
 	u32 epoch;			/* our stream (grows, never reused) */
 	u32 next_seq;

@@ -42,13 +42,13 @@ static u32 get32(const u8 *p)
 	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
 }
 
-size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
-			   u32 sl_id, u32 epoch, u32 seq, u32 ack,
+size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 version, u8 type,
+			   u16 flags, u32 sl_id, u32 epoch, u32 seq, u32 ack,
 			   u32 ack_epoch, u16 len)
 {
 	if (room < sizeof(struct dslite_sync_hdr))
 		return 0;
-	buf[0] = DSLITE_SYNC_VERSION;
+	buf[0] = version;
 	buf[1] = type;
 	put16(buf + 2, flags);
 	put32(buf + 4, sl_id);
@@ -57,7 +57,8 @@ size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
 	put32(buf + 16, ack);
 	put32(buf + 20, ack_epoch);
 	put16(buf + 24, len);
-	put16(buf + 26, 0);
+	buf[26] = DSLITE_SYNC_VERSION;	/* what we could speak */
+	buf[27] = 0;
 	return sizeof(struct dslite_sync_hdr);
 }
 
@@ -65,7 +66,7 @@ int dslite_sync_get_hdr(const u8 *buf, size_t len, struct dslite_sync_hdr *h)
 {
 	if (len < sizeof(*h))
 		return -EBADMSG;
-	if (buf[0] != DSLITE_SYNC_VERSION)
+	if (buf[0] < DSLITE_SYNC_VERSION_MIN || buf[0] > DSLITE_SYNC_VERSION)
 		return -EPROTONOSUPPORT;
 	if (buf[1] < DSLITE_SYNC_HELLO || buf[1] > DSLITE_SYNC_ACK)
 		return -EBADMSG;
@@ -78,6 +79,8 @@ int dslite_sync_get_hdr(const u8 *buf, size_t len, struct dslite_sync_hdr *h)
 	h->ack = cpu_to_be32(get32(buf + 16));
 	h->ack_epoch = cpu_to_be32(get32(buf + 20));
 	h->len = cpu_to_be16(get16(buf + 24));
+	/* a version 2 sender leaves it 0: it speaks what it sent */
+	h->max_version = buf[26] > buf[0] ? buf[26] : buf[0];
 	h->reserved = 0;
 	/* the records must be there (a trailer may follow them) */
 	if (sizeof(*h) + get16(buf + 24) > len)
@@ -285,10 +288,120 @@ int dslite_sync_session_ok(const struct dslite_sync_session *s)
 	return 0;
 }
 
+/*
+ * The remaining lifetime in 16 bits: seconds up to 32767, above that
+ * 64-second units (to 24 days; timeouts go to 86400 s), rounded down.
+ */
+u16 dslite_sync_enc_remaining(u32 secs)
+{
+	if (secs < 0x8000)
+		return secs;
+	secs >>= 6;
+	return 0x8000 | (secs < 0x7fff ? secs : 0x7fff);
+}
+
+u32 dslite_sync_dec_remaining(u16 v)
+{
+	return v & 0x8000 ? (u32)(v & 0x7fff) << 6 : v;
+}
+
+/* the protocol of a state (0: none; dslite_sync_session_ok refuses it) */
+static u8 dslite_sync_state_proto(u8 state)
+{
+	switch (state) {
+	case DSLITE_SESS_UDP:
+		return DSLITE_PROTO_UDP;
+	case DSLITE_SESS_ICMP:
+		return DSLITE_PROTO_ICMP;
+	case DSLITE_SESS_TCP_SYN_OUT ... DSLITE_SESS_TCP_FIN:
+		return DSLITE_PROTO_TCP;
+	}
+	return 0;
+}
+
+static void dslite_sync_put_ent(u8 *e, const struct dslite_sync_session *s)
+{
+	put_be32(e, s->inner_addr);
+	put_be16(e + 4, s->inner_port);
+	put_be16(e + 6, s->pub_port);
+	put_be32(e + 8, s->remote_addr);
+	put_be16(e + 12, s->remote_port);
+	e[14] = s->state;
+	put16(e + 15, dslite_sync_enc_remaining(s->remaining));
+}
+
+size_t dslite_sync_put_run(u8 *buf, size_t room,
+			   const struct dslite_sync_session *s)
+{
+	u8 *v = buf + 2;
+
+	if (room < 2 + DSLITE_REC_RUN_LEN(1) ||
+	    dslite_sync_state_proto(s->state) != s->proto)
+		return 0;
+	buf[0] = DSLITE_REC_RUN;
+	buf[1] = DSLITE_REC_RUN_LEN(1);
+	put16(v, s->inst_id);
+	memcpy(v + 2, s->b4, 16);
+	put_be32(v + 18, s->pub_addr);
+	v[22] = 1;
+	dslite_sync_put_ent(v + DSLITE_RUN_HDR_LEN, s);
+	return 2 + DSLITE_REC_RUN_LEN(1);
+}
+
+size_t dslite_sync_run_add(u8 *rec, size_t room,
+			   const struct dslite_sync_session *s)
+{
+	u8 *v = rec + 2;
+
+	if (rec[0] != DSLITE_REC_RUN || room < DSLITE_RUN_ENT_LEN ||
+	    rec[1] != DSLITE_REC_RUN_LEN(v[22]) || v[22] >= DSLITE_RUN_MAX ||
+	    get16(v) != s->inst_id || memcmp(v + 2, s->b4, 16) ||
+	    memcmp(v + 18, &s->pub_addr, 4) ||
+	    dslite_sync_state_proto(s->state) != s->proto)
+		return 0;
+	dslite_sync_put_ent(v + rec[1], s);
+	v[22]++;
+	rec[1] += DSLITE_RUN_ENT_LEN;
+	return DSLITE_RUN_ENT_LEN;
+}
+
+int dslite_sync_get_run(const u8 *v, u8 vlen, struct dslite_sync_run *r)
+{
+	/* a count of 0, or over DSLITE_RUN_MAX, matches no length 40..255 */
+	if (vlen < DSLITE_REC_RUN_LEN(1) || vlen != DSLITE_REC_RUN_LEN(v[22]))
+		return -EBADMSG;
+	r->inst_id = get16(v);
+	memcpy(r->b4, v + 2, 16);
+	memcpy(&r->pub_addr, v + 18, 4);
+	r->count = v[22];
+	r->ent = v + DSLITE_RUN_HDR_LEN;
+	return 0;
+}
+
+void dslite_sync_run_entry(const struct dslite_sync_run *r, unsigned int i,
+			   struct dslite_sync_session *s)
+{
+	const u8 *e = r->ent + i * DSLITE_RUN_ENT_LEN;
+
+	memset(s, 0, sizeof(*s));
+	s->inst_id = r->inst_id;
+	memcpy(s->b4, r->b4, 16);
+	s->pub_addr = r->pub_addr;
+	memcpy(&s->inner_addr, e, 4);
+	memcpy(&s->inner_port, e + 4, 2);
+	memcpy(&s->pub_port, e + 6, 2);
+	memcpy(&s->remote_addr, e + 8, 4);
+	memcpy(&s->remote_port, e + 12, 2);
+	s->state = e[14];
+	s->proto = dslite_sync_state_proto(s->state);
+	s->remaining = dslite_sync_dec_remaining(get16(e + 15));
+}
+
 static int dslite_sync_rec_ok(void *ctx, u8 type, const u8 *val, u8 vlen)
 {
 	struct dslite_sync_session s;
 	struct dslite_sync_block b;
+	struct dslite_sync_run r;
 	u32 mark;
 
 	(void)ctx;
@@ -301,6 +414,8 @@ static int dslite_sync_rec_ok(void *ctx, u8 type, const u8 *val, u8 vlen)
 	case DSLITE_REC_BULK_BEGIN:
 	case DSLITE_REC_BULK_END:
 		return dslite_sync_get_mark(val, vlen, &mark);
+	case DSLITE_REC_RUN:
+		return dslite_sync_get_run(val, vlen, &r);
 	}
 	return 0;	/* a newer peer's record: skipped when applied */
 }

@@ -24,7 +24,14 @@ typedef __u32 u32;
 typedef __u64 u64;
 #endif
 
-#define DSLITE_SYNC_VERSION	2
+/*
+ * The version a packet is written in, and the oldest one a receiver
+ * still takes. A sender speaks the peer's version (learned from its
+ * headers' max_version) until it hears that the peer speaks a newer one.
+ * Version 3 added DSLITE_REC_RUN; nothing else changed.
+ */
+#define DSLITE_SYNC_VERSION	3
+#define DSLITE_SYNC_VERSION_MIN	2
 #define DSLITE_SYNC_HMAC_LEN	32
 
 enum dslite_sync_type {
@@ -55,7 +62,8 @@ struct dslite_sync_hdr {
 	__be32 ack;		/* cumulative: every seq <= ack arrived */
 	__be32 ack_epoch;	/* ... of this stream of the receiver's */
 	__be16 len;		/* of the records, bytes */
-	__be16 reserved;
+	u8 max_version;		/* the newest the sender speaks (v2: 0) */
+	u8 reserved;
 };
 
 enum dslite_sync_rec {
@@ -64,6 +72,7 @@ enum dslite_sync_rec {
 	DSLITE_REC_BLOCK,
 	DSLITE_REC_BULK_BEGIN,	/* a full copy of the SL's state follows */
 	DSLITE_REC_BULK_END,	/* it is complete: value = records in it */
+	DSLITE_REC_RUN,		/* v3: sessions of one user on one address */
 };
 
 /* the session record, decoded (addresses/ports in network order) */
@@ -93,15 +102,50 @@ struct dslite_sync_block {
 #define DSLITE_REC_BLOCK_LEN	24
 #define DSLITE_REC_MARK_LEN	4	/* BULK_BEGIN/BULK_END: a u32 */
 
+/*
+ * A run (DSLITE_REC_RUN): what sessions of one user on one public address
+ * share, once (instance, B4, public address, a count), then per session
+ * only what the peer cannot derive: inner address and port, public port,
+ * remote address and port, state (the protocol follows from it) and the
+ * remaining lifetime in 16 bits (dslite_sync_enc_remaining). A record's
+ * value is at most 255 bytes: 13 sessions.
+ */
+#define DSLITE_RUN_HDR_LEN	23
+#define DSLITE_RUN_ENT_LEN	17
+#define DSLITE_RUN_MAX		((255 - DSLITE_RUN_HDR_LEN) / DSLITE_RUN_ENT_LEN)
+#define DSLITE_REC_RUN_LEN(n)	(DSLITE_RUN_HDR_LEN + (n) * DSLITE_RUN_ENT_LEN)
+
+/* a run, decoded: its entries stay on the wire, read one at a time */
+struct dslite_sync_run {
+	u16 inst_id;
+	u8 b4[16];
+	__be32 pub_addr;
+	u8 count;
+	const u8 *ent;		/* @count entries of DSLITE_RUN_ENT_LEN */
+};
+
 /* encoders: bytes written, or 0 if @room is too small */
-size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 type, u16 flags,
-			   u32 sl_id, u32 epoch, u32 seq, u32 ack,
+size_t dslite_sync_put_hdr(u8 *buf, size_t room, u8 version, u8 type,
+			   u16 flags, u32 sl_id, u32 epoch, u32 seq, u32 ack,
 			   u32 ack_epoch, u16 len);
 size_t dslite_sync_put_session(u8 *buf, size_t room, u8 rtype,
 			       const struct dslite_sync_session *s);
 size_t dslite_sync_put_block(u8 *buf, size_t room,
 			     const struct dslite_sync_block *b);
 size_t dslite_sync_put_mark(u8 *buf, size_t room, u8 rtype, u32 val);
+/*
+ * A run of one session; dslite_sync_run_add() appends another of the
+ * same instance, B4 and public address to the run at @rec (its last
+ * record: the entry goes at its end, where @room bytes are free). Both
+ * return bytes written, or 0: no room, a full or another run, or a
+ * session whose protocol is not its state's.
+ */
+size_t dslite_sync_put_run(u8 *buf, size_t room,
+			   const struct dslite_sync_session *s);
+size_t dslite_sync_run_add(u8 *rec, size_t room,
+			   const struct dslite_sync_session *s);
+u16 dslite_sync_enc_remaining(u32 secs);
+u32 dslite_sync_dec_remaining(u16 v);
 
 /* decoders: 0, or a negative errno (-EBADMSG: malformed/truncated) */
 int dslite_sync_get_hdr(const u8 *buf, size_t len,
@@ -119,6 +163,11 @@ int dslite_sync_get_session(const u8 *val, u8 vlen,
 int dslite_sync_get_block(const u8 *val, u8 vlen,
 			  struct dslite_sync_block *b);
 int dslite_sync_get_mark(const u8 *val, u8 vlen, u32 *v);
+/* a run's shared part, its count checked against its length */
+int dslite_sync_get_run(const u8 *val, u8 vlen, struct dslite_sync_run *r);
+/* entry @i (< r->count) of a run checked by dslite_sync_get_run */
+void dslite_sync_run_entry(const struct dslite_sync_run *r, unsigned int i,
+			   struct dslite_sync_session *s);
 /* every record well-formed (a packet is applied whole or not at all) */
 int dslite_sync_records_ok(const u8 *buf, size_t len);
 

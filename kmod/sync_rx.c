@@ -71,7 +71,9 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 	struct dslite_net *dn = sl->dn;
 	struct dslite_sync_session s;
 	struct dslite_sync_block b;
+	struct dslite_sync_run r;
 	struct dslite_instance *inst;
+	unsigned int i;
 	u32 mark;
 	int err;
 
@@ -87,6 +89,21 @@ static int dslite_sync_apply(void *ctx, u8 type, const u8 *val, u8 vlen)
 						  type == DSLITE_REC_DELETE,
 						  sl->rx.gen) : -EINVAL;
 		dslite_sync_applied(sl, err);
+		break;
+	case DSLITE_REC_RUN:
+		err = dslite_sync_get_run(val, vlen, &r);
+		if (err)
+			return err;
+		inst = dslite_instance_by_id(dn, r.inst_id);
+		for (i = 0; i < r.count; i++) {
+			dslite_sync_run_entry(&r, i, &s);
+			err = inst && !READ_ONCE(inst->dying) ?
+			      dslite_sync_install_session(inst, sl->id, &s,
+							  false, sl->rx.gen) :
+			      -EINVAL;
+			dslite_sync_applied(sl, err);
+		}
+		c->n += r.count - 1;	/* a record per session, as sent */
 		break;
 	case DSLITE_REC_BLOCK:
 		err = dslite_sync_get_block(val, vlen, &b);
@@ -377,8 +394,22 @@ static bool dslite_sync_rx_ack(struct dslite_sl *sl,
 	u32 ack = be32_to_cpu(h->ack), ack_epoch = be32_to_cpu(h->ack_epoch);
 	u16 fl = be16_to_cpu(h->flags);
 	bool kick = false;
+	u8 ver;
 
 	spin_lock_bh(&sl->tx.lock);
+	/*
+	 * Speak the peer's version (at most ours): a change restarts our
+	 * stream, so that no packet of the other version's records is sent
+	 * (what is batched goes; the restart's bulk carries it).
+	 */
+	ver = min_t(u8, h->max_version, DSLITE_SYNC_VERSION);
+	if (ver != sl->tx.ver) {
+		sl->tx.ver = ver;
+		sl->tx.cur_len = 0;
+		sl->tx.run_off = 0;
+		sl->tx.restart_pending = true;
+		kick = true;
+	}
 	if (appeared) {
 		sl->tx.restart_pending = true;	/* it needs all of it */
 		kick = true;

@@ -11,11 +11,21 @@
  * (u->lock -> tx.lock). The work takes rx.lock and tx.lock one at a time.
  */
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/net.h>
 #include <linux/timekeeping.h>
 #include <net/sock.h>
 
 #include "dslite.h"
+
+/*
+ * Sessions the bulk takes from the walk at a time, sorted by user so
+ * that each user's go out as runs. The walk pauses once the ring is half
+ * full; a window of runs of one session each (42 bytes: 31 in a packet)
+ * then takes 67 packets more at most, which leaves room in the ring for
+ * the stream's own records meanwhile.
+ */
+#define DSLITE_BULK_WINDOW	2048
 
 /* the bulk walk, kept between runs of the work */
 struct dslite_sync_bulk {
@@ -25,6 +35,7 @@ struct dslite_sync_bulk {
 	bool entered;
 	struct rhashtable_iter iter;
 	u32 records;
+	struct dslite_session *win[DSLITE_BULK_WINDOW];
 };
 
 /*
@@ -99,6 +110,7 @@ static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 	u8 buf[DSLITE_SYNC_HDR + 4 + DSLITE_SYNC_HMAC_LEN];
 	u32 ack, ack_epoch, epoch, seq;
 	u16 len = 0, fl;
+	u8 ver;
 
 	fl = dslite_sync_ack_info(sl, &ack, &ack_epoch);
 	if (type == DSLITE_SYNC_HELLO) {
@@ -112,9 +124,11 @@ static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
 	spin_lock_bh(&sl->tx.lock);
 	epoch = sl->tx.epoch;
 	seq = ++sl->tx.ctl_seq;
+	ver = sl->tx.ver;
 	spin_unlock_bh(&sl->tx.lock);
-	dslite_sync_put_hdr(buf, sizeof(buf), type, dslite_sync_flags(sl, fl),
-			    sl->id, epoch, seq, ack, ack_epoch, len);
+	dslite_sync_put_hdr(buf, sizeof(buf), ver, type,
+			    dslite_sync_flags(sl, fl), sl->id, epoch, seq, ack,
+			    ack_epoch, len);
 	dslite_sync_send(sl, buf, DSLITE_SYNC_HDR + len);
 }
 
@@ -128,6 +142,7 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 	struct dslite_sync_pkt *p;
 
 	lockdep_assert_held(&sl->tx.lock);
+	sl->tx.run_off = 0;
 	if (!sl->tx.cur_len)
 		return;
 	if (sl->tx.next_seq - sl->tx.acked > DSLITE_SYNC_RING) {
@@ -142,8 +157,32 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 	p = &sl->tx.ring[sl->tx.next_seq % DSLITE_SYNC_RING];
 	p->seq = sl->tx.next_seq++;
 	p->len = DSLITE_SYNC_HDR + sl->tx.cur_len;
+	p->ver = sl->tx.ver;	/* a change of it empties the batch */
 	memcpy(p->data + DSLITE_SYNC_HDR, sl->tx.cur, sl->tx.cur_len);
 	sl->tx.cur_len = 0;
+}
+
+/* the records of one packet, at most */
+#define DSLITE_SYNC_BATCH	(DSLITE_SYNC_MTU - DSLITE_SYNC_HDR - \
+				 DSLITE_SYNC_HMAC_LEN)
+
+/*
+ * Append one record to the batch; true when it is the batch's first
+ * (the work is to be kicked). Caller holds tx_lock.
+ */
+static bool __dslite_sync_add(struct dslite_sl *sl, const u8 *rec, size_t len)
+{
+	lockdep_assert_held(&sl->tx.lock);
+	if (sl->tx.cur_len + len > DSLITE_SYNC_BATCH)
+		dslite_sync_seal(sl);
+	if (!sl->tx.cur_len)
+		sl->tx.cur_since = jiffies;
+	/* a run takes more sessions while it is the last record */
+	sl->tx.run_off = rec[0] == DSLITE_REC_RUN ? sl->tx.cur_len + 1 : 0;
+	memcpy(sl->tx.cur + sl->tx.cur_len, rec, len);
+	sl->tx.cur_len += len;
+	DSLITE_SYNC_INC(sl, TX_RECORDS);
+	return sl->tx.cur_len == len;
 }
 
 /* Append one record to the batch (any context). */
@@ -152,15 +191,7 @@ static void dslite_sync_add(struct dslite_sl *sl, const u8 *rec, size_t len)
 	bool kick;
 
 	spin_lock_bh(&sl->tx.lock);
-	if (sl->tx.cur_len + len > DSLITE_SYNC_MTU - DSLITE_SYNC_HDR -
-				DSLITE_SYNC_HMAC_LEN)
-		dslite_sync_seal(sl);
-	if (!sl->tx.cur_len)
-		sl->tx.cur_since = jiffies;
-	memcpy(sl->tx.cur + sl->tx.cur_len, rec, len);
-	sl->tx.cur_len += len;
-	DSLITE_SYNC_INC(sl, TX_RECORDS);
-	kick = sl->tx.cur_len == len;
+	kick = __dslite_sync_add(sl, rec, len);
 	spin_unlock_bh(&sl->tx.lock);
 	if (kick)
 		dslite_sync_kick(sl, DSLITE_SYNC_FLUSH);
@@ -207,16 +238,42 @@ static void dslite_sync_session_rec(struct dslite_instance *inst,
 	r->remaining = dslite_sess_expires(inst, s);
 }
 
+/*
+ * A session, as a run when the peer speaks version 3: added to the
+ * batch's last record if that is a run of the same user and address,
+ * else a run of its own. A delete, or a peer of version 2: a session
+ * record.
+ */
 static void dslite_sync_add_session(struct dslite_sl *sl,
 				    struct dslite_instance *inst,
 				    struct dslite_session *s, u8 type)
 {
 	struct dslite_sync_session r;
 	u8 rec[2 + DSLITE_REC_SESSION_LEN];
+	size_t len = 0;
+	bool kick;
 
+	BUILD_BUG_ON(sizeof(rec) < 2 + DSLITE_REC_RUN_LEN(1));
 	dslite_sync_session_rec(inst, s, &r);
-	dslite_sync_put_session(rec, sizeof(rec), type, &r);
-	dslite_sync_add(sl, rec, sizeof(rec));
+	spin_lock_bh(&sl->tx.lock);
+	if (type == DSLITE_REC_SESSION && sl->tx.ver >= 3) {
+		if (sl->tx.run_off &&
+		    dslite_sync_run_add(sl->tx.cur + sl->tx.run_off - 1,
+					DSLITE_SYNC_BATCH - sl->tx.cur_len,
+					&r)) {
+			sl->tx.cur_len += DSLITE_RUN_ENT_LEN;
+			DSLITE_SYNC_INC(sl, TX_RECORDS);
+			spin_unlock_bh(&sl->tx.lock);
+			return;		/* the batch was not empty */
+		}
+		len = dslite_sync_put_run(rec, sizeof(rec), &r);
+	}
+	if (!len)
+		len = dslite_sync_put_session(rec, sizeof(rec), type, &r);
+	kick = __dslite_sync_add(sl, rec, len);
+	spin_unlock_bh(&sl->tx.lock);
+	if (kick)
+		dslite_sync_kick(sl, DSLITE_SYNC_FLUSH);
 }
 
 /* A session was created, changed state, or went (@del). RCU held. */
@@ -281,7 +338,7 @@ void dslite_bulk_abort(struct dslite_sl *sl)
 	if (!sl->tx.bulk)
 		return;
 	dslite_bulk_leave(sl->tx.bulk);
-	kfree(sl->tx.bulk);
+	kvfree(sl->tx.bulk);
 	sl->tx.bulk = NULL;
 }
 
@@ -289,7 +346,7 @@ void dslite_bulk_abort(struct dslite_sl *sl)
 static void dslite_bulk_begin(struct dslite_sl *sl)
 {
 	dslite_bulk_abort(sl);
-	sl->tx.bulk = kzalloc(sizeof(*sl->tx.bulk), GFP_KERNEL);
+	sl->tx.bulk = kvzalloc(sizeof(*sl->tx.bulk), GFP_KERNEL);
 	if (!sl->tx.bulk)
 		return;		/* retried: bulk_pending stays set */
 	spin_lock_bh(&sl->tx.lock);
@@ -330,6 +387,48 @@ static void dslite_bulk_session(struct dslite_sl *sl,
 		return;
 	dslite_sync_add_session(sl, b->inst, s, DSLITE_REC_SESSION);
 	b->records++;
+}
+
+static int dslite_bulk_cmp(const void *a, const void *b)
+{
+	const struct dslite_session *x = *(struct dslite_session * const *)a;
+	const struct dslite_session *y = *(struct dslite_session * const *)b;
+
+	if (x->okey.user != y->okey.user)
+		return x->okey.user < y->okey.user ? -1 : 1;
+	if (x->ikey.pub_addr != y->ikey.pub_addr)
+		return (__force u32)x->ikey.pub_addr <
+		       (__force u32)y->ikey.pub_addr ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The next window of the walk's sessions, sent sorted by user and
+ * address (runs). The walk holds RCU: the sessions stay. True when the
+ * walk has ended.
+ */
+static bool dslite_bulk_window(struct dslite_sl *sl,
+			       struct dslite_sync_bulk *b)
+{
+	struct dslite_session *s;
+	unsigned int n = 0, i;
+	bool end = false;
+
+	while (n < DSLITE_BULK_WINDOW) {
+		s = rhashtable_walk_next(&b->iter);
+		if (!s) {
+			end = true;
+			break;
+		}
+		if (IS_ERR(s))
+			continue;	/* resized: keep walking */
+		if (!READ_ONCE(s->dead) && s->okey.user->sl_id == sl->id)
+			b->win[n++] = s;
+	}
+	sort(b->win, n, sizeof(b->win[0]), dslite_bulk_cmp, NULL);
+	for (i = 0; i < n; i++)
+		dslite_bulk_session(sl, b, b->win[i]);
+	return end;
 }
 
 /* the next instance to walk, referenced; false when none is left */
@@ -393,13 +492,16 @@ static void dslite_bulk_produce(struct dslite_sl *sl)
 		if (dslite_sync_ring_busy(sl))
 			return;
 		rhashtable_walk_start(&b->iter);
-		while ((obj = rhashtable_walk_next(&b->iter))) {
+		while (b->sessions && !dslite_bulk_window(sl, b)) {
+			if (dslite_sync_ring_busy(sl)) {
+				rhashtable_walk_stop(&b->iter);
+				return;
+			}
+		}
+		while (!b->sessions && (obj = rhashtable_walk_next(&b->iter))) {
 			if (IS_ERR(obj))
 				continue;	/* resized: keep walking */
-			if (b->sessions)
-				dslite_bulk_session(sl, b, obj);
-			else
-				dslite_bulk_user(sl, b, obj);
+			dslite_bulk_user(sl, b, obj);
 			if (dslite_sync_ring_busy(sl)) {
 				rhashtable_walk_stop(&b->iter);
 				return;
@@ -427,6 +529,7 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 	u8 *buf = sl->tx.xmit_buf;
 	u32 ack, ack_epoch, epoch;
 	u16 len, fl;
+	u8 ver;
 
 	spin_lock_bh(&sl->tx.lock);
 	if (p->seq != seq || (s32)(seq - sl->tx.acked) <= 0) {
@@ -434,11 +537,12 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 		return true;	/* acked meanwhile, or a new stream */
 	}
 	len = p->len;
+	ver = p->ver;
 	epoch = sl->tx.epoch;
 	memcpy(buf, p->data, len);
 	spin_unlock_bh(&sl->tx.lock);
 	fl = dslite_sync_ack_info(sl, &ack, &ack_epoch);
-	dslite_sync_put_hdr(buf, DSLITE_SYNC_HDR, DSLITE_SYNC_DATA,
+	dslite_sync_put_hdr(buf, DSLITE_SYNC_HDR, ver, DSLITE_SYNC_DATA,
 			    dslite_sync_flags(sl, fl), sl->id, epoch, seq, ack,
 			    ack_epoch, len - DSLITE_SYNC_HDR);
 	return !dslite_sync_send(sl, buf, len);
@@ -457,6 +561,7 @@ static void dslite_sync_restart(struct dslite_sl *sl)
 	sl->tx.acked = 0;
 	sl->tx.sent_upto = 0;
 	sl->tx.cur_len = 0;
+	sl->tx.run_off = 0;
 	sl->tx.stream_start = jiffies;
 	sl->tx.restart_pending = false;
 	sl->tx.nack_pending = false;

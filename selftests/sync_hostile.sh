@@ -23,7 +23,8 @@
 #     range, protocol and state, lifetime, max sessions, max blocks, block
 #     index, a block another user holds): drop_refused, nothing installed;
 #  8. malformed packets: drop_malformed (keyed: or drop_auth), nothing
-#     installed.
+#     installed; among them runs whose count and length disagree; a
+#     well-formed run installs its sessions.
 # The NACK, never-acking, flood and real-peer cases: sync_flood.sh.
 # shellcheck disable=SC2154 # snap, send, ctl, pstatus set their variables by eval
 source "$(dirname "$0")/lib.sh"
@@ -150,9 +151,20 @@ mal "60 KB (1300 valid session records in one UDP datagram)" '"room": 1000000' \
 	"gen:1:300:26:50:$P1.5:1:1024:512"
 mal "version 1" '"version": 1' "$M"
 mal "version 9" '"version": 9' "$M"
+mal "a valid session record, then a run counting 3 with 2 sessions" "" "$M" "$(RUN 241 $P1.3 2048 2 3)"
+mal "a run counting 2 with 3 sessions, then a valid session record" "" "$(RUN 241 $P1.3 2048 3 2)" "$M"
+mal "a run counting 0 (no sessions)" "" "$M" "$(RUN 241 $P1.3 2048 0)"
+mal "a valid run, then one cut short (type 6, length 57, 20 bytes)" "" \
+	"$(RUN 241 $P1.3 2048 2)" "raw:0639$(printf '00%.0s' $(seq 1 20))"
 send 1 '"wait_ack": 3' "$(SESS 242 $P1.3 3072)"
 snap c 242
 assert_eq "after them the peer's stream still applies (acked, installed)" "$r_acked $c_b4_0" "True 1"
+# the records of either version decode alike: a run in this peer's version 2
+snap a 243
+send 1 '"wait_ack": 3' "$(RUN 243 $P1.3 3584 13)"
+snap b 243
+assert_eq "a well-formed run of 13 sessions: acked, 13 sessions installed, rx_records +13" \
+	"$r_acked $b_b4_0 $(dl sl1_rx_records)" "True 13 13"
 
 # --- 7 ---------------------------------------------------------------------------------
 section "7. records outside the local limits: refused, counted, nothing installed"

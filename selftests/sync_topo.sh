@@ -183,6 +183,8 @@ wait_state() {
 # 2001:db8:b::/64 or an address with - for :
 SESS() { echo "s:1:$1:192.0.0.2:${4:-1000}:$2:$3:203.0.113.2:7000:${5:-17}:${6:-0}:${7:-200}"; }
 DELS() { echo "d:1:$1:192.0.0.2:${4:-1000}:$2:$3:203.0.113.2:7000:${5:-17}:0:0"; }
+# RUN B4 PUB PPORT N [COUNT]: a run of N UDP sessions (COUNT: its count field)
+RUN() { echo "r:1:$1:192.0.0.2:1000:$2:$3:203.0.113.2:7000:0:200:$4${5:+:$5}"; }
 
 auth_of() {	# KEY: the words of service-location add for it ("" = none)
 	if [[ -n $1 ]]; then

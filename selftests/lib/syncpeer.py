@@ -30,6 +30,9 @@ Records (REC), fields separated by ':' (B4 an IPv6 address, so given
 with '-' for ':' or as a decimal index into 2001:db8:b::/64):
   s:INST:B4:INNER:IPORT:PUB:PPORT:REM:RPORT:PROTO:STATE:REMAINING  session
   d:... same                                                        delete
+  r:INST:B4:INNER:IPORT:PUB:PPORT:REM:RPORT:STATE:REMAINING:N[:COUNT]
+      a run (version 3) of N sessions, ports counting up; COUNT: the
+      count field if not N
   b:INST:B4:PUB:IDX                                                 block
   begin:N  end:N                                          bulk marks
   gen:INST:B4BASE:NUSERS:PER_USER:PUB_FIRST:NPUB:PORT_LO:BSIZE  NUSERS
@@ -58,6 +61,7 @@ VERSION = 2
 HELLO, DATA, ACK = 1, 2, 3
 F_AUTH, F_NACK, F_BULK_REQ, F_MASTER = 1, 2, 4, 8
 REC_SESSION, REC_DELETE, REC_BLOCK, REC_BULK_BEGIN, REC_BULK_END = 1, 2, 3, 4, 5
+REC_RUN = 6	# version 3; decoded in a version 2 packet too
 HDR = struct.Struct("!BBHIIIIIHH")	# struct dslite_sync_hdr, 28 bytes
 HMAC_LEN = 32
 PORT = 8286
@@ -105,6 +109,18 @@ def rec_block(inst, b4, pub, idx):
     return bytes([REC_BLOCK, len(val)]) + val
 
 
+def rec_run(inst, b4, inner, iport, pub, pport, rem, rport, state, remaining,
+            n, count=None):
+    """N sessions of one user on PUB, inner and public ports counting up
+    from IPORT and PPORT; COUNT: the count field, if not N (malformed)"""
+    val = struct.pack("!H16s4sB", inst, b4_of(b4), a4(pub),
+                      n if count is None else count)
+    for k in range(n):
+        val += struct.pack("!4sHH4sHBH", a4(inner), iport + k, pport + k,
+                           a4(rem), rport, state, remaining & 0xffff)
+    return bytes([REC_RUN, len(val)]) + val
+
+
 def rec_mark(rtype, val):
     return bytes([rtype, 4]) + struct.pack("!I", val)
 
@@ -132,6 +148,13 @@ def parse_rec(spec):
                             rem, int(rport), int(proto), int(state),
                             int(remaining),
                             REC_SESSION if k == "s" else REC_DELETE)]
+    if k == "r":
+        (inst, b4, inner, iport, pub, pport, rem, rport, state,
+         remaining, n) = f[1:12]
+        count = int(f[12]) if len(f) > 12 else None
+        return [rec_run(int(inst), b4, inner, int(iport), pub, int(pport),
+                        rem, int(rport), int(state), int(remaining), int(n),
+                        count)]
     if k == "b":
         return [rec_block(int(f[1]), f[2], f[3], int(f[4]))]
     if k == "begin":
