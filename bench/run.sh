@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The benchmark inside the VM (bench/bench.sh boots it: `make bench`):
-# bench/bench.py's forwarding scenarios, then bench/ha_bulk.sh's sync cost.
+# bench/bench.py's forwarding scenarios, then bench/ha_bulk.sh's sync cost,
+# then bench/takeover.sh's takeover gap.
 # TAP; its checks only assert that the work was done right (packets arrived
 # translated, sessions exist, the generator outran the forwarder), never a
 # speed. The results travel out on stdout as JSON (BENCH-JSON-BEGIN/END)
-# and as the HA-BULK line.
+# and as the HA-BULK and TAKEOVER lines.
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/../selftests" || exit 1
 source ./lib.sh
@@ -34,5 +35,15 @@ if [[ ${BENCH_HA:-1} == 1 ]]; then
 	line=$(grep '^# bulk:' <<<"$out")
 	echo "HA-BULK: ${line#\# bulk: }"
 	assert_eq "ha_bulk.sh passed" "$rc" 0
+fi
+if [[ ${BENCH_TAKEOVER:-1} == 1 ]]; then
+	# the shipped template, then with what docs/ha.md recommends on top
+	export TAKEOVER_VARIANTS=${TAKEOVER_VARIANTS:-shipped batch+prio149}
+	echo "# [${SECONDS}s] bench/takeover.sh (TAKEOVER_REPS=${TAKEOVER_REPS:-5}, variants $TAKEOVER_VARIANTS)"
+	out=$(bash "$HERE/takeover.sh" 2>&1)
+	rc=$?
+	grep -Ev '^TAKEOVER(-VARIANT [^ ]*)?: ' <<<"$out" | sed 's/^/# takeover | /'
+	grep -E '^TAKEOVER(-VARIANT [^ ]*)?: ' <<<"$out"
+	assert_eq "takeover.sh passed" "$rc" 0
 fi
 ksft_finish
