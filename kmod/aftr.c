@@ -166,26 +166,6 @@ void dslite_aftr_tab_add(struct dslite_aftr_tab *t, const struct in6_addr *a,
 	t->n++;
 }
 
-/* dslite_sl_for_aftr() for a writer: dn->lock held. */
-static struct dslite_sl *dslite_aftr_sl_locked(struct dslite_net *dn,
-					       const struct dslite_sig *g,
-					       const struct in6_addr *aftr)
-{
-	struct dslite_sl *sl, *first = NULL;
-	int i;
-
-	for (i = 0; g && i < g->n; i++) {
-		sl = dslite_sl_by_id(dn, g->members[i].sl_id);
-		if (!sl)
-			continue;
-		if (sl->has_aftr && ipv6_addr_equal(&sl->aftr, aftr))
-			return sl;
-		if (!first)
-			first = sl;
-	}
-	return first;
-}
-
 /*
  * Build the table of @dn's present configuration and publish it (NULL
  * when there is no AFTR address; the walk marker when out of memory).
@@ -222,8 +202,8 @@ void dslite_aftr_rebuild(struct dslite_net *dn)
 						      lockdep_is_held(&dn->lock));
 			if (inst->has_aftr)
 				dslite_aftr_tab_add(t, &inst->aftr, inst,
-						    dslite_aftr_sl_locked(dn, g,
-									  &inst->aftr));
+						    dslite_sig_sl_for_aftr(dn, g,
+									   &inst->aftr));
 			for (i = 0; g && i < g->n; i++) {
 				sl = dslite_sl_by_id(dn, g->members[i].sl_id);
 				if (sl && sl->has_aftr)

@@ -448,6 +448,9 @@ void dslite_guard_stop(struct dslite_net *dn);
 /* ha.c */
 struct dslite_sl *dslite_sl_by_id(struct dslite_net *dn, u32 id);
 struct dslite_sig *dslite_sig_by_name(struct dslite_net *dn, const char *name);
+struct dslite_sl *dslite_sig_sl_for_aftr(struct dslite_net *dn,
+					 const struct dslite_sig *g,
+					 const struct in6_addr *aftr);
 struct dslite_sl *dslite_sl_for_aftr(struct dslite_instance *inst,
 				     const struct in6_addr *aftr);
 bool dslite_sl_active(struct dslite_net *dn, const struct dslite_sl *sl);

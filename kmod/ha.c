@@ -82,21 +82,19 @@ static bool dslite_sig_in_use(struct dslite_net *dn, struct dslite_sig *g)
 }
 
 /*
- * The SL an arriving packet belongs to: the one whose AFTR address it
- * was sent to, else (1:1, B4s use the instance's AFTR address) the
- * group's first. NULL when the instance is in no group. RCU held.
+ * The SL of group @g (NULL: none) for packets sent to @aftr: the member
+ * whose AFTR address it is, else (1:1, B4s use the instance's AFTR
+ * address) the first member. RCU or dn->lock held.
  */
-struct dslite_sl *dslite_sl_for_aftr(struct dslite_instance *inst,
-				     const struct in6_addr *aftr)
+struct dslite_sl *dslite_sig_sl_for_aftr(struct dslite_net *dn,
+					 const struct dslite_sig *g,
+					 const struct in6_addr *aftr)
 {
-	struct dslite_sig *g = rcu_dereference(inst->sig);
 	struct dslite_sl *sl, *first = NULL;
 	int i;
 
-	if (!g)
-		return NULL;
-	for (i = 0; i < g->n; i++) {
-		sl = dslite_sl_by_id(inst->dn, g->members[i].sl_id);
+	for (i = 0; g && i < g->n; i++) {
+		sl = dslite_sl_by_id(dn, g->members[i].sl_id);
 		if (!sl)
 			continue;
 		if (sl->has_aftr && ipv6_addr_equal(&sl->aftr, aftr))
@@ -105,6 +103,17 @@ struct dslite_sl *dslite_sl_for_aftr(struct dslite_instance *inst,
 			first = sl;
 	}
 	return first;
+}
+
+/*
+ * The SL an arriving packet belongs to (dslite_sig_sl_for_aftr of the
+ * instance's group). NULL when the instance is in no group. RCU held.
+ */
+struct dslite_sl *dslite_sl_for_aftr(struct dslite_instance *inst,
+				     const struct in6_addr *aftr)
+{
+	return dslite_sig_sl_for_aftr(inst->dn, rcu_dereference(inst->sig),
+				      aftr);
 }
 
 /* May this SL's traffic be translated here? RCU held. */
