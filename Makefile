@@ -6,7 +6,35 @@
 KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module tools clean deps check demo debug-kernel check-debug bench
+.PHONY: all module tools clean deps check demo debug-kernel check-debug bench \
+	install install-module install-tools install-dkms uninstall deb check-router
+
+# make install: GNU layout under PREFIX (default /usr/local; the Debian
+# packages use PREFIX=/usr), DESTDIR for staging. The module goes to
+# /lib/modules/KVER/updates and depmod runs, so `modprobe dslite` pulls in
+# tunnel6, udp_tunnel and ip6_udp_tunnel.
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/dslite
+COMPLDIR ?= $(PREFIX)/share/bash-completion/completions
+ifeq ($(PREFIX),/usr)
+LIBDIR_SYS ?= /lib
+else
+LIBDIR_SYS ?= $(PREFIX)/lib
+endif
+UNITDIR ?= $(LIBDIR_SYS)/systemd/system
+SYSCTLDIR ?= $(LIBDIR_SYS)/sysctl.d
+DKMSDIR ?= /usr/src/dslite-$(VERSION)
+SCRIPTS := tools/dslite-who tools/dslite-boot keepalived-scripts/dslite-notify \
+	   keepalived-scripts/dslite-track
+MANPAGES := $(wildcard tools/*.8 keepalived-scripts/*.8)
+UNITS := tools/systemd/dslite.service tools/systemd/dslite-log.service
+EXAMPLES := keepalived-scripts/keepalived-1to1.conf keepalived-scripts/keepalived-1plus1.conf \
+	    $(wildcard keepalived-scripts/keepalived-*-*.conf keepalived-scripts/frr/*.conf)
+# the shipped files name /usr/sbin; a PREFIX=/usr/local install names its own
+fixpath = sed -i 's|/usr/local/sbin/|$(SBINDIR)/|g; s|/usr/sbin/|$(SBINDIR)/|g'
 
 all: module tools
 
@@ -42,3 +70,55 @@ debug-kernel:
 
 check-debug:
 	@bash scripts/check-debug.sh
+
+install: install-module install-tools
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) DEPMOD=/bin/true modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+
+install-tools: tools
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(UNITDIR)/keepalived.service.d $(DESTDIR)$(SYSCTLDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)/etc/dslite
+	install -m 0755 tools/dslitectl $(SCRIPTS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 tools/systemd/keepalived-dslite.conf \
+		$(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf
+	install -m 0644 tools/systemd/60-dslite.conf $(DESTDIR)$(SYSCTLDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	$(fixpath) $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	if [ -e tools/completion/dslitectl ]; then \
+		install -d $(DESTDIR)$(COMPLDIR) && \
+		install -m 0644 tools/completion/* $(DESTDIR)$(COMPLDIR)/; fi
+
+# the module's source for DKMS, which builds it for every kernel
+install-dkms:
+	install -d $(DESTDIR)$(DKMSDIR)/kmod $(DESTDIR)$(DKMSDIR)/include/uapi/linux
+	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DESTDIR)$(DKMSDIR)/kmod/
+	install -m 0644 include/uapi/linux/*.h $(DESTDIR)$(DKMSDIR)/include/uapi/linux/
+	install -m 0644 VERSION $(DESTDIR)$(DKMSDIR)/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf > $(DESTDIR)$(DKMSDIR)/dkms.conf
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/dslite.ko*
+	-depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,dslitectl $(notdir $(SCRIPTS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf
+	-rmdir $(DESTDIR)$(UNITDIR)/keepalived.service.d 2>/dev/null
+	rm -f $(DESTDIR)$(SYSCTLDIR)/60-dslite.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(COMPLDIR)/dslitectl $(DESTDIR)$(COMPLDIR)/dslite-*
+	-rmdir $(DESTDIR)/etc/dslite 2>/dev/null
+	@echo "left alone: /etc/dslite/dslite.conf (yours) and DKMS trees ('dkms remove dslite/$(VERSION) --all')"
+
+# Debian packages dslite-dkms and dslite-tools into build/deb/ (a copy of
+# the tree, so nothing is written outside it)
+deb:
+	@bash scripts/deb.sh

@@ -66,4 +66,5 @@ module_exit(dslite_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("DS-Lite AFTR (RFC 6333) with inter-chassis hot backup");
 MODULE_AUTHOR("The dslite developers");
+MODULE_VERSION(DSLITE_MOD_VERSION);
 MODULE_ALIAS_GENL_FAMILY(DSLITE_GENL_NAME);

@@ -3,7 +3,8 @@
 # Install everything dslite needs to build, test and demo on Debian 12.
 # Idempotent: when every package is present it does nothing and touches no
 # network. Usage: scripts/deps.sh [--debug | --bench]   (--debug adds the
-# packages needed to build the debug kernel, --bench those of make bench).
+# packages needed to build the debug kernel, --bench those of make bench,
+# --deb those of make deb and make check-router).
 set -euo pipefail
 
 PKGS=(
@@ -19,10 +20,13 @@ PKGS=(
 )
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 BENCH_PKGS=(python3-matplotlib)
+# make deb, make check-router: packaging, DKMS, FRR
+DEB_PKGS=(debhelper dh-dkms dkms lintian pkgconf fakeroot frr)
 
 want=("${PKGS[@]}")
 [[ "${1:-}" == --debug ]] && want+=("${DEBUG_PKGS[@]}")
 [[ "${1:-}" == --bench ]] && want+=("${BENCH_PKGS[@]}")
+[[ "${1:-}" == --deb ]] && want+=("${DEB_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do
