@@ -25,7 +25,7 @@ else
 LIBDIR_SYS ?= $(PREFIX)/lib
 endif
 UNITDIR ?= $(LIBDIR_SYS)/systemd/system
-SYSCTLDIR ?= $(LIBDIR_SYS)/sysctl.d
+SYSCTLDIR ?= $(PREFIX)/lib/sysctl.d
 DKMSDIR ?= /usr/src/dslite-$(VERSION)
 SCRIPTS := tools/dslite-who tools/dslite-boot keepalived-scripts/dslite-notify \
 	   keepalived-scripts/dslite-track
@@ -70,6 +70,10 @@ debug-kernel:
 
 check-debug:
 	@bash scripts/check-debug.sh
+
+# the real-router scenarios too slow for CI (DKMS builds in the VM): README
+check-router:
+	@bash scripts/check-router.sh
 
 install: install-module install-tools
 

@@ -12,15 +12,34 @@
 #     the backup takes over; the demo prints that the flows continued and
 #     what the sync counters say. (This is selftests/ha_failover.sh's 1:1
 #     part, whose checks make the claims; DEMO_HA=0 skips it.)
+#
+# DEMO_INSTALLED=1 runs it from the Debian packages instead of the build
+# tree: `make deb`, then in the VM dpkg -i (DKMS builds the module, a few
+# minutes under TCG), modprobe dslite, and /usr/sbin's dslitectl and
+# keepalived hooks throughout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 make -s all
 mkdir -p build
+VMARGS=(--timeout 900)
+if [[ ${DEMO_INSTALLED:-0} == 1 ]]; then
+	make -s deb >build/demo-deb.log 2>&1 || { tail -20 build/demo-deb.log; exit 1; }
+	VMARGS=(--timeout 1800 --no-module)
+fi
 cat >build/demo-vm.sh <<'VM'
 #!/bin/bash
 set -e
 D=$PWD/tools/dslitectl
+TOOLS=$PWD/tools
+if [[ ${DSLITE_DEMO_INSTALLED:-0} == 1 ]]; then
+	printf '\n\033[1m== %s\033[0m\n' "installing build/deb's packages (DKMS builds the module)"
+	dpkg -i build/deb/dslite-tools_*.deb build/deb/dslite-dkms_*.deb >/dev/null
+	dkms status dslite
+	modprobe dslite
+	D=/usr/sbin/dslitectl TOOLS=/usr/sbin
+	export DSLITECTL=$D
+fi
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { echo "\$ $*"; "$@"; }
 say "kernel $(uname -r); module: $(grep ^dslite /proc/modules | cut -d' ' -f1-2)"
@@ -65,7 +84,7 @@ for n in b4 aftr srv; do ip netns del $n; done
 
 say "hot backup: two AFTRs with keepalived, two B4s with TCP and UDP flows; the master is killed"
 echo "(selftests/ha_failover.sh, 1:1 part: every line starting 'ok' is a check that passed)"
-export PATH=$PWD/tools:$PATH
+export PATH=$TOOLS:$PATH
 DSLITE_HA_PARTS=1to1 selftests/ha_failover.sh | tee build/demo-ha.tap |
 	grep -E '^(not )?ok|^# (\[|failover|b4|sync)' | sed 's/^# //'
 say "what happened"
@@ -98,4 +117,4 @@ sys.exit(1 if bad or not ok else 0)
 PY
 VM
 chmod +x build/demo-vm.sh
-exec selftests/vm/run --timeout 900 -- "$PWD/build/demo-vm.sh"
+exec env DSLITE_DEMO_INSTALLED="${DEMO_INSTALLED:-0}" selftests/vm/run "${VMARGS[@]}" -- "$PWD/build/demo-vm.sh"

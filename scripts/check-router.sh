@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check-router`: the real-router scenarios that are too slow for CI
+# (each DKMS build of the module runs under TCG in the VM): the Debian
+# packages of `make deb` installed in the VM, DKMS following a second
+# kernel, boot restore from /etc/dslite, a selftest run from the installed
+# packages, removal; then ROUTER_SELFTESTS. Ends with "N passed, N failed,
+# N skipped". KVER=<version> picks the kernel booted (default: the newest
+# installed, 6.12; the other one is the "second kernel").
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+LOGDIR=${LOGDIR:-$REPO/build/check-router}
+mkdir -p "$LOGDIR"
+PASS=0 FAIL=0 SKIP=0
+
+bash scripts/deps.sh --deb || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+make -s all || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if make -s deb >"$LOGDIR/deb.log" 2>&1; then
+	PASS=$((PASS + 1)); echo "ok: make deb (lintian clean)"
+else
+	FAIL=$((FAIL + 1)); echo "not ok: make deb"; tail -20 "$LOGDIR/deb.log"
+fi
+KV=${KVER:-$(for d in /lib/modules/*/build; do v=${d#/lib/modules/}; v=${v%/build}
+	[[ -e /boot/vmlinuz-$v ]] && echo "$v"; done | sort -V | tail -1)}
+log="$LOGDIR/router-$KV.log"
+selftests/vm/run --kernel "$KV" --no-module --log "$LOGDIR/kernel-$KV.log" \
+	--timeout 2400 -- "$REPO/selftests/run_tests.sh" pkg_install.sh \
+	${ROUTER_SELFTESTS:-} 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+while read -r line; do
+	p=$(sed -n 's/.*pass:\([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*fail:\([0-9]*\).*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*skip:\([0-9]*\).*/\1/p' <<<"$line")
+	PASS=$((PASS + ${p:-0})) FAIL=$((FAIL + ${f:-0})) SKIP=$((SKIP + ${s:-0}))
+done < <(grep -E '^(# )*# Totals: pass:' "$log")
+case $rc in
+0) PASS=$((PASS + 1)) ;;
+1) ;;
+*) FAIL=$((FAIL + 1)); echo "VM run on $KV: runner exit $rc (3: the kernel log shows a problem)" ;;
+esac
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
+[[ $FAIL -eq 0 ]]
