@@ -51,6 +51,7 @@ fi
 ok "the completion sources"
 # compopt works only inside a real completion: record what it is asked
 COMPOPT=
+# shellcheck disable=SC2317 # called by the completion
 compopt() { COMPOPT+=" $*"; }
 
 # comp LINE [FUNCTION]: the replies completing at the end of LINE, sorted,
