@@ -168,8 +168,17 @@ expect "dslite-notify one-shot TYPE" "dslite-notify --sl 1 " "GROUP INSTANCE" _d
 expect "dslite-notify one-shot STATE" "dslite-notify INSTANCE access_sl1 " "BACKUP DELETED FAULT MASTER STOP" _dslite_notify
 expect "dslite-track options" "dslite-track -" "--dslitectl --sl -n" _dslite_track
 expect "dslite-track --sl ID" "dslite-track -n aftr1 --sl " "1 20" _dslite_track
-assert_eq "completions registered" "$(complete -p dslitectl dslite-who dslite-notify dslite-track 2>&1 | awk '{print $3}' | tr '\n' ' ')" \
-	"_dslitectl _dslite_who _dslite_notify _dslite_track "
+expect "dslite-boot commands" "dslite-boot -n aftr1 " "backup-all reload routes start" _dslite_boot
+expect "dslite-boot options" "dslite-boot --" "--config --help --netns" _dslite_boot
+expect "dslite-boot -c FILE" "dslite-boot -c $W/files/o" "$W/files/other.conf" _dslite_boot
+expect "dslite-boot: one command" "dslite-boot start " "" _dslite_boot
+# every shipped binary (as unit/manpages.sh finds them) has a completion,
+# and a file of its name in tools/completion for the loader
+for b in $( (cd "$REPO" && { echo tools/dslitectl; find tools keepalived-scripts -maxdepth 1 -type f -perm -u+x ! -name '*.o'; }) | sort -u); do
+	b=${b##*/}
+	if complete -p "$b" >/dev/null 2>&1; then ok "$b has a completion"; else fail "$b has a completion" "complete -p $b: none"; fi
+	if [[ -e $REPO/tools/completion/$b ]]; then ok "tools/completion/$b exists"; else fail "tools/completion/$b exists" "the loader finds a completion by its command's name"; fi
+done
 
 section "the tables against the real dslitectl"
 if [[ ! -x $REAL ]]; then
