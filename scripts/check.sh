@@ -19,7 +19,8 @@ mkdir -p "$LOGDIR"
 PASS=0 FAIL=0 SKIP=0
 FAILED_NAMES=()
 
-bash scripts/deps.sh || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+# --deb: what unit/install.sh needs to build the packages (make deb)
+bash scripts/deps.sh --deb || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s all || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 # count the kselftest "# Totals:" lines of a log; $2 names the run
@@ -46,7 +47,8 @@ count() {
 
 echo "== host unit tests"
 make -s -C selftests/unit all >/dev/null || { FAIL=$((FAIL + 1)); FAILED_NAMES+=("unit build"); }
-for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/test_print selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh selftests/unit/nlspec.sh; do
+for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/test_print selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh selftests/unit/nlspec.sh \
+	selftests/unit/completion.sh selftests/unit/manpages.sh selftests/unit/install.sh; do
 	log="$LOGDIR/unit-$(basename "$t").log"
 	"$t" >"$log" 2>&1
 	rc=$?
