@@ -98,7 +98,8 @@ install-tools: tools
 		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
 	if [ -e tools/completion/dslitectl ]; then \
 		install -d $(DESTDIR)$(COMPLDIR) && \
-		install -m 0644 tools/completion/* $(DESTDIR)$(COMPLDIR)/; fi
+		cp -P tools/completion/* $(DESTDIR)$(COMPLDIR)/ && \
+		chmod 0644 $(DESTDIR)$(COMPLDIR)/dslitectl; fi
 
 # the module's source for DKMS, which builds it for every kernel
 install-dkms:
