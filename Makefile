@@ -92,6 +92,8 @@ install-tools: tools
 	install -m 0644 tools/systemd/keepalived-dslite.conf \
 		$(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf
 	install -m 0644 tools/systemd/60-dslite.conf $(DESTDIR)$(SYSCTLDIR)/
+	install -d $(DESTDIR)/etc/default
+	install -m 0644 tools/systemd/dslite.default $(DESTDIR)/etc/default/dslite
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	$(fixpath) $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf \
@@ -120,8 +122,10 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCTLDIR)/60-dslite.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(COMPLDIR)/dslitectl $(DESTDIR)$(COMPLDIR)/dslite-*
+	if cmp -s tools/systemd/dslite.default $(DESTDIR)/etc/default/dslite; then \
+		rm -f $(DESTDIR)/etc/default/dslite; fi
 	-rmdir $(DESTDIR)/etc/dslite 2>/dev/null
-	@echo "left alone: /etc/dslite/dslite.conf (yours) and DKMS trees ('dkms remove dslite/$(VERSION) --all')"
+	@echo "left alone: /etc/dslite/dslite.conf, a changed /etc/default/dslite (yours) and DKMS trees ('dkms remove dslite/$(VERSION) --all')"
 
 # Debian packages dslite-dkms and dslite-tools into build/deb/ (a copy of
 # the tree, so nothing is written outside it)

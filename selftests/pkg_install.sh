@@ -111,8 +111,8 @@ assert_eq "save after the reboot is save before it" "$("$CTL" save --with-keys 2
 check "instance devices up" bash -c 'ip -o link show dsl0 | grep -q "[<,]UP[,>]" && ip -o link show dsl1 | grep -q "[<,]UP[,>]"'
 check "the pool of no service-location is routed to its instance" \
 	bash -c 'ip route show 198.51.100.0/28 | grep -q "dev dsl0"'
-assert_eq "the service-location's pool is not routed (not master here)" \
-	"$(ip route show 203.0.113.0/28)" ""
+check "the service-location's pool too (SL_POOL_ROUTES=static, the default)" \
+	bash -c 'ip route show 203.0.113.0/28 | grep -q "dev dsl1"'
 check "ExecReload (dslite-boot reload) with nothing changed" /usr/sbin/dslite-boot reload
 assert_eq "and nothing changed" "$("$CTL" save --with-keys 2>&1)" "$before"
 check "dslite-boot backup-all" /usr/sbin/dslite-boot backup-all

@@ -26,7 +26,7 @@ for p in dslitectl dslite-boot dslite-notify dslite-track dslite-who; do
 	check "man page $p.8" test -f "$D/usr/share/man/man8/$p.8"
 	check "completion for $p" test -e "$D/usr/share/bash-completion/completions/$p"
 done
-for f in lib/systemd/system/dslite.service lib/systemd/system/dslite-log.service \
+for f in etc/default/dslite lib/systemd/system/dslite.service lib/systemd/system/dslite-log.service \
 	lib/systemd/system/keepalived.service.d/dslite.conf usr/lib/sysctl.d/60-dslite.conf \
 	usr/share/doc/dslite/examples/keepalived-1to1.conf; do
 	check "$f" test -f "$D/$f"
@@ -110,7 +110,16 @@ dslitectl instance show
 ip link set dev dsl0 up
 ip link set dev dsl1 up
 dslitectl pool show
-ip route replace 198.51.100.0/28 dev dsl0 proto static"
+ip route replace 198.51.100.0/28 dev dsl0 proto static
+ip route replace 203.0.113.0/28 dev dsl1 proto static"
+printf 'SL_POOL_ROUTES=notify\nROUTE_PROTO=99\n' >"$W/defaults"
+DSLITE_DEFAULTS=$W/defaults boot -c "$W/conf" routes
+assert_eq "SL_POOL_ROUTES=notify: the SL's pool gets only a blackhole" \
+	"$(grep '^ip route' "$W/calls")" "ip route replace 198.51.100.0/28 dev dsl0 proto static
+ip route replace blackhole 203.0.113.0/28 metric 4294967295"
+echo 'SL_POOL_ROUTES=bogus' >"$W/defaults"
+DSLITE_DEFAULTS=$W/defaults boot routes
+assert_eq "a bad SL_POOL_ROUTES: usage error, nothing done" "$?/$(grep -vc "^logger" "$W/calls")" "1/0"
 boot -c "$W/nonexistent" reload
 assert_eq "reload without a file: no apply, exit 0" \
 	"$?/$(grep -c '^dslitectl apply' "$W/calls")" "0/0"
