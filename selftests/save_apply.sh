@@ -84,7 +84,7 @@ assert_eq "save: SLs before groups before instances before pools" \
 	"$(grep -v '^#' "$T/s1" | awk 'NF { print $1 }' | uniq | tr '\n' ' ')" \
 	"ha service-location service-instance-group instance timeout instance timeout pool "
 assert_eq "save: no role (keepalived's) and no date" \
-	"$(grep -cE 'role|20[0-9][0-9]-' "$T/s1")" 0
+	"$(grep -cE '\brole\b|20[0-9]{2}-[0-9]{2}-[0-9]{2}' "$T/s1")" 0
 
 # --- apply of the same configuration: nothing --------------------------------
 section "apply of the same configuration changes nothing"
