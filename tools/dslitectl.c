@@ -61,6 +61,9 @@ static const struct object objects[] = {
 	{ "service-location", sl_object, sl_help },
 	{ "service-instance-group", sig_object, sig_help },
 	{ "help", do_help, main_help },
+	/* last: "s" and "a" keep meaning what they meant before these */
+	{ "save", do_save, save_help },
+	{ "apply", do_apply, apply_help },
 };
 
 static void main_help(FILE *f)
@@ -69,7 +72,7 @@ static void main_help(FILE *f)
 	      "       dslitectl [OPTIONS] -b FILE\n"
 	      "OBJECT  := { instance | pool | timeout | session | user | stats |\n"
 	      "             monitor | ha | service-location |\n"
-	      "             service-instance-group }\n"
+	      "             service-instance-group | save | apply }\n"
 	      "OPTIONS := { -j[son] | -p[retty] | -d[etails] | -n[etns] NAME |\n"
 	      "             -b[atch] FILE | -V[ersion] | -h[elp] }\n"
 	      "Exit status: 0 ok, 1 usage error, 2 kernel error.\n"
@@ -95,36 +98,6 @@ static int run(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-/* split a batch line into words; '#' starts a comment; quotes group */
-static int split_line(char *line, char **argv, int max)
-{
-	int argc = 0;
-	char *p = line;
-
-	while (*p) {
-		char quote = 0, *w;
-
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		if (argc >= max)
-			return -1;
-		if (*p == '"' || *p == '\'')
-			quote = *p++;
-		w = p;
-		while (*p && (quote ? *p != quote :
-			      !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')))
-			p++;
-		if (quote && *p != quote)
-			return -1;
-		if (*p)
-			*p++ = '\0';
-		argv[argc++] = w;
-	}
-	return argc;
-}
-
 static int batch(const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
@@ -141,7 +114,7 @@ static int batch(const char *file)
 		int argc;
 
 		lineno++;
-		argc = split_line(line, argv, 64);
+		argc = split_words(line, argv, 64);
 		if (argc == 0)
 			continue;
 		if (argc < 0)
@@ -207,6 +180,7 @@ int main(int argc, char **argv)
 		}
 	}
 	print_init(stdout, ctl.json, ctl.pretty);
+	ctl_run = run;
 	if (batch_file) {
 		if (optind < argc)
 			return usage_err("-b takes no further arguments");

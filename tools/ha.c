@@ -46,7 +46,7 @@ void sig_help(FILE *f)
 	      "Bind an instance: dslitectl instance set INSTANCE service-instance-group NAME\n", f);
 }
 
-static const char *const role_names[] = { "init", "master", "backup" };
+const char *const sl_role_names[3] = { "init", "master", "backup" };
 static const char *const peer_names[] = {
 	"down", "hello", "bulk-syncing", "in-sync", "config-mismatch",
 };
@@ -171,7 +171,7 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 	open_json_object(NULL);
 	print_uint(PR_ANY, "id", "service-location %u",
 		   mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
-	print_string(PR_ANY, "role", " role %s", role_names[role]);
+	print_string(PR_ANY, "role", " role %s", sl_role_names[role]);
 	print_string(PR_ANY, "peer_state", " peer-state %s", peer_names[ps]);
 	print_string(PR_ANY, "interface", " remote-backup interface %s",
 		     tb[DSLITE_A_SL_IFNAME] ?
@@ -245,101 +245,112 @@ static int sl_id_req(const char *arg, uint8_t cmd, uint32_t *id,
 	return EXIT_OK;
 }
 
-static int sl_add(int argc, char **argv)
+/*
+ * Pure: parse "ID remote-backup interface IF peer ADDR ..." of
+ * service-location add into @a (pointers into @argv). EXIT_OK or
+ * EXIT_USAGE (said why). Also what apply reads a file with.
+ */
+int sl_parse_add(int argc, char **argv, struct sl_args *a)
 {
-	struct nlmsghdr *nlh;
-	struct in6_addr a6, aftr;
-	struct in_addr a4;
-	uint32_t id, v;
-	const char *ifname = NULL, *key = NULL, *vif = NULL;
-	bool has_peer = false, v6 = false, has_aftr = false, hmac = false;
-	bool auth_none = false;
-	uint32_t port = 0, vrid = 0;
-	int ret;
-
+	memset(a, 0, sizeof(*a));
 	if (argc < 1)
 		return usage_err("service-location add: ID is missing");
-	ret = parse_sl_id(argv[0], &id);
-	if (ret)
-		return ret;
+	if (parse_u32(argv[0], 0, UINT32_MAX, &a->id))
+		return usage_err("service-location: ID \"%s\" is not a number",
+				 argv[0]);
 	argc--, argv++;
 	while (argc > 0) {
 		if (!strcmp(argv[0], "remote-backup") && argc >= 3 &&
 		    !strcmp(argv[1], "interface")) {
-			ifname = argv[2];
+			a->ifname = argv[2];
 			argc -= 3, argv += 3;
 		} else if (!strcmp(argv[0], "peer") && argc >= 2) {
-			if (inet_pton(AF_INET, argv[1], &a4) == 1) {
-				v6 = false;
-			} else if (inet_pton(AF_INET6, argv[1], &a6) == 1) {
-				v6 = true;
+			if (inet_pton(AF_INET, argv[1], a->peer) == 1) {
+				a->peer_len = 4;
+			} else if (inet_pton(AF_INET6, argv[1], a->peer) == 1) {
+				a->peer_len = 16;
 			} else {
 				return usage_err("peer \"%s\" is not an IP address",
 						 argv[1]);
 			}
-			has_peer = true;
 			argc -= 2, argv += 2;
 		} else if (!strcmp(argv[0], "port") && argc >= 2) {
-			if (parse_u32(argv[1], 0, UINT32_MAX, &port))
+			if (parse_u32(argv[1], 0, UINT32_MAX, &a->port))
 				return usage_err("port \"%s\" is not a number", argv[1]);
 			argc -= 2, argv += 2;
 		} else if (!strcmp(argv[0], "authentication-key") && argc >= 2) {
-			key = argv[1];
+			a->key = argv[1];
 			argc -= 2, argv += 2;
 		} else if (!strcmp(argv[0], "authentication") && argc >= 2 &&
 			   !strcmp(argv[1], "none")) {
-			auth_none = true;
+			a->auth_none = true;
 			argc -= 2, argv += 2;
 		} else if (!strcmp(argv[0], "hash-algorithm") && argc >= 2) {
 			if (strcmp(argv[1], "hmac-sha256"))
 				return usage_err("hash-algorithm must be hmac-sha256");
-			hmac = true;
+			a->hmac = true;
 			argc -= 2, argv += 2;
 		} else if (!strcmp(argv[0], "vrrp") && argc >= 5 &&
 			   !strcmp(argv[1], "vrid") && !strcmp(argv[3], "interface")) {
-			if (parse_u32(argv[2], 0, UINT32_MAX, &vrid))
+			if (parse_u32(argv[2], 0, UINT32_MAX, &a->vrid))
 				return usage_err("vrid \"%s\" is not a number", argv[2]);
-			vif = argv[4];
+			a->vrrp_if = argv[4];
 			argc -= 5, argv += 5;
 		} else if (!strcmp(argv[0], "aftr") && argc >= 2) {
-			if (parse_ipv6(argv[1], &aftr))
+			if (parse_ipv6(argv[1], &a->aftr))
 				return usage_err("aftr \"%s\" is not an IPv6 address",
 						 argv[1]);
-			has_aftr = true;
+			a->has_aftr = true;
 			argc -= 2, argv += 2;
 		} else {
 			return usage_err("service-location add: unknown or incomplete argument \"%s\"",
 					 argv[0]);
 		}
 	}
-	if (!ifname || !has_peer)
+	if (!a->ifname || !a->peer_len)
 		return usage_err("service-location add: \"remote-backup interface IF peer ADDR\" is required");
-	if (auth_none && (key || hmac))
+	if (a->auth_none && (a->key || a->hmac))
 		return usage_err("service-location add: \"authentication none\" and a key exclude each other");
+	return EXIT_OK;
+}
+
+static int sl_add(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct sl_args a;
+	int ret;
+
+	ret = sl_parse_add(argc, argv, &a);
+	if (ret)
+		return ret;
+	/*
+	 * What "dslitectl save" writes for an SL with a key: the kernel
+	 * never returns keys, so the line has the algorithm and not the key.
+	 */
+	if (a.hmac && !a.key)
+		return usage_err("service-location add %u: hash-algorithm hmac-sha256 needs \"authentication-key KEY\" (a file written by \"dslitectl save\" has no keys: put the key back)",
+				 a.id);
 	nlh = nl_begin(DSLITE_CMD_SL_NEW, NLM_F_ACK);
 	if (!nlh)
 		return EXIT_KERNEL;
-	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
-	mnl_attr_put_strz(nlh, DSLITE_A_SL_IFNAME, ifname);
-	if (v6)
-		mnl_attr_put(nlh, DSLITE_A_SL_PEER, 16, &a6);
-	else
-		mnl_attr_put(nlh, DSLITE_A_SL_PEER, 4, &a4);
-	if (port)
-		mnl_attr_put_u16(nlh, DSLITE_A_SL_PORT, (uint16_t)port);
-	if (key)
-		mnl_attr_put(nlh, DSLITE_A_SL_KEY, strlen(key), key);
-	if (hmac)
+	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, a.id);
+	mnl_attr_put_strz(nlh, DSLITE_A_SL_IFNAME, a.ifname);
+	mnl_attr_put(nlh, DSLITE_A_SL_PEER, a.peer_len, a.peer);
+	if (a.port)
+		mnl_attr_put_u16(nlh, DSLITE_A_SL_PORT, (uint16_t)a.port);
+	if (a.key)
+		mnl_attr_put(nlh, DSLITE_A_SL_KEY, strlen(a.key), a.key);
+	if (a.hmac)
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_HASH, DSLITE_HASH_HMAC_SHA256);
-	else if (auth_none)
+	else if (a.auth_none)
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_HASH, DSLITE_HASH_NONE);
-	if (vif) {
-		v = vrid;
-		mnl_attr_put_u8(nlh, DSLITE_A_SL_VRID, v > 255 ? 0 : (uint8_t)v);
-		mnl_attr_put_strz(nlh, DSLITE_A_SL_VRRP_IF, vif);
+	if (a.vrrp_if) {
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_VRID,
+				a.vrid > 255 ? 0 : (uint8_t)a.vrid);
+		mnl_attr_put_strz(nlh, DSLITE_A_SL_VRRP_IF, a.vrrp_if);
 	}
-	if (has_aftr)
-		mnl_attr_put(nlh, DSLITE_A_SL_AFTR, 16, &aftr);
+	if (a.has_aftr)
+		mnl_attr_put(nlh, DSLITE_A_SL_AFTR, 16, &a.aftr);
 	return nl_talk(nlh, NULL, NULL);
 }
 
@@ -397,7 +408,7 @@ int sl_object(int argc, char **argv)
 		if (argc != 4 || strcmp(argv[2], "role"))
 			return usage_err("service-location set ID role { master | backup | init }");
 		for (role = 0; role < 3; role++)
-			if (!strcmp(argv[3], role_names[role]))
+			if (!strcmp(argv[3], sl_role_names[role]))
 				break;
 		if (role == 3)
 			return usage_err("role \"%s\" is not master, backup or init",

@@ -3,7 +3,10 @@
 #ifndef DSLITECTL_OBJECTS_H
 #define DSLITECTL_OBJECTS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 
 int do_pool(int argc, char **argv);
 void pool_help(FILE *f);
@@ -21,6 +24,33 @@ void sl_help(FILE *f);
 int sig_object(int argc, char **argv);
 void sig_help(FILE *f);
 void monitor_help(FILE *f);
+
+/* service-location add's arguments (pointers into argv) */
+struct sl_args {
+	uint32_t id;
+	const char *ifname;
+	int peer_len;		/* 4 or 16, 0: none given */
+	uint8_t peer[16];
+	uint32_t port;		/* 0: the default */
+	const char *key;
+	bool hmac, auth_none;
+	uint32_t vrid;
+	const char *vrrp_if;	/* set with vrid */
+	bool has_aftr;
+	struct in6_addr aftr;
+};
+
+/* pure: parse "ID remote-backup interface IF peer ADDR ..." */
+int sl_parse_add(int argc, char **argv, struct sl_args *a);
+extern const char *const sl_role_names[3];
+
+/* save.c: dslitectl save and dslitectl apply */
+int do_save(int argc, char **argv);
+void save_help(FILE *f);
+int do_apply(int argc, char **argv);
+void apply_help(FILE *f);
+/* the command dispatcher of dslitectl.c, which apply runs its changes by */
+extern int (*ctl_run)(int argc, char **argv);
 
 /* pure helpers shared by the objects (unit-tested) */
 int proto_from_name(const char *s);

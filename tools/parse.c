@@ -91,3 +91,32 @@ int parse_range(const char *s, uint32_t min, uint32_t max,
 		return -ERANGE;
 	return 0;
 }
+
+int split_words(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line;
+
+	while (*p) {
+		char quote = 0, *w;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (argc >= max)
+			return -1;
+		if (*p == '"' || *p == '\'')
+			quote = *p++;
+		w = p;
+		while (*p && (quote ? *p != quote :
+			      !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')))
+			p++;
+		if (quote && *p != quote)
+			return -1;
+		if (*p)
+			*p++ = '\0';
+		argv[argc++] = w;
+	}
+	return argc;
+}

@@ -32,6 +32,14 @@ int parse_prefix4(const char *s, struct in_addr *addr, uint8_t *plen);
 int parse_range(const char *s, uint32_t min, uint32_t max,
 		uint32_t *lo, uint32_t *hi);
 
+/*
+ * Split a batch line into words, in place: blanks separate, '#' at the
+ * start of a word begins a comment, '"' or '\'' quote a word. Returns the
+ * number of words (0: blank or comment only), or -1 (an open quote or
+ * more than @max words).
+ */
+int split_words(char *line, char **argv, int max);
+
 /* usage errors print "Error: ..." to stderr and return EXIT_USAGE */
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
