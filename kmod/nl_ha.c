@@ -194,16 +194,17 @@ static int dslite_put_sync_stats(struct sk_buff *skb, struct dslite_sl *sl)
 	return nla_put_u32(skb, DSLITE_A_SL_LAG, dslite_sync_silence_ms(sl));
 }
 
-static int dslite_fill_sl(struct sk_buff *skb, void *obj, u32 portid, u32 seq,
-			  int flags)
+static int __dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
+			    u32 portid, u32 seq, int flags, bool with_key)
 {
 	void *hdr = dslite_nl_put(skb, portid, seq, flags, DSLITE_CMD_SL_GET);
-	struct dslite_sl *sl = obj;
 	const char *why;
 
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, DSLITE_A_SL_ID, sl->id) ||
+	if ((with_key && sl->key_len &&
+	     nla_put(skb, DSLITE_A_SL_KEY, sl->key_len, sl->key)) ||
+	    nla_put_u32(skb, DSLITE_A_SL_ID, sl->id) ||
 	    nla_put_string(skb, DSLITE_A_SL_IFNAME, sl->ifname) ||
 	    nla_put(skb, DSLITE_A_SL_PEER, sl->peer_len, sl->peer) ||
 	    nla_put_u16(skb, DSLITE_A_SL_PORT, sl->port) ||
@@ -231,9 +232,28 @@ static int dslite_fill_sl(struct sk_buff *skb, void *obj, u32 portid, u32 seq,
 	return 0;
 }
 
+static int dslite_fill_sl(struct sk_buff *skb, void *obj, u32 portid, u32 seq,
+			  int flags)
+{
+	return __dslite_fill_sl(skb, obj, portid, seq, flags, false);
+}
+
+/*
+ * The reply to a doit that sent SL_WITH_KEY: the key too. SL_GET is
+ * GENL_ADMIN_PERM, so only CAP_NET_ADMIN in the namespace's user
+ * namespace reads it (as WireGuard's private key); a dump never does.
+ */
+static int dslite_fill_sl_key(struct sk_buff *skb, void *obj, u32 portid,
+			      u32 seq, int flags)
+{
+	return __dslite_fill_sl(skb, obj, portid, seq, flags, true);
+}
+
 int dslite_nl_sl_get(struct sk_buff *skb, struct genl_info *info)
 {
-	return dslite_nl_reply(info, NLMSG_DEFAULT_SIZE, dslite_fill_sl,
+	return dslite_nl_reply(info, NLMSG_DEFAULT_SIZE,
+			       info->attrs[DSLITE_A_SL_WITH_KEY] ?
+			       dslite_fill_sl_key : dslite_fill_sl,
 			       dslite_nl_sl(info));
 }
 

@@ -208,8 +208,9 @@ const struct nla_policy dslite_nl_sl_set_policy[DSLITE_A_SL_ROLE + 1] = {
 };
 
 /* sl-get (do/dump) */
-const struct nla_policy dslite_nl_sl_get_policy[DSLITE_A_SL_ID + 1] = {
+const struct nla_policy dslite_nl_sl_get_policy[DSLITE_A_SL_WITH_KEY + 1] = {
 	[DSLITE_A_SL_ID] = NLA_POLICY_RANGE(NLA_U32, 1, DSLITE_MAX_SLS),
+	[DSLITE_A_SL_WITH_KEY] = { .type = NLA_FLAG },
 };
 
 /* sig-new (do) */

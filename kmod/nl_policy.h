@@ -29,7 +29,7 @@ extern const struct nla_policy dslite_nl_ha_get_policy[DSLITE_A_INST_NAME + 1];
 extern const struct nla_policy dslite_nl_sl_new_policy[DSLITE_A_SL_AFTR + 1];
 extern const struct nla_policy dslite_nl_sl_del_policy[DSLITE_A_SL_ID + 1];
 extern const struct nla_policy dslite_nl_sl_set_policy[DSLITE_A_SL_ROLE + 1];
-extern const struct nla_policy dslite_nl_sl_get_policy[DSLITE_A_SL_ID + 1];
+extern const struct nla_policy dslite_nl_sl_get_policy[DSLITE_A_SL_WITH_KEY + 1];
 extern const struct nla_policy dslite_nl_sig_new_policy[DSLITE_A_SIG_MEMBER + 1];
 extern const struct nla_policy dslite_nl_sig_del_policy[DSLITE_A_SIG_NAME + 1];
 extern const struct nla_policy dslite_nl_sig_get_policy[DSLITE_A_INST_NAME + 1];

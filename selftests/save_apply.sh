@@ -11,9 +11,10 @@
 # timeout changes that timeout only; a removed pool and a new instance are
 # exactly a pool del and an instance add; a bad line or a change the
 # kernel cannot make in place is refused (exit 1) before anything
-# changes. Keys: the kernel never returns them, so save has none (a
-# comment says so), --with-keys refuses, apply keeps the running key, and
-# "file PATH" is mode 0600 whatever the umask.
+# changes. Keys: save has none (a comment says so) unless --with-keys,
+# which asks the kernel for each (a dump never carries one) and writes
+# them; apply keeps the running key for a key-less line and refuses a
+# different key; "file PATH" is mode 0600 whatever the umask.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
 topo_begin
@@ -169,15 +170,26 @@ check "save: a comment says the key was omitted" \
 	grep -q '^# service-location 3: authentication-key omitted' "$T/k"
 check_rc "apply of it keeps the running key (nothing to do)" 0 D apply "$T/k" dry-run
 assert_eq "apply of a key-less file: no command" "$LAST_OUT" ""
-check_err "save --with-keys refuses, says why" 1 \
-	"service-location 3 has an authentication key and the kernel never returns keys" \
-	D save --with-keys file "$T/wk"
-check "save --with-keys refused: no file written" test ! -e "$T/wk"
+(umask 000 && D save --with-keys file "$T/wk") && ok "save --with-keys file PATH" ||
+	fail "save --with-keys file PATH"
+assert_eq "save --with-keys: mode 0600" "$(stat -c %a "$T/wk" 2>/dev/null)" 600
+assert_eq "save --with-keys: the keyed SL with its key" \
+	"$(grep '^service-location add 3 ' "$T/wk")" \
+	"service-location add 3 remote-backup interface sync0 peer 192.0.2.3 port 8286 authentication-key $KEY hash-algorithm hmac-sha256"
+assert_eq "save --with-keys: no 'omitted' comment" "$(grep -c 'omitted' "$T/wk")" 0
+assert_eq "... and otherwise the same lines as save" \
+	"$(diff <(grep -v '^service-location add 3 \|^#' "$T/k") <(grep -v '^service-location add 3 \|^#' "$T/wk"))" ""
+check_rc "apply of the --with-keys file: nothing to do" 0 D apply "$T/wk" dry-run
+assert_eq "apply of the same key: no command" "$LAST_OUT" ""
+sed "s/$KEY/another-key-0123456789abcdef/" "$T/wk" >"$T/wk-other"
+check_err "apply of another key: refused (exit 1), names it" 1 \
+	"service-location 3: its authentication-key differs" D apply "$T/wk-other"
+assert_eq "a dump never carries a key" \
+	"$(D -j service-location show | grep -c -- "$KEY")" 0
 (umask 000 && D save file "$T/mode") && ok "save file PATH under umask 000" ||
 	fail "save file PATH under umask 000"
 assert_eq "save file PATH: mode 0600" "$(stat -c %a "$T/mode" 2>/dev/null)" 600
 check "save file PATH: the same bytes as stdout" cmp "$T/k" "$T/mode"
-sed "s/^service-location add 3 .*/& authentication-key $KEY/" "$T/k" >"$T/k2"
 NS2=$(ns_add replay) && ip -n "$NS2" link add sync0 type dummy &&
 	ip -n "$NS2" link add acc0 type dummy || topo_die "netns replay"
 check_err "apply elsewhere of a key-less file: refused, names the SL" 1 \
@@ -186,9 +198,9 @@ assert_eq "... and nothing was created there" \
 	"$(dslitectl -n "$NS2" save | grep -v '^#')" "ha set hot-backup off"
 check_err "-b of a key-less line: refused until the key is back" 1 "put the key back" \
 	dslitectl -n "$NS2" -b "$T/k"
-check "with the key put back, apply builds the rest there" dslitectl -n "$NS2" apply "$T/k2"
-dslitectl -n "$NS2" save >"$T/k3"
-check "... which saves to the same file (without the key)" cmp "$T/k" "$T/k3"
+check "with the --with-keys file, apply builds it all there" dslitectl -n "$NS2" apply "$T/wk"
+dslitectl -n "$NS2" save --with-keys >"$T/k3"
+check "... which saves to the same file, key included" cmp "$T/wk" "$T/k3"
 check "the keyed SL goes" D service-location del 3
 
 # --- round trip ---------------------------------------------------------------

@@ -13,11 +13,13 @@
  *
  * What is not configuration and is neither saved nor applied: a
  * service-location's role (keepalived's notify script sets it; a new SL
- * starts in init), sessions, users, counters. What the kernel never
- * returns: a service-location's authentication key (docs/ha.md). save
- * writes "hash-algorithm hmac-sha256" without the key and a comment
- * saying so; -b refuses that line until the key is put back, and apply
- * takes it as "keep the running key".
+ * starts in init), sessions, users, counters. A service-location's
+ * authentication key leaves the kernel only when asked for, one SL at a
+ * time (SL_GET doit with SL_WITH_KEY; dumps never carry it): save writes
+ * it with --with-keys; without, "hash-algorithm hmac-sha256" without the
+ * key and a comment saying so, which -b refuses until the key is put
+ * back and apply takes as "keep the running key". apply reads the
+ * running keys to compare them with the file's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,9 +54,9 @@ void save_help(FILE *f)
 	      "Print the namespace's whole configuration as a batch file that\n"
 	      "\"dslitectl -b FILE\" replays and \"dslitectl apply FILE\" applies.\n"
 	      "file PATH writes PATH (mode 0600 whatever the umask) instead of stdout.\n"
-	      "Authentication keys: the kernel never returns them, so a keyed\n"
-	      "service-location is saved without its key (and a comment says so);\n"
-	      "--with-keys refuses rather than write a file without them.\n", f);
+	      "Authentication keys are saved only with --with-keys (then keep the\n"
+	      "file private: file PATH writes it 0600); without, a keyed\n"
+	      "service-location is saved without its key and a comment says so.\n", f);
 }
 
 void apply_help(FILE *f)
@@ -111,8 +113,9 @@ struct c_sl {
 	int peer_len;
 	uint8_t peer[16];
 	uint32_t port;
-	int auth;		/* AUTH_KEY: key given; _KEPT: one is set, unknown */
+	int auth;		/* AUTH_KEY: key known; _KEPT: one is set, not read */
 	char key[80];
+	int key_len;
 	uint32_t vrid;		/* 0: no vrrp */
 	char vrrp_if[IFNAMSIZ_];
 	bool has_aftr;
@@ -407,6 +410,7 @@ static int read_sl(struct conf *c, int argc, char **argv,
 		if (strlen(a.key) >= sizeof(s->key))
 			return file_err(w, "service-location %u: the key is too long", a.id);
 		strcpy(s->key, a.key);
+		s->key_len = strlen(a.key);
 	}
 	s->vrid = a.vrid;
 	if (a.vrrp_if) {
@@ -686,6 +690,84 @@ static int read_kernel(struct conf *c)
 	return EXIT_OK;
 }
 
+static int key_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	struct c_sl *s = data;
+	int len;
+
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_SL_KEY])
+		return MNL_CB_OK;
+	len = mnl_attr_get_payload_len(tb[DSLITE_A_SL_KEY]);
+	if (len <= 0 || len >= (int)sizeof(s->key))
+		return MNL_CB_OK;
+	memcpy(s->key, mnl_attr_get_payload(tb[DSLITE_A_SL_KEY]), len);
+	s->key[len] = '\0';
+	s->key_len = len;
+	s->auth = AUTH_KEY;
+	return MNL_CB_OK;
+}
+
+/*
+ * The keys of @c's keyed SLs, each by its own SL_GET doit with
+ * SL_WITH_KEY (the kernel never puts a key in a dump).
+ */
+static int read_keys(struct conf *c)
+{
+	struct nlmsghdr *nlh;
+	int i, ret;
+
+	for (i = 0; i < c->n_sl; i++) {
+		if (c->sl[i].auth != AUTH_KEY_KEPT)
+			continue;
+		nlh = nl_begin(DSLITE_CMD_SL_GET, NLM_F_ACK);
+		if (!nlh)
+			return EXIT_KERNEL;
+		mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, c->sl[i].id);
+		mnl_attr_put(nlh, DSLITE_A_SL_WITH_KEY, 0, NULL);
+		ret = nl_talk(nlh, key_cb, &c->sl[i]);
+		if (ret)
+			return ret;
+		if (c->sl[i].auth != AUTH_KEY) {
+			fprintf(stderr, "Error: service-location %u: the kernel did not return its key\n",
+				c->sl[i].id);
+			return EXIT_KERNEL;
+		}
+	}
+	return EXIT_OK;
+}
+
+/*
+ * A key as one word of a batch line: as it is when it is plain, in
+ * quotes when it has blanks or starts like a comment or a quote.
+ * Returns NULL for a key no line can carry (bytes that are not
+ * printable ASCII: the CLI can never have set it, only raw netlink).
+ */
+static const char *key_word(const struct c_sl *s, char *buf, size_t size)
+{
+	bool blank = false;
+	int i;
+
+	for (i = 0; i < s->key_len; i++) {
+		unsigned char ch = s->key[i];
+
+		if (ch < 0x20 || ch > 0x7e)
+			return NULL;
+		if (ch == ' ')
+			blank = true;
+	}
+	if (!blank && s->key[0] != '#' && s->key[0] != '"' && s->key[0] != '\'')
+		return s->key;
+	if (!strchr(s->key, '"'))
+		snprintf(buf, size, "\"%s\"", s->key);
+	else if (!strchr(s->key, '\''))
+		snprintf(buf, size, "'%s'", s->key);
+	else
+		return NULL;
+	return buf;
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 static const char *ip6(const struct in6_addr *a, char *buf)
@@ -716,18 +798,18 @@ static const char *setting_val(int s, uint32_t v, char *buf)
 	return buf;
 }
 
-/* @s, a keyed SL whose key the kernel keeps to itself */
-static void print_sl(FILE *f, const struct c_sl *s, bool with_key)
+/* @s; its key only when read (save --with-keys: AUTH_KEY) */
+static void print_sl(FILE *f, const struct c_sl *s)
 {
-	char b[INET6_ADDRSTRLEN];
+	char b[INET6_ADDRSTRLEN], kb[sizeof(s->key) + 2];
 
 	fprintf(f, "service-location add %u remote-backup interface %s peer %s port %u",
 		s->id, s->ifname, peer_str(s, b), s->port);
 	if (s->auth == AUTH_NONE)
 		fputs(" authentication none", f);
-	else if (s->auth == AUTH_KEY && with_key)
+	else if (s->auth == AUTH_KEY)
 		fprintf(f, " authentication-key %s hash-algorithm hmac-sha256",
-			s->key);
+			key_word(s, kb, sizeof(kb)));
 	else
 		fputs(" hash-algorithm hmac-sha256", f);
 	if (s->vrid)
@@ -800,11 +882,11 @@ static void print_conf(FILE *f, const struct conf *c)
 		fputc('\n', f);
 	for (i = 0; i < c->n_sl; i++) {
 		if (c->sl[i].auth == AUTH_KEY_KEPT)
-			fprintf(f, "# service-location %u: authentication-key omitted (the kernel never\n"
-				"# returns keys): -b refuses this line until \"authentication-key KEY\"\n"
+			fprintf(f, "# service-location %u: authentication-key omitted (save --with-keys\n"
+				"# writes it): -b refuses this line until \"authentication-key KEY\"\n"
 				"# is put back; apply keeps the running key.\n",
 				c->sl[i].id);
-		print_sl(f, &c->sl[i], false);
+		print_sl(f, &c->sl[i]);
 	}
 	if (c->n_sig)
 		fputc('\n', f);
@@ -908,11 +990,17 @@ int do_save(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (with_keys) {
+		ret = read_keys(&c);
+		if (ret)
+			goto out;
 		for (i = 0; i < c.n_sl; i++) {
-			if (c.sl[i].auth != AUTH_KEY_KEPT)
+			char kb[sizeof(c.sl[i].key) + 2];
+
+			if (c.sl[i].auth != AUTH_KEY ||
+			    key_word(&c.sl[i], kb, sizeof(kb)))
 				continue;
 			fprintf(stderr,
-				"Error: save --with-keys: service-location %u has an authentication key and the kernel never returns keys (they are write-only: show says only that one is set), so it cannot be saved. Keep keys in a file of your own (mode 0600) and add \"authentication-key KEY\" to the saved line; \"save\" without --with-keys writes the rest.\n",
+				"Error: save --with-keys: service-location %u's key has bytes no batch line can carry (not printable ASCII, or both kinds of quote): it was not set by dslitectl; set a printable one\n",
 				c.sl[i].id);
 			ret = EXIT_USAGE;
 		}
@@ -1052,6 +1140,10 @@ static const char *sl_differs(const struct c_sl *run, const struct c_sl *want)
 		return "port";
 	if ((run->auth == AUTH_NONE) != (want->auth == AUTH_NONE))
 		return "authentication";
+	/* a file without the key (AUTH_KEY_KEPT) keeps the running one */
+	if (run->auth == AUTH_KEY && want->auth == AUTH_KEY &&
+	    strcmp(run->key, want->key))
+		return "authentication-key";
 	if (run->vrid != want->vrid ||
 	    (run->vrid && strcmp(run->vrrp_if, want->vrrp_if)))
 		return "vrrp";
@@ -1202,10 +1294,6 @@ static void plan_apply(const struct conf *run, const struct conf *want,
 		if (what)
 			refuse(p, "service-location %u: its %s differs from the running one and only its role changes at runtime; delete and add it yourself (the groups that list it first)",
 			       rs->id, what);
-		else if (want->sl[i].auth == AUTH_KEY)
-			fprintf(stderr,
-				"Warning: apply: service-location %u: the file's key is not compared (the kernel never returns keys); the running key is kept\n",
-				rs->id);
 	}
 	for (i = 0; i < want->n_sig; i++) {
 		rg = find_sig(run, want->sig[i].name);
@@ -1344,6 +1432,8 @@ int do_apply(int argc, char **argv)
 	if (ret)
 		goto out;
 	ret = read_kernel(&run);
+	if (!ret)
+		ret = read_keys(&run);
 	if (ret)
 		goto out;
 	plan_apply(&run, &want, &p);

@@ -175,7 +175,11 @@ static void stats_msg(void)
 	mnl_attr_nest_end(nlh, n);
 }
 
-static void sl_msg(uint32_t id)
+/* SL 1's key, given only to a doit that asks (SL_WITH_KEY); a blank in it
+ * makes save quote it */
+#define CANNED_KEY "canned sync key 0123456789"
+
+static void sl_msg(uint32_t id, bool with_key)
 {
 	struct nlmsghdr *nlh = msg(DSLITE_CMD_SL_GET);
 	struct nlattr *n;
@@ -196,6 +200,8 @@ static void sl_msg(uint32_t id)
 			DSLITE_ROLE_BACKUP);
 	mnl_attr_put_u8(nlh, DSLITE_A_SL_PEER_STATE, id == 1 ?
 			DSLITE_PEER_IN_SYNC : DSLITE_PEER_BULK);
+	if (id == 1 && with_key)
+		mnl_attr_put(nlh, DSLITE_A_SL_KEY, strlen(CANNED_KEY), CANNED_KEY);
 	if (id == 1) {
 		mnl_attr_put(nlh, DSLITE_A_SL_HAS_KEY, 0, NULL);
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_VRID, 10);
@@ -256,6 +262,16 @@ static uint32_t req_u32(const struct nlmsghdr *req, uint16_t type)
 	return 0;
 }
 
+static bool req_has(const struct nlmsghdr *req, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, req, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == type)
+			return true;
+	return false;
+}
+
 /* the replies the kernel would send to @req */
 static void replies(const struct nlmsghdr *req)
 {
@@ -286,10 +302,12 @@ static void replies(const struct nlmsghdr *req)
 		mnl_attr_put_u8(nlh, DSLITE_A_HA_ENABLED, 1);
 		break;
 	case DSLITE_CMD_SL_GET:
+		/* the key only to a doit that asks, as the kernel does */
 		if (req_u32(req, DSLITE_A_SL_ID) != 2)
-			sl_msg(1);
+			sl_msg(1, req_u32(req, DSLITE_A_SL_ID) == 1 &&
+			       req_has(req, DSLITE_A_SL_WITH_KEY));
 		if (req_u32(req, DSLITE_A_SL_ID) != 1)
-			sl_msg(2);
+			sl_msg(2, false);
 		break;
 	case DSLITE_CMD_SIG_GET:
 		sig_msg();
@@ -570,6 +588,7 @@ static void write_edited(char *path, const char *out, const char *from,
 static void save_apply_checks(const char *golden, FILE *g)
 {
 	static const struct cmd save = { "save", do_save, 0, { NULL }, 0 };
+	static const struct cmd save_keys = { "save", do_save, 1, { "--with-keys" }, 0 };
 	static const struct {
 		const char *desc, *from, *to, *want;
 		int rc;
@@ -584,6 +603,14 @@ static void save_apply_checks(const char *golden, FILE *g)
 		  "", 1 },
 		{ "apply: a pool gone is one pool del",
 		  "pool add dsl0 ", "", "pool del dsl0 198.51.100.0/24\n", 0 },
+		{ "apply: the running key in the file: nothing to do",
+		  "service-location add 1 ",
+		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key \"" CANNED_KEY "\" hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
+		  "", 0 },
+		{ "apply: another key is refused (exit 1, no command)",
+		  "service-location add 1 ",
+		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key another-key-0123456789 hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
+		  "", 1 },
 	};
 	struct cmd apply = { "apply", do_apply, 2, { NULL, "dry-run" }, 0 };
 	char path[32], *out, *want, *got;
@@ -603,8 +630,14 @@ static void save_apply_checks(const char *golden, FILE *g)
 		printf("#   got:\n%s#   want:\n%s", out, want ? want : "(no section)\n");
 	free(want);
 	TAP_CHECK(strstr(out, "\nservice-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 hash-algorithm hmac-sha256 vrrp") &&
-		  strstr(out, "# service-location 1: authentication-key omitted"),
+		  strstr(out, "# service-location 1: authentication-key omitted") &&
+		  !strstr(out, CANNED_KEY),
 		  "save: no key, a comment says it was omitted");
+	got = capture(&save_keys, 0, &rc);
+	TAP_CHECK(rc == 0 && strstr(got, "\nservice-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key \"" CANNED_KEY "\" hash-algorithm hmac-sha256 vrrp") &&
+		  !strstr(got, "omitted"),
+		  "save --with-keys: the key, asked for by SL_WITH_KEY, quoted (it has blanks)");
+	free(got);
 	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		strcpy(path, "/tmp/test_print_save.XXXXXX");
 		write_edited(path, out, edits[i].from, edits[i].to);

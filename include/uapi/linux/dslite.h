@@ -138,8 +138,11 @@
  *   HMAC_SHA256 with SL_KEY, or NONE without it (keyless sync must be
  *   asked for); SL_PORT, SL_AFTR, and SL_VRID with SL_VRRP_IF (both or
  *   neither) optional. EEXIST if the id is taken. _SET: SL_ID, SL_ROLE.
- *   _DEL: SL_ID. _GET (doit by SL_ID, or dump; the key is never
- *   returned, only SL_HAS_KEY, and it is wiped on delete).
+ *   _DEL: SL_ID. _GET (doit by SL_ID, or dump): SL_HAS_KEY says a key
+ *   is set; the key itself (SL_KEY) only in the reply to a doit that
+ *   asks for it with SL_WITH_KEY (what `dslitectl save --with-keys`
+ *   sends; like WireGuard's private key, readable by CAP_NET_ADMIN
+ *   only), never in a dump; it is wiped on delete.
  * DSLITE_CMD_SIG_NEW: SIG_NAME (1..31 printable ASCII characters, no
  *   space; "" is refused: it means "none" in INST_SIG) and 1..8
  *   SIG_MEMBERs (each SL_ID, and SIG_WEIGHT [1]); _DEL (SIG_NAME); _GET
@@ -280,6 +283,9 @@ enum dslite_attr {
 					 * device forwards IPv4, 0 = its
 					 * translated packets are dropped
 					 * (DSLITE_STAT_DROP_NO_FORWARD)
+					 */
+	DSLITE_A_SL_WITH_KEY,		/* flag (SL_GET doit request): put
+					 * SL_KEY in the reply
 					 */
 
 	__DSLITE_A_MAX,
