@@ -148,10 +148,25 @@ struct dslite_rest {
 	unsigned long until;	/* jiffies */
 };
 
+/*
+ * A block a user holds. Under user->lock. @ports is the record of its
+ * taken ports that a new mapping's pick searches (dslite_port_pick):
+ * DSLITE_PORT_PROTOS bitmaps of cfg.block_size bits (dslite_block_ports;
+ * the block size cannot change while the instance has pools), a bit set
+ * while at least one session uses that (public address, port, protocol),
+ * the key of sess_in. 64 bytes per protocol at the default 512 ports.
+ */
 struct dslite_user_block {
+	unsigned long *ports;
 	u16 idx;		/* block index on the user's address */
-	u32 sessions;		/* under user->lock */
+	u32 sessions;		/* sessions in it (several may share a port) */
 };
+
+static inline unsigned long *
+dslite_block_ports(const struct dslite_user_block *b, u8 proto, u32 size)
+{
+	return b->ports + dslite_port_proto(proto) * BITS_TO_LONGS(size);
+}
 
 /*
  * The route toward a B4 (softwire.c): looked up once, then used while the
@@ -337,6 +352,7 @@ struct dslite_paddr *dslite_pool_find_addr(struct dslite_instance *inst,
 bool dslite_pool_overlaps(struct dslite_net *dn, __be32 prefix, u8 plen);
 int dslite_block_alloc(struct dslite_instance *inst, struct dslite_user *u);
 int dslite_user_grow(struct dslite_user *u, u32 max_blocks);
+unsigned long *dslite_ports_alloc(u32 size);
 bool dslite_pool_unrest(struct dslite_instance *inst, struct dslite_paddr *pa,
 			u32 idx);
 void dslite_block_release(struct dslite_instance *inst,

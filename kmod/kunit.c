@@ -147,25 +147,22 @@ static void dslite_test_sync_codec(struct kunit *test)
 
 /* a user of 2 blocks of 8 ports, one free: dslite_port_pick's model */
 struct dslite_test_user {
-	u8 used[2][8];
+	unsigned long taken[3];
 	u32 n;
 };
 
-static bool dslite_test_free(void *ctx, u32 slot, u32 off)
+static const unsigned long *dslite_test_taken(void *ctx, u32 slot)
 {
 	struct dslite_test_user *m = ctx;
 
-	return slot < m->n && !m->used[slot][off];
-}
-
-static u32 dslite_test_sessions(void *ctx, u32 slot)
-{
-	return 8;
+	return &m->taken[slot];
 }
 
 static int dslite_test_grow(void *ctx)
 {
-	return -EDQUOT;
+	struct dslite_test_user *m = ctx;
+
+	return m->n < 3 ? (int)m->n++ : -EDQUOT;
 }
 
 static u32 dslite_test_rnd(void *ctx)
@@ -176,30 +173,28 @@ static u32 dslite_test_rnd(void *ctx)
 static void dslite_test_port_pick(struct kunit *test)
 {
 	struct dslite_port_ops ops = {
-		.free = dslite_test_free, .sessions = dslite_test_sessions,
-		.grow = dslite_test_grow, .rnd = dslite_test_rnd,
+		.taken = dslite_test_taken, .grow = dslite_test_grow,
+		.rnd = dslite_test_rnd,
 	};
 	struct dslite_test_user m = { .n = 2 };
-	struct dslite_probe pr;
-	u32 slot, off, n = 0;
+	u32 off, i;
 
-	dslite_probe_init(&pr, 4, 512, DSLITE_PORT_TRIES, 7);
-	while (dslite_probe_next(&pr, get_random_u32(), &slot, &off)) {
-		KUNIT_EXPECT_LT(test, slot, 4U);
-		KUNIT_EXPECT_LT(test, off, 512U);
-		n++;
-	}
-	KUNIT_EXPECT_EQ(test, n, (u32)DSLITE_PORT_TRIES);
-
-	memset(m.used, 1, sizeof(m.used));
-	m.used[1][5] = 0;
+	m.taken[0] = 0xff;
+	m.taken[1] = 0xff & ~(1UL << 5);
 	KUNIT_EXPECT_EQ(test, dslite_port_pick(&ops, &m, 2, 8, &off), 1);
 	KUNIT_EXPECT_EQ(test, off, 5U);
-	KUNIT_EXPECT_LE(test, ops.probes, 16U);
-	m.used[1][5] = 1;
-	ops.probes = 0;
-	KUNIT_EXPECT_EQ(test, dslite_port_pick(&ops, &m, 2, 8, &off), -EDQUOT);
-	KUNIT_EXPECT_EQ(test, ops.probes, 16U);
+	KUNIT_EXPECT_LE(test, ops.blocks, 2U);
+	m.taken[1] = 0xff;
+	ops.blocks = 0;
+	/* both full: the new block (slot 2), then the quota */
+	KUNIT_EXPECT_EQ(test, dslite_port_pick(&ops, &m, 2, 8, &off), 2);
+	KUNIT_EXPECT_EQ(test, ops.blocks, 3U);
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, dslite_port_pick(&ops, &m, 3, 8, &off), 2);
+		KUNIT_EXPECT_FALSE(test, m.taken[2] & (1UL << off));
+		m.taken[2] |= 1UL << off;
+	}
+	KUNIT_EXPECT_EQ(test, dslite_port_pick(&ops, &m, 3, 8, &off), -EDQUOT);
 }
 
 /* the AFTR table (aftr.c): the first entry of an address wins */

@@ -7,6 +7,7 @@
 #include <uapi/linux/dslite.h>
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/bitops.h>
 #else
 #include <errno.h>
 #endif
@@ -94,26 +95,54 @@ int dslite_block_of_port(u32 port, u32 lo, u32 size, u32 nblocks)
 	return idx < nblocks ? (int)idx : -1;
 }
 
-static bool dslite_bit(const unsigned long *map, u32 i)
+static u32 dslite_ctz(unsigned long v)
 {
-	return map[i / DSLITE_LONG_BITS] & (1UL << (i % DSLITE_LONG_BITS));
+#ifdef __KERNEL__
+	return __ffs(v);
+#else
+	return (u32)__builtin_ctzl(v);
+#endif
+}
+
+/* the first clear bit of @map in [@from, @to), or @to if none */
+static u32 dslite_clear_in(const unsigned long *map, u32 from, u32 to)
+{
+	u32 w = from / DSLITE_LONG_BITS, b;
+	unsigned long v;
+
+	if (from >= to)
+		return to;
+	v = ~map[w] & (~0UL << (from % DSLITE_LONG_BITS));
+	for (;;) {
+		if (v) {
+			b = w * DSLITE_LONG_BITS + dslite_ctz(v);
+			return b < to ? b : to;
+		}
+		if (++w * DSLITE_LONG_BITS >= to)
+			return to;
+		v = ~map[w];
+	}
+}
+
+int dslite_find_clear_bit_from(const unsigned long *map, u32 nbits,
+			       u32 start)
+{
+	u32 b;
+
+	if (start >= nbits)
+		return -1;
+	b = dslite_clear_in(map, start, nbits);
+	if (b < nbits)
+		return (int)b;
+	b = dslite_clear_in(map, 0, start);
+	return b < start ? (int)b : -1;
 }
 
 int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd)
 {
-	u32 start, i, b;
-
 	if (!nbits)
 		return -1;
-	start = rnd % nbits;
-	for (i = 0; i < nbits; i++) {
-		b = start + i;
-		if (b >= nbits)
-			b -= nbits;
-		if (!dslite_bit(map, b))
-			return (int)b;
-	}
-	return -1;
+	return dslite_find_clear_bit_from(map, nbits, rnd % nbits);
 }
 
 /* @rnd scaled to [0, n) without a division (as reciprocal_scale) */
@@ -122,84 +151,37 @@ static u32 dslite_scale(u32 rnd, u32 n)
 	return (u32)(((unsigned long long)rnd * n) >> 32);
 }
 
-void dslite_probe_init(struct dslite_probe *p, u32 nslots, u32 size,
-		       u32 budget, u32 rnd)
-{
-	unsigned long long total = (unsigned long long)nslots * size;
-
-	p->size = size;
-	p->total = total > 0xffffffffULL ? 0xffffffffU : (u32)total;
-	p->walk = p->total <= budget;
-	p->left = p->walk ? p->total : budget;
-	p->next = p->total ? dslite_scale(rnd, p->total) : 0;
-}
-
-bool dslite_probe_next(struct dslite_probe *p, u32 rnd, u32 *slot, u32 *off)
-{
-	u32 i;
-
-	if (!p->left || !p->size)
-		return false;
-	p->left--;
-	if (p->walk) {
-		i = p->next;
-		p->next = i + 1 < p->total ? i + 1 : 0;
-	} else {
-		i = dslite_scale(rnd, p->total);
-	}
-	*slot = i / p->size;
-	*off = i % p->size;
-	return true;
-}
-
-/* one round: the slot (first + the probe's) of a free port, or -1 */
-static int dslite_port_round(struct dslite_port_ops *ops, void *ctx,
-			     u32 first, u32 nslots, u32 size, u32 budget,
-			     u32 *off)
-{
-	struct dslite_probe pr;
-	u32 slot;
-
-	dslite_probe_init(&pr, nslots, size, budget, ops->rnd(ctx));
-	while (dslite_probe_next(&pr, ops->rnd(ctx), &slot, off)) {
-		ops->probes++;
-		if (ops->free(ctx, first + slot, *off))
-			return (int)(first + slot);
-	}
-	return -1;
-}
-
 int dslite_port_pick(struct dslite_port_ops *ops, void *ctx, u32 nslots,
 		     u32 size, u32 *off)
 {
-	u32 i, b, start;
-	int slot;
+	u32 rnd = ops->rnd(ctx), first, start, i, b;
+	int bit, slot;
 
-	if (nslots) {
-		slot = dslite_port_round(ops, ctx, 0, nslots, size,
-					 DSLITE_PORT_TRIES, off);
-		if (slot >= 0)
-			return slot;
-		start = dslite_scale(ops->rnd(ctx), nslots);
-		for (i = 0; i < nslots; i++) {
-			b = start + i < nslots ? start + i : start + i - nslots;
-			if (ops->sessions(ctx, b) >= size)
-				continue;
-			/* one block at most, even if its count were wrong */
-			slot = dslite_port_round(ops, ctx, b, 1, size, size,
-						 off);
-			if (slot >= 0)
-				return slot;
-			break;
+	if (!size)
+		return -ENOSPC;
+	/* the block from the high bits, the offset from the low 16 */
+	first = ((rnd & 0xffff) * size) >> 16;
+	start = dslite_scale(rnd, nslots);
+	for (i = 0; i < nslots; i++) {
+		b = start + i < nslots ? start + i : start + i - nslots;
+		ops->blocks++;
+		bit = dslite_find_clear_bit_from(ops->taken(ctx, b), size,
+						 first);
+		if (bit >= 0) {
+			*off = (u32)bit;
+			return (int)b;
 		}
 	}
 	slot = ops->grow(ctx);
 	if (slot < 0)
 		return slot;
-	/* a new block has no session: its first port tried is free */
-	slot = dslite_port_round(ops, ctx, (u32)slot, 1, size,
-				 DSLITE_PORT_TRIES, off);
-	return slot >= 0 ? slot : -ENOSPC;
+	ops->blocks++;
+	bit = dslite_find_clear_bit_from(ops->taken(ctx, (u32)slot), size,
+					 first);
+	if (bit < 0)
+		return -ENOSPC;
+	*off = (u32)bit;
+	return slot;
 }
 
 bool dslite_frag_ok(u8 proto, u16 frag_off, u32 len)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dslite: pure NAT logic (logic.c): TCP state, timeout choice, port-block
- * arithmetic, the free-block pick and the public port probe. No kernel state: it builds in the
- * module and in the host unit tests alike.
+ * arithmetic, the free-block pick and the public port pick. No kernel
+ * state: it builds in the module and in the host unit tests alike.
  */
 #ifndef _DSLITE_LOGIC_H
 #define _DSLITE_LOGIC_H
@@ -48,60 +48,56 @@ u32 dslite_blocks_per_addr(u32 lo, u32 hi, u32 size);
 int dslite_block_of_port(u32 port, u32 lo, u32 size, u32 nblocks);
 
 /*
+ * The first clear bit of @map (@nbits long) at or after @start (< nbits),
+ * wrapping past the end; -1 if none. A word at a time.
+ */
+int dslite_find_clear_bit_from(const unsigned long *map, u32 nbits,
+			       u32 start);
+
+/*
  * Pick a clear bit of @map (@nbits long) starting the search at
  * @rnd % nbits and wrapping: a random free block. -1 if none.
  */
 int dslite_pick_clear_bit(const unsigned long *map, u32 nbits, u32 rnd);
 
 /*
- * The public ports tried for a new mapping, at most DSLITE_PORT_TRIES per
- * round (nf_nat gives up after 128 as well): the work per packet stays
- * bounded however full the user's blocks are. A round covers @nslots
- * blocks of @size ports each. When they hold no more ports than the
- * round's budget every port is tried once, in order from a random one
- * (the answer is exact); otherwise @budget ports are drawn at random.
- * The caller passes a fresh random number to each step.
+ * The taken ports of a block: one bitmap per protocol, as the outside
+ * index (sess_in) is keyed by (public address, port, protocol): a TCP and
+ * a UDP mapping may share a port number, and ICMP ids are a namespace of
+ * their own. Index of @proto's bitmap (TCP, UDP, ICMP: the protocols the
+ * NAT translates).
  */
-#define DSLITE_PORT_TRIES	128
+#define DSLITE_PORT_PROTOS	3
 
-struct dslite_probe {
-	u32 total;	/* ports in the round: nslots * size */
-	u32 size;
-	u32 left;	/* probes left */
-	u32 next;	/* walk: the next port index */
-	bool walk;	/* every port once (else random draws) */
-};
-
-void dslite_probe_init(struct dslite_probe *p, u32 nslots, u32 size,
-		       u32 budget, u32 rnd);
-/* the next port to try: block slot and offset in it; false when done */
-bool dslite_probe_next(struct dslite_probe *p, u32 rnd, u32 *slot, u32 *off);
+static inline u32 dslite_port_proto(u8 proto)
+{
+	return proto == 6 ? 0 : proto == 17 ? 1 : 2;
+}
 
 /*
  * What dslite_port_pick needs of a user's blocks (session.c fills it in
  * for a user whose lock it holds; the unit tests for a model of one).
  */
 struct dslite_port_ops {
-	/* is port @off of the block in @slot free for the new mapping? */
-	bool (*free)(void *ctx, u32 slot, u32 off);
-	/* sessions in the block in @slot (each used port has one there) */
-	u32 (*sessions)(void *ctx, u32 slot);
+	/* the taken ports of the block in @slot, for the new mapping's protocol */
+	const unsigned long *(*taken)(void *ctx, u32 slot);
 	/* a new block: its slot, or a negative errno (quota, no block) */
 	int (*grow)(void *ctx);
 	u32 (*rnd)(void *ctx);
-	u32 probes;	/* out: ports tried, for the measurements */
+	u32 blocks;	/* out: block bitmaps searched, for the measurements */
 };
 
 /*
  * A free public port for a new mapping of a user with @nslots blocks of
- * @size ports, with bounded work (it runs in softirq under the user's
- * lock). In turn:
- *  1. DSLITE_PORT_TRIES ports of the user's blocks (a round, as above);
- *  2. if that missed, a block whose session count is under @size has a
- *     free port for any protocol: its ports in order from a random one,
- *     so a user still fills its blocks before it takes another (at most
- *     @size lookups, and only while the counts prove a port is free);
- *  3. a new block (ops->grow), tried like 1.
+ * @size ports, without a single table lookup (it runs in softirq under
+ * the user's lock): one random number gives a block and an offset; the
+ * first free port at or after that offset, wrapping in the block, is the
+ * pick; if that block is full, the next block (wrapping over the user's
+ * blocks) from the same offset; only when every block is full, a new
+ * block (ops->grow), from the same offset. So a user uses every port of
+ * its blocks before it takes another, the port is unpredictable within
+ * the free ones (RFC 6056's "random start, then in order"), and the work
+ * is at most @nslots + 1 bitmap searches of @size bits.
  * Returns the slot and sets *off, or ops->grow's error, or -ENOSPC when
  * the new block had no free port either.
  */

@@ -9,7 +9,11 @@
  * endpoint (struct dslite_ikey), holds every session using one public
  * (address, port). The mapping is implicit: it lives as long as one of
  * its sessions, and all of them share one public endpoint (EIM, RFC 4787
- * REQ-1). 88 bytes a session carry both indexes.
+ * REQ-1). 88 bytes a session carry both indexes. Beside them, each block
+ * a user holds records which of its ports are taken (a bitmap per
+ * protocol, struct dslite_user_block), so that a new mapping finds a
+ * free port without probing sess_in: dslite_sess_insert sets a port's
+ * bit, dslite_sess_kill clears it with the port's last session.
  *
  * Locking rules:
  *  - Lookups (packet path) are lock-free under RCU; rhashtable's own
@@ -37,6 +41,7 @@
  */
 #include <linux/slab.h>
 #include <linux/random.h>
+#include <linux/bitmap.h>
 #include <linux/jiffies.h>
 #include <net/ipv6.h>
 
@@ -171,8 +176,11 @@ static void dslite_sess_free_rcu(struct rcu_head *head)
 static void dslite_user_free_rcu(struct rcu_head *head)
 {
 	struct dslite_user *u = container_of(head, struct dslite_user, rcu);
+	int i;
 
 	dslite_route_free(u);
+	for (i = 0; i < u->n_blocks; i++)
+		kfree(u->blocks[i].ports);
 	kfree(u->blocks);
 	kfree(u);
 	atomic_dec(&dslite_live_users);
@@ -246,38 +254,19 @@ struct dslite_user *dslite_user_get(struct dslite_instance *inst,
 	return u;
 }
 
-static bool dslite_port_free(struct dslite_instance *inst, __be32 addr,
-			     u16 port, u8 proto)
-{
-	struct dslite_ikey k = {
-		.pub_addr = addr, .pub_port = htons(port), .proto = proto,
-	};
-
-	return !rhltable_lookup(&inst->sess_in, &k, dslite_in_params);
-}
-
 /* dslite_port_pick's view of one user (its lock held) */
 struct dslite_port_ctx {
 	struct dslite_instance *inst;
 	struct dslite_user *u;
-	u32 lo, size;
+	u32 size;
 	u8 proto;
 };
 
-static bool dslite_port_ctx_free(void *ctx, u32 slot, u32 off)
+static const unsigned long *dslite_port_ctx_taken(void *ctx, u32 slot)
 {
 	struct dslite_port_ctx *c = ctx;
 
-	return dslite_port_free(c->inst, c->u->pa->addr,
-				c->lo + c->u->blocks[slot].idx * c->size + off,
-				c->proto);
-}
-
-static u32 dslite_port_ctx_sessions(void *ctx, u32 slot)
-{
-	struct dslite_port_ctx *c = ctx;
-
-	return c->u->blocks[slot].sessions;
+	return dslite_block_ports(&c->u->blocks[slot], c->proto, c->size);
 }
 
 static int dslite_port_ctx_grow(void *ctx)
@@ -293,9 +282,11 @@ static u32 dslite_port_ctx_rnd(void *ctx)
 }
 
 /*
- * A free public port for a new mapping of user @u: random ports of its
- * blocks, then a new block when they are full, with bounded work (see
- * dslite_port_pick, logic.c). Returns the block slot and sets *port, or
+ * A free public port for a new mapping of user @u: the first free one
+ * from a random point of its blocks' records of taken ports, then a new
+ * block when they are full, without a table lookup (see
+ * dslite_port_pick, logic.c). One random number per pick (get_random_u32
+ * serves it from a per-CPU batch). Returns the block slot and sets *port, or
  * a negative errno: -EDQUOT at the user's block quota, -ENOSPC when no
  * block is free (the caller counts drop_quota / drop_no_pool).
  */
@@ -304,12 +295,10 @@ static int dslite_port_alloc(struct dslite_instance *inst,
 {
 	struct dslite_port_ctx c = {
 		.inst = inst, .u = u, .proto = proto,
-		.lo = READ_ONCE(inst->cfg.port_lo),
 		.size = READ_ONCE(inst->cfg.block_size),
 	};
 	struct dslite_port_ops ops = {
-		.free = dslite_port_ctx_free,
-		.sessions = dslite_port_ctx_sessions,
+		.taken = dslite_port_ctx_taken,
 		.grow = dslite_port_ctx_grow,
 		.rnd = dslite_port_ctx_rnd,
 	};
@@ -319,7 +308,8 @@ static int dslite_port_alloc(struct dslite_instance *inst,
 	lockdep_assert_held(&u->lock);
 	slot = dslite_port_pick(&ops, &c, u->n_blocks, c.size, &off);
 	if (slot >= 0)
-		*port = c.lo + u->blocks[slot].idx * c.size + off;
+		*port = READ_ONCE(inst->cfg.port_lo) +
+			u->blocks[slot].idx * c.size + off;
 	return slot;
 }
 
@@ -344,6 +334,21 @@ int dslite_sess_room(struct dslite_instance *inst, struct dslite_user *u)
 	return 0;
 }
 
+/* The bit of @s's public port in its block @b's record of taken ports. */
+static u32 dslite_sess_port_bit(struct dslite_instance *inst,
+				const struct dslite_user_block *b,
+				const struct dslite_session *s)
+{
+	return ntohs(s->ikey.pub_port) - inst->cfg.port_lo -
+	       b->idx * inst->cfg.block_size;
+}
+
+/*
+ * Every session is made here (new mappings, inbound sessions on a
+ * mapping, sessions synced in): @slot is the block of its public port,
+ * whose bit it sets (it may be set already: the sessions of one mapping
+ * share a port). Caller holds u->lock.
+ */
 struct dslite_session *
 dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 		   const struct dslite_okey *ok, const struct dslite_ikey *ik,
@@ -372,6 +377,9 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 	}
 	u->n_sessions++;
 	u->blocks[slot].sessions++;
+	__set_bit(dslite_sess_port_bit(inst, &u->blocks[slot], s),
+		  dslite_block_ports(&u->blocks[slot], s->ikey.proto,
+				     inst->cfg.block_size));
 	dslite_count_new(inst);
 	dslite_sync_note_session(inst, s, false);
 	return s;
@@ -591,10 +599,19 @@ static bool dslite_sess_expired(struct dslite_instance *inst,
 	return (u32)jiffies - READ_ONCE(s->last) >= to * HZ;
 }
 
-/* Unhash and free @s. Caller holds its user's lock. */
+/*
+ * Unhash and free @s. Caller holds its user's lock. Every session goes
+ * here (expiry, flushes, a pool's removal, teardown, deletes synced in):
+ * the last session of its public (address, port, protocol) frees the
+ * port in its block's record. All sessions of a port are its user's (a
+ * block has one holder) and change under u->lock, so none can appear
+ * between the removal and the lookup.
+ */
 void dslite_sess_kill(struct dslite_instance *inst, struct dslite_session *s)
 {
 	struct dslite_user *u = s->okey.user;
+	struct dslite_user_block *b;
+	bool last;
 	int slot;
 
 	lockdep_assert_held(&u->lock);
@@ -604,10 +621,19 @@ void dslite_sess_kill(struct dslite_instance *inst, struct dslite_session *s)
 	dslite_sync_note_session(inst, s, true);
 	rhltable_remove(&inst->sess_out, &s->onode, dslite_out_params);
 	rhltable_remove(&inst->sess_in, &s->inode, dslite_in_params);
+	rcu_read_lock();
+	last = !rhltable_lookup(&inst->sess_in, &s->ikey, dslite_in_params);
+	rcu_read_unlock();
 	slot = dslite_user_slot(u, s->ikey.pub_addr, s->ikey.pub_port,
 				&inst->cfg);
-	if (!WARN_ON_ONCE(slot < 0))
-		u->blocks[slot].sessions--;
+	if (!WARN_ON_ONCE(slot < 0)) {
+		b = &u->blocks[slot];
+		b->sessions--;
+		if (last)
+			__clear_bit(dslite_sess_port_bit(inst, b, s),
+				    dslite_block_ports(b, s->ikey.proto,
+						       inst->cfg.block_size));
+	}
 	if (!--u->n_sessions)
 		u->idle_since = jiffies;
 	atomic_dec(&inst->n_sessions);
@@ -770,6 +796,12 @@ void dslite_user_drop_idle_blocks(struct dslite_instance *inst,
 			i++;
 			continue;
 		}
+		/* no session: no port taken, or a kill missed its bit */
+		WARN_ON_ONCE(!bitmap_empty(u->blocks[i].ports,
+					   DSLITE_PORT_PROTOS *
+					   BITS_TO_LONGS(inst->cfg.block_size) *
+					   BITS_PER_LONG));
+		kfree(u->blocks[i].ports);
 		dslite_log_block(inst, u, u->blocks[i].idx, false);
 		dslite_block_release(inst, u->pa, u->blocks[i].idx);
 		u->blocks[i] = u->blocks[--u->n_blocks];
@@ -923,10 +955,12 @@ void dslite_pool_evict(struct dslite_instance *inst,
 							   dslite_user_params)) {
 				int i;
 
-				for (i = 0; i < u->n_blocks; i++)
+				for (i = 0; i < u->n_blocks; i++) {
 					dslite_log_block(inst, u,
 							 u->blocks[i].idx,
 							 false);
+					kfree(u->blocks[i].ports);
+				}
 				atomic_sub(u->n_blocks, &inst->n_blocks);
 				u->n_blocks = 0;
 				gone = true;

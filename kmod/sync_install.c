@@ -66,6 +66,7 @@ int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 	struct dslite_pool *p = dslite_pool_of_addr(inst, b->pub_addr);
 	u32 max = min_t(u32, READ_ONCE(inst->cfg.max_blocks),
 			DSLITE_MAX_BLOCKS_USER);
+	unsigned long *ports;
 	struct dslite_paddr *pa;
 	struct dslite_user *u;
 	bool taken;
@@ -95,6 +96,10 @@ int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 	}
 	if (dslite_user_grow(u, READ_ONCE(inst->cfg.max_blocks)))
 		goto out;
+	/* its taken ports, marked as its sessions are installed */
+	ports = dslite_ports_alloc(inst->cfg.block_size);
+	if (!ports)
+		goto out;
 	spin_lock_bh(&inst->pool_lock);
 	/* free, or resting here: ours now; else another user holds it */
 	taken = test_bit(b->idx, pa->map) &&
@@ -103,12 +108,14 @@ int dslite_sync_install_block(struct dslite_instance *inst, u32 sl_id,
 		pa->used++;
 	spin_unlock_bh(&inst->pool_lock);
 	if (taken) {
+		kfree(ports);
 		err = -EBUSY;
 		goto out;
 	}
 	u->pa = pa;
 	u->blocks[u->n_blocks].idx = b->idx;
 	u->blocks[u->n_blocks].sessions = 0;
+	u->blocks[u->n_blocks].ports = ports;
 	u->n_blocks++;
 	if (atomic_inc_return(&inst->n_blocks) > READ_ONCE(inst->peak_blocks))
 		WRITE_ONCE(inst->peak_blocks, atomic_read(&inst->n_blocks));

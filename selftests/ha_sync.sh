@@ -6,6 +6,8 @@
 # covers keepalived). Proves: blocks and sessions reach the backup with
 # the same public endpoints; a flow continues through the new master with
 # the same public address and port; a TCP transfer survives the switch;
+# the sessions synced to the backup take their ports there (once master
+# it hands none of them out again, and knows when a block is full);
 # a wrong or missing key and a configuration mismatch sync nothing and
 # are reported; when the link between the routers fails neither router
 # misbehaves and a bulk resync makes the tables equal when it returns;
@@ -23,13 +25,14 @@ D() { dslitectl "$@"; }
 sj() { D -n "$1" -j service-location show 1 | json "j[0]$2"; }
 
 KEY=0123456789abcdef-test-key
-setup_aftr() {	# NS PEER KEY INSTANCE-ID [PORT-RANGE]
-	# shellcheck disable=SC2046
+setup_aftr() {	# NS PEER KEY INSTANCE-ID [PORT-RANGE [MORE INSTANCE OPTIONS]]
+	# shellcheck disable=SC2046,SC2086
 	D -n "$1" ha set hot-backup on &&
 	D -n "$1" service-location add 1 remote-backup interface sy0 peer "$2" $(auth_of "$3") &&
 	D -n "$1" service-instance-group add sig1 service-location 1 &&
 	D -n "$1" instance add dsl0 id "$4" aftr 2001:db8::1 service-instance-group sig1 &&
 	{ [[ -z ${5:-} ]] || D -n "$1" instance set dsl0 port-range "$5"; } &&
+	{ [[ -z ${6:-} ]] || D -n "$1" instance set dsl0 $6; } &&
 	ip -n "$1" link set dsl0 up &&
 	D -n "$1" pool add dsl0 198.51.100.0/28 service-location 1 &&
 	ip -n "$1" route add 198.51.100.0/28 dev dsl0
@@ -151,6 +154,36 @@ tables_equal() {
 	done
 	return 1
 }
+
+# --- synced sessions take their ports on the backup too ---------------------------
+# One block of 8 ports per user: 6 mappings made on the master, synced;
+# after the switch the new master has 2 ports left, and must know which:
+# its pick searches each block's record of taken ports, which the synced
+# sessions must have marked, or it would hand out a port in use.
+OPTS8="port-block-size 8 port-range 1024-1031 max-blocks-per-user 1"
+check "ports: aftr1 configured (blocks of 8, one per user)" setup_aftr "$A1" 192.0.2.2 "$KEY" 1 "" "$OPTS8"
+check "ports: aftr2 configured (blocks of 8, one per user)" setup_aftr "$A2" 192.0.2.1 "$KEY" 1 "" "$OPTS8"
+vip_to "$A1"
+D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1 role backup
+check "ports: in sync" peer_state_is "$A2" in-sync
+got=
+for p in 6201 6202 6203 6204 6205 6206; do got+="$(probe $p) "; done
+[[ $got != *none* ]] && ok "ports: 6 mappings through aftr1" || fail "ports: 6 mappings through aftr1" "$got"
+check "ports: the backup holds the master's 6 sessions" tables_equal
+D -n "$A1" service-location set 1 role backup
+vip_to "$A2"
+D -n "$A2" service-location set 1 role master
+got=
+for p in 6207 6208; do got+="$(probe $p) "; done
+[[ $got != *none* ]] && ok "ports: the 2 free ports serve 2 new mappings on aftr2" ||
+	fail "ports: the 2 free ports serve 2 new mappings on aftr2" "$got"
+q0=$(D -n "$A2" -j stats show | json 'j[0]["drop_quota"]')
+got=$(probe 6209)
+assert_eq "ports: a ninth mapping finds the block full (no port reused): $got" "$got" none
+assert_eq "ports: and is counted as quota" "$(D -n "$A2" -j stats show | json 'j[0]["drop_quota"] > '"$q0")" True
+assert_eq "ports: aftr2 holds 8 mappings on 8 distinct public ports" \
+	"$(D -n "$A2" -j session show proto udp | json 'len(j) == 8 and len({(s["public_addr"], s["public_port"]) for s in j}) == 8')" True
+teardown_aftr "$A1"; teardown_aftr "$A2"
 sync_ctr() { sj "$1" "[\"sync\"][\"$2\"]"; }
 
 # --- the link between the routers fails, then comes back ------------------------

@@ -2,8 +2,8 @@
 /*
  * Host unit tests of kmod/logic.c (the same file the module builds): the
  * TCP state machine, the timeout of each state, port-block arithmetic,
- * the random free-block pick and the bounded public port pick (with the
- * lookups it costs, before and after the bound, printed as comments).
+ * the random free-block pick and the public port pick over the blocks'
+ * records of taken ports.
  */
 #include <errno.h>
 #include <limits.h>
@@ -414,31 +414,28 @@ static void pick_cases(void)
 
 /*
  * A model user for dslite_port_pick: @n blocks of @size ports (one
- * protocol), a port used when used[b][off], sessions[b] at least the
- * used ports of the block; new blocks up to @quota. The old algorithm
- * (before the bound) is modelled too, to measure both.
+ * protocol), a port taken when its bit is set in taken[b], as session.c
+ * keeps struct dslite_user_block's record; new blocks up to @quota. The
+ * bits past @size in a block's last word stay clear, as in the module's
+ * zeroed bitmaps: the pick must never return them.
  */
 #define PM_BLOCKS	64
 #define PM_SIZE		1008
 
 struct pm {
-	u32 size, n, quota;
-	u8 used[PM_BLOCKS][PM_SIZE];
-	u32 sessions[PM_BLOCKS];
+	u32 size, n, quota, grows;
+	unsigned long taken[PM_BLOCKS][MAP_LONGS(PM_SIZE)];
 };
 
 static struct pm pm;
 
-static bool pm_free(void *ctx, u32 slot, u32 off)
+static const unsigned long *pm_taken(void *ctx, u32 slot)
 {
 	struct pm *m = ctx;
 
-	return slot < m->n && off < m->size && !m->used[slot][off];
-}
-
-static u32 pm_sessions(void *ctx, u32 slot)
-{
-	return ((struct pm *)ctx)->sessions[slot];
+	if (slot >= m->n)
+		return NULL;	/* a slot the user does not hold: crash */
+	return m->taken[slot];
 }
 
 static int pm_grow(void *ctx)
@@ -447,8 +444,8 @@ static int pm_grow(void *ctx)
 
 	if (m->n >= m->quota)
 		return -EDQUOT;
-	memset(m->used[m->n], 0, sizeof(m->used[0]));
-	m->sessions[m->n] = 0;
+	memset(m->taken[m->n], 0, sizeof(m->taken[0]));
+	m->grows++;
 	return (int)m->n++;
 }
 
@@ -468,198 +465,170 @@ static void pm_init(u32 n, u32 size, u32 quota, u32 used_pct)
 	pm.quota = quota;
 	for (b = 0; b < n; b++)
 		for (o = 0; o < size; o++)
-			if (rng() % 100 < used_pct) {
-				pm.used[b][o] = 1;
-				pm.sessions[b]++;
-			}
+			if (rng() % 100 < used_pct)
+				map_set(pm.taken[b], o);
 }
 
-/* the new pick; marks the port used; returns the slot, probes in *probes */
-static int pm_new(u32 *probes, u32 *off)
+static u32 pm_free_ports(void)
+{
+	u32 b, o, n = 0;
+
+	for (b = 0; b < pm.n; b++)
+		for (o = 0; o < pm.size; o++)
+			n += !map_test(pm.taken[b], o);
+	return n;
+}
+
+/*
+ * One pick; marks the port taken. Returns the slot (or the error), the
+ * bitmaps searched in *blocks; -1000 for a taken port or one past the
+ * block, never right.
+ */
+static int pm_pick(u32 *blocks, u32 *off)
 {
 	struct dslite_port_ops ops = {
-		.free = pm_free, .sessions = pm_sessions, .grow = pm_grow,
-		.rnd = pm_rnd,
+		.taken = pm_taken, .grow = pm_grow, .rnd = pm_rnd,
 	};
 	int slot = dslite_port_pick(&ops, &pm, pm.n, pm.size, off);
 
-	*probes = ops.probes;
+	*blocks = ops.blocks;
 	if (slot >= 0) {
-		if (pm.used[slot][*off])
-			return -1000;	/* a used port: never */
-		pm.used[slot][*off] = 1;
-		pm.sessions[slot]++;
+		if ((u32)slot >= pm.n || *off >= pm.size ||
+		    map_test(pm.taken[slot], *off))
+			return -1000;
+		map_set(pm.taken[slot], *off);
 	}
 	return slot;
 }
 
-/* the code before the bound (session.c at d3493e9), lookups counted */
-static int pm_old(u32 *probes, u32 *off)
+static void port_pick_cases(void)
 {
-	u32 start, i, j, slot, o;
+	u32 off, i, nb, fb, fo, t, worst, distinct;
+	static u8 seen[PM_SIZE];
+	int got, bad;
 
-	*probes = 0;
-	for (;;) {
-		start = pm.n ? rng() % pm.n : 0;
-		for (i = 0; i < pm.n; i++) {
-			slot = (start + i) % pm.n;
-			o = rng() % pm.size;
-			for (j = 0; j < pm.size; j++) {
-				++*probes;
-				if (!pm.used[slot][(o + j) % pm.size]) {
-					*off = (o + j) % pm.size;
-					pm.used[slot][*off] = 1;
-					pm.sessions[slot]++;
-					return (int)slot;
-				}
-			}
-		}
-		if (pm_grow(&pm) < 0)
-			return -EDQUOT;
-	}
-}
-
-static void port_probe_cases(void)
-{
-	struct dslite_probe pr;
-	u32 slot, off, i, seen[16] = { 0 }, pold, pnew, worst, sum;
-	int got, bad, r;
-	u32 fb, fo, t;
-
-	/* a round over few ports tries each once, from a random one */
-	dslite_probe_init(&pr, 2, 8, DSLITE_PORT_TRIES, 0x80000000u);
-	bad = 0;
-	for (i = 0; dslite_probe_next(&pr, rng(), &slot, &off); i++)
-		if (i >= 16 || seen[slot * 8 + off]++ || (i == 0 && slot * 8 + off != 8))
-			bad++;
-	TAP_CHECK(bad == 0 && i == 16,
-		  "probe: 2 blocks of 8: every port once, from rnd (%u probes)", i);
-	dslite_probe_init(&pr, 4, 512, DSLITE_PORT_TRIES, rng());
-	bad = 0;
-	for (i = 0; dslite_probe_next(&pr, rng(), &slot, &off); i++)
-		if (slot >= 4 || off >= 512)
-			bad++;
-	TAP_CHECK(bad == 0 && i == DSLITE_PORT_TRIES,
-		  "probe: 4 blocks of 512: %u random draws, all in range", i);
-	dslite_probe_init(&pr, 0, 512, DSLITE_PORT_TRIES, rng());
-	TAP_CHECK(!dslite_probe_next(&pr, rng(), &slot, &off), "probe: no block, no probe");
-
-	/* a full user at its quota: counted as quota, after 128 lookups */
+	/* a full user at its quota: -EDQUOT after one search per block */
 	pm_init(4, 512, 4, 100);
-	r = pm_old(&pold, &off);
-	pm_init(4, 512, 4, 100);
-	got = pm_new(&pnew, &off);
-	printf("# full user, 4 blocks of 512 at quota: lookups before %u, after %u\n",
-	       pold, pnew);
-	TAP_CHECK(r == -EDQUOT && got == -EDQUOT && pnew == DSLITE_PORT_TRIES,
-		  "port: full user (4x512) -> -EDQUOT after %u lookups (was %u)", pnew, pold);
+	got = pm_pick(&nb, &off);
+	TAP_CHECK(got == -EDQUOT && nb == 4 && !pm.grows,
+		  "port: full user (4x512) at its quota -> -EDQUOT, %u block searches", nb);
 	pm_init(64, 1008, 64, 100);
-	r = pm_old(&pold, &off);
-	pm_init(64, 1008, 64, 100);
-	got = pm_new(&pnew, &off);
-	printf("# full user, 64 blocks of 1008 at quota: lookups before %u, after %u\n",
-	       pold, pnew);
-	TAP_CHECK(r == -EDQUOT && got == -EDQUOT && pnew == DSLITE_PORT_TRIES,
-		  "port: full user (64x1008) -> -EDQUOT after %u lookups (was %u)", pnew, pold);
+	got = pm_pick(&nb, &off);
+	TAP_CHECK(got == -EDQUOT && nb == 64,
+		  "port: full user (64x1008) at its quota -> -EDQUOT, %u block searches", nb);
 
-	/* full blocks, quota left: a new block at once */
-	worst = 0;
+	/* full blocks, quota left: a new block, found at once */
 	bad = 0;
 	for (t = 0; t < 200; t++) {
 		pm_init(4, 512, 8, 100);
-		r = pm_old(&pold, &off);
-		worst = pold > worst ? pold : worst;
-		pm_init(4, 512, 8, 100);
-		got = pm_new(&pnew, &off);
-		if (r != 4 || got != 4 || pnew != DSLITE_PORT_TRIES + 1)
+		got = pm_pick(&nb, &off);
+		if (got != 4 || nb != 5 || pm.grows != 1)
 			bad++;
 	}
-	printf("# 4 full blocks of 512, quota 8: lookups before up to %u, after %u\n",
-	       worst, DSLITE_PORT_TRIES + 1);
-	TAP_CHECK(bad == 0, "port: 4 full blocks, room for more: the new block, %u lookups (was up to %u)",
-		  DSLITE_PORT_TRIES + 1, worst);
+	TAP_CHECK(bad == 0, "port: 4 full blocks, room for more: the new block after 5 searches");
 
-	/* one free port in 4x512: always found, at most 128 + 512 lookups */
-	worst = 0;
-	sum = 0;
+	/* one free port in 4x512: always that one, never a new block */
 	bad = 0;
 	for (t = 0; t < 500; t++) {
-		u32 w = 0;
-
 		fb = rng() % 4;
 		fo = rng() % 512;
-		pm_init(4, 512, 4, 100);
-		pm.used[fb][fo] = 0;
-		pm.sessions[fb]--;
-		r = pm_old(&pold, &off);
-		w = pold > w ? pold : w;
-		pm_init(4, 512, 4, 100);
-		pm.used[fb][fo] = 0;
-		pm.sessions[fb]--;
-		got = pm_new(&pnew, &off);
-		if (r != (int)fb || got != (int)fb || off != fo ||
-		    pnew > DSLITE_PORT_TRIES + 512)
+		pm_init(4, 512, 8, 100);
+		map_clear(pm.taken[fb], fo);
+		got = pm_pick(&nb, &off);
+		if (got != (int)fb || off != fo || nb > 4 || pm.grows)
 			bad++;
-		worst = pnew > worst ? pnew : worst;
-		sum += w;
 	}
-	printf("# one free port in 4x512: lookups before up to 2048 (mean %u), after at most %u (seen %u)\n",
-	       sum / 500, DSLITE_PORT_TRIES + 512, worst);
-	TAP_CHECK(bad == 0, "port: the one free port of 4x512 is found, <= %u lookups (seen %u)",
-		  DSLITE_PORT_TRIES + 512, worst);
+	TAP_CHECK(bad == 0, "port: the one free port of 4x512 is found wherever it is (wrapping), before any new block");
 
-	/* filling from empty: 512 mappings in one block, then the next */
+	/* filling from empty: every port of a block before the next block */
 	pm_init(0, 512, 4, 0);
 	bad = 0;
-	worst = 0;
-	sum = 0;
 	for (i = 0; i < 2048; i++) {
-		got = pm_new(&pnew, &off);
-		if (got != (int)(i / 512) || pm.n != i / 512 + 1)
+		got = pm_pick(&nb, &off);
+		if (got != (int)(i / 512) || pm.n != i / 512 + 1 || nb > pm.n)
 			bad++;
-		worst = pnew > worst ? pnew : worst;
-		sum += pnew;
 	}
-	got = pm_new(&pnew, &off);
-	printf("# filling 4x512 from empty: lookups per mapping mean %u.%02u, worst %u\n",
-	       sum / 2048, sum * 100 / 2048 % 100, worst);
-	TAP_CHECK(bad == 0 && got == -EDQUOT,
-		  "port: 2048 mappings fill 4 blocks of 512 one after the other, then -EDQUOT");
+	got = pm_pick(&nb, &off);
+	TAP_CHECK(bad == 0 && got == -EDQUOT && pm_free_ports() == 0,
+		  "port: 2048 mappings fill 4 blocks of 512 one after the other, no port twice, then -EDQUOT");
 
-	/* EIM: many sessions on few ports; a sparse block is found at once */
-	pm_init(1, 512, 1, 10);
-	pm.sessions[0] = 600;
-	got = pm_new(&pnew, &off);
-	TAP_CHECK(got == 0 && pnew <= DSLITE_PORT_TRIES,
-		  "port: 600 sessions on ~51 ports: a port in %u lookups", pnew);
+	/* the same with ports freed meanwhile: a freed port is used again first */
+	pm_init(2, 512, 3, 100);
+	map_clear(pm.taken[1], 77);
+	map_clear(pm.taken[0], 500);
+	got = pm_pick(&nb, &off);
+	i = got * 512 + off;
+	got = pm_pick(&nb, &off);
+	i += got * 512 + off;
+	TAP_CHECK(i == 77 + 512 + 500 && pm.grows == 0 && pm_pick(&nb, &off) == 2,
+		  "port: the freed ports of held blocks go before a new block");
 
-	/* small blocks: exact (each port tried once) */
+	/* random start: an empty block's first pick is spread over it */
+	memset(seen, 0, sizeof(seen));
+	distinct = 0;
+	for (t = 0; t < 4000; t++) {
+		pm_init(1, 512, 1, 0);
+		got = pm_pick(&nb, &off);
+		if (got == 0 && !seen[off]++)
+			distinct++;
+	}
+	/* 4000 draws over 512: about 512 * (1 - e^-7.8), i.e. all but ~0.2 */
+	TAP_CHECK(distinct >= 500,
+		  "port: first picks in an empty block are random: %u of 512 ports seen in 4000", distinct);
+	/* and over the blocks: each of 4 half-full blocks gets picks */
+	memset(seen, 0, sizeof(seen));
+	for (t = 0; t < 400; t++) {
+		pm_init(4, 512, 4, 50);
+		got = pm_pick(&nb, &off);
+		if (got >= 0 && got < 4)
+			seen[got]++;
+	}
+	TAP_CHECK(seen[0] > 50 && seen[1] > 50 && seen[2] > 50 && seen[3] > 50,
+		  "port: the start block is random (%u %u %u %u of 400)",
+		  seen[0], seen[1], seen[2], seen[3]);
+
+	/* block sizes that are no multiple of the word: never past the end */
 	bad = 0;
 	for (t = 0; t < 200; t++) {
-		pm_init(2, 8, 2, 100);
+		u32 size = 8 + rng() % 200;
+
+		pm_init(2, size, 2, 100);
 		fb = rng() % 2;
-		fo = rng() % 8;
-		pm.used[fb][fo] = 0;
-		pm.sessions[fb] = 16;	/* counts that prove nothing */
-		got = pm_new(&pnew, &off);
-		if (got != (int)fb || off != fo || pnew > 16)
+		fo = rng() % size;
+		map_clear(pm.taken[fb], fo);
+		got = pm_pick(&nb, &off);
+		if (got != (int)fb || off != fo)
+			bad++;
+		if (pm_pick(&nb, &off) != -EDQUOT)
 			bad++;
 	}
-	TAP_CHECK(bad == 0, "port: 2x8, one free port, no help from counts: found within 16 lookups");
+	TAP_CHECK(bad == 0, "port: blocks of 8-207 ports: the one free port, then -EDQUOT (never a bit past the block)");
 
-	/* every pick is bounded, whatever the fill */
+	/* every pick is bounded and right, whatever the fill */
 	bad = 0;
 	worst = 0;
 	for (t = 0; t < 3000; t++) {
-		u32 n = 1 + rng() % 8, size = 8 << (rng() % 7);
+		u32 n = 1 + rng() % 8, size = 8 << (rng() % 7), q, freep;
 
-		pm_init(n, size, n + rng() % 2, 90 + rng() % 11);
-		got = pm_new(&pnew, &off);
-		if (got == -1000 || pnew > 2 * DSLITE_PORT_TRIES + size)
+		if (size > PM_SIZE)
+			size = PM_SIZE;
+		q = n + rng() % 2;
+		pm_init(n, size, q, 90 + rng() % 11);
+		freep = pm_free_ports();
+		got = pm_pick(&nb, &off);
+		if (got == -1000 || nb > n + 1 ||
+		    (freep && (got < 0 || (u32)got >= n)) ||
+		    (!freep && got != (q > n ? (int)n : -EDQUOT)))
 			bad++;
-		worst = pnew > worst ? pnew : worst;
+		worst = nb > worst ? nb : worst;
 	}
-	TAP_CHECK(bad == 0, "port: 3000 random users 90-100%% full: never a used port, <= 256 + block size lookups");
+	TAP_CHECK(bad == 0, "port: 3000 random users 90-100%% full: a free port of a held block if any, else a new block or -EDQUOT; <= blocks + 1 searches (worst %u)",
+		  worst);
+
+	/* a grow that has no room in the pool */
+	pm_init(1, 8, 1, 100);
+	got = pm_pick(&nb, &off);
+	TAP_CHECK(got == -EDQUOT, "port: no quota left -> the grow's error");
 }
 
 static void frag_cases(void)
@@ -701,7 +670,7 @@ int main(void)
 	timeout_cases();
 	block_cases();
 	pick_cases();
-	port_probe_cases();
+	port_pick_cases();
 	frag_cases();
 	return tap_finish();
 }
