@@ -19,6 +19,10 @@
 #    on the new master;
 #  - the dead router comes back: it is not healthy until its bulk is
 #    complete, then preempts (priority 150); no flow breaks on failback.
+# Rolling upgrade (docs/router.md): backup first, then a switch, then the
+# old master, each router's dslite state wiped and its saved file applied
+# as a module reload and dslite-boot leave it; no session is lost and the
+# flows keep their public endpoints.
 # 1+1 (SL 1 on 2001:db8::1 for b4a, SL 2 on 2001:db8::2 for b4b, each
 # with its own half of the pool): each router translates for its B4 at
 # the same time; then aftr2's whole namespace is deleted: aftr1 is master
@@ -170,11 +174,9 @@ diag() {	# what a failed flow check needs to be understood
 		echo "#   ${ns##*_} neighbours: $(ip -n "$ns" neigh show | tr '\n' ';')"
 	done
 }
-PARTS=${DSLITE_HA_PARTS:-1to1 1plus1}
+PARTS=${DSLITE_HA_PARTS:-1to1 upgrade 1plus1}
 
-if [[ $PARTS == *1to1* ]]; then
-# =============================================================================
-section "1:1: configuration"
+# the 1:1 parts' dslite (1to1 and upgrade)
 cfg_1to1() {	# NS PEER
 	dslitectl -n "$1" -b - <<-EOF
 		ha set hot-backup on
@@ -185,12 +187,16 @@ cfg_1to1() {	# NS PEER
 	EOF
 	ip -n "$1" link set dsl0 up && ip -n "$1" route add 198.51.100.0/24 dev dsl0
 }
+TPL1=$REPO/keepalived-scripts/keepalived-1to1.conf
+
+if [[ $PARTS == *1to1* ]]; then
+# =============================================================================
+section "1:1: configuration"
 check "aftr1: dslite 1:1" cfg_1to1 "$A1" 192.0.2.2
 check "aftr2: dslite 1:1" cfg_1to1 "$A2" 192.0.2.1
 ip -n "$SRV" route add 198.51.100.0/24 via 203.0.113.1
 softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:db8::1 ||
 	die "softwires"
-TPL1=$REPO/keepalived-scripts/keepalived-1to1.conf
 ka_start 1 "$TPL1"
 ka_start 2 "$TPL1"
 check "keepalived: aftr1 master of SL 1" wait_for $((40 * S)) is_role "$A1" 1 master
@@ -271,6 +277,108 @@ for ns in "$A1" "$A2"; do
 	EOF
 done
 
+fi
+
+if [[ $PARTS == *upgrade* ]]; then
+# =============================================================================
+# docs/router.md's rolling upgrade, step by step, with the flows running:
+# each router in turn is "upgraded" the way a module reload leaves it (its
+# dslite state gone, /etc/dslite/dslite.conf applied again by dslite-boot):
+# first the backup (keepalived stopped, the state wiped, the saved file
+# applied, keepalived started, the bulk awaited), then a switch (the
+# master's keepalived stopped: the upgraded backup takes over), then the
+# old master the same way; it preempts once it holds the state again.
+# Both AFTRs share this VM's one kernel, so the module itself is not
+# swapped: the wire versions' side of an upgrade is sync_compat.sh's.
+section "upgrade: configuration from saved files, as at boot"
+cfg_1to1 "$A1" 192.0.2.2 >/dev/null && cfg_1to1 "$A2" 192.0.2.1 >/dev/null ||
+	die "upgrade: configuration"
+dslitectl -n "$A1" timeout set dsl0 udp 600 && dslitectl -n "$A2" timeout set dsl0 udp 600
+for n in 1 2; do
+	check "aftr$n: save --with-keys file (its /etc/dslite/dslite.conf)" \
+		dslitectl -n "${NS_PREFIX}_aftr$n" save --with-keys file "$T/dslite-$n.conf"
+done
+ip -n "$SRV" route replace 198.51.100.0/24 via 203.0.113.1
+softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:db8::1 ||
+	die "softwires"
+ka_start 1 "$TPL1"
+ka_start 2 "$TPL1"
+check "upgrade: aftr1 master" wait_for $((40 * S)) is_role "$A1" 1 master
+check "upgrade: aftr2 in sync" wait_for $((30 * S)) dslitectl -n "$A2" service-location check 1
+udp_flow "$B4A" "$T/udp3-a.json"; pa=$NT_PID
+udp_flow "$B4B" "$T/udp3-b.json"; pb=$NT_PID
+tcp_flow "$B4A" 8005 12000000
+tcp_flow "$B4B" 8006 12000000
+sleep 3
+dslitectl -n "$A1" -j session show proto udp | json '{s["b4"]: "%s:%d" % (s["public_addr"], s["public_port"]) for s in j}' >"$T/pub-udp3.json"
+start=$(sessions "$A1")
+check "upgrade: the master has the flows' sessions" test "$(grep -c . <<<"$start")" -ge 4
+
+# reload N: what `modprobe -r dslite; dslite-boot start` leaves: nothing,
+# then the saved file applied and the devices up (dslite-boot's steps)
+reload() {
+	local ns=${NS_PREFIX}_aftr$1
+	dslitectl -n "$ns" -b - <<-EOF >/dev/null
+		instance del dsl0
+		service-instance-group del sig1
+		service-location del 1
+	EOF
+	[[ -z $(dslitectl -n "$ns" session show) ]] || return 1
+	dslitectl -n "$ns" apply "$T/dslite-$1.conf" && ip -n "$ns" link set dsl0 up &&
+		ip -n "$ns" route replace 198.51.100.0/24 dev dsl0
+}
+ka_term() {	# N: a clean stop (systemctl stop keepalived)
+	kill -TERM "${KA_PID[$1]}" 2>/dev/null
+	wait "${KA_PID[$1]}" 2>/dev/null
+	unset "KA_PID[$1]"
+}
+
+section "upgrade: 1-3. the backup (aftr2)"
+ka_term 2
+check "aftr2 stays backup with keepalived stopped" is_role "$A2" 1 backup
+check "aftr2 reloaded: empty, then its saved file applied" reload 2
+assert_eq "aftr2's configuration is the saved one" \
+	"$(dslitectl -n "$A2" save --with-keys)" "$(cat "$T/dslite-2.conf")"
+ka_start 2 "$TPL1"
+check "aftr2 healthy again: its bulk from aftr1 is complete" \
+	wait_for $((60 * S)) dslitectl -n "$A2" service-location check 1
+assert_eq "aftr2 holds every session aftr1 has" \
+	"$(comm -23 <(sessions "$A1") <(sessions "$A2") | grep -c .)" 0
+
+section "upgrade: 4. the switch (aftr1's keepalived stopped)"
+mid=$(sessions "$A1")
+ka_term 1
+check "aftr2 becomes master" wait_for $((30 * S)) is_role "$A2" 1 master
+check "aftr1 is backup (keepalived's stop)" wait_for $((10 * S)) is_role "$A1" 1 backup
+sleep 2
+assert_eq "every session is on aftr2" "$(comm -23 <(echo "$mid") <(sessions "$A2"))" ""
+
+section "upgrade: 5. the old master (aftr1)"
+check "aftr1 reloaded: empty, then its saved file applied" reload 1
+ka_start 1 "$TPL1"
+check "aftr1 master again once it holds the state (preempts)" \
+	wait_for $((90 * S)) is_role "$A1" 1 master
+check "aftr2 backup again" wait_for $((20 * S)) is_role "$A2" 1 backup
+sleep 2
+end=$(sessions "$A1")
+assert_eq "aftr1 has every session the flows had at the start" \
+	"$(comm -23 <(echo "$start") <(echo "$end"))" ""
+
+section "upgrade: the flows"
+running "${SRC[8005]}" && running "${SRC[8006]}" && ok "both TCP transfers span the upgrade" ||
+	fail "both TCP transfers span the upgrade" "a transfer ended before the end: make it longer"
+check "b4a's TCP transfer completed intact" tcp_done 8005 || diag
+check "b4b's TCP transfer completed intact" tcp_done 8006
+udp_stop "$pa" "$pb"
+for b in a b; do
+	pub=$(pyq 'j.get("2001:db8:1::'"$b"'")' "$T/pub-udp3.json")
+	assert_eq "b4$b's UDP flow kept its public endpoint through both switches ($pub)" \
+		"$(pyq 'j["sources"]' "$T/udp3-$b.json")" "[\"$pub\"]"
+	echo "# b4$b UDP: $(cat "$T/udp3-$b.json")"
+	check "b4$b's UDP flow was answered until the end" \
+		test "$(pyq 'j["last_ago_ms"] is not None and j["last_ago_ms"] < 1000' "$T/udp3-$b.json")" = True
+done
+ka_stop_all
 fi
 
 if [[ $PARTS == *1plus1* ]]; then
