@@ -12,7 +12,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static
-	libmnl-dev iproute2 nftables keepalived
+	libmnl-dev iproute2 nftables keepalived frr
 	python3 python3-scapy iperf3 socat tshark iputils-ping traceroute coturn
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils

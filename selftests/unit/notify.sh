@@ -44,7 +44,46 @@ case "${a[*]}" in
 	cat "$W/check.msg" 2>/dev/null
 	exit "$(cat "$W/check.rc" 2>/dev/null || echo 0)" ;;
 esac
+# for --routes: a set is kept in $W/role.N; `service-location show` lists
+# those, `pool show` prints $W/pool.json (fails while $W/fail.pool exists)
+case "${a[*]}" in
+"service-location set "*) echo "${a[4]}" >"$W/role.${a[2]}" ;;
+"service-location show")
+	sep='' out='['
+	for f in "$W"/role.*; do
+		[[ -e $f ]] || continue
+		out+="$sep{\"id\":${f##*.},\"role\":\"$(cat "$f")\"}" sep=,
+	done
+	echo "$out]" ;;
+"pool show")
+	[[ -e $W/fail.pool ]] && { echo "Error: no module" >&2; exit 2; }
+	cat "$W/pool.json" 2>/dev/null || echo '[]' ;;
+esac
 exit "$rc"
+EOF
+# fake ip (for --routes): its calls in $W/ipcalls; the main table's routes
+# of proto 242 as `ip -o route show` prints them in $W/routes; replace and
+# del change it; both fail while $W/fail.ip exists
+cat >"$FAKE/ip" <<'EOF'
+#!/bin/bash
+W=${FAKE_W:?}
+echo "$*" >>"$W/ipcalls"
+a=("$@") p='' dev='' m='' op=''
+for ((i = 0; i < ${#a[@]}; i++)); do
+	case ${a[i]} in
+	replace | del) op=${a[i]} p=${a[i + 1]} ;;
+	dev) dev=${a[i + 1]} ;;
+	metric) m=${a[i + 1]} ;;
+	esac
+done
+case "$*" in
+*"route show"*) cat "$W/routes" 2>/dev/null; exit 0 ;;
+esac
+[[ -e $W/fail.ip ]] && { echo "Error: Device for nexthop is not up." >&2; exit 2; }
+touch "$W/routes"
+grep -v "^${p%/32} dev $dev scope link metric $m \$" "$W/routes" >"$W/routes.new"
+[[ $op == replace ]] && echo "${p%/32} dev $dev scope link metric $m " >>"$W/routes.new"
+mv "$W/routes.new" "$W/routes"
 EOF
 # fake logger: its arguments, one call a line, in $W/logger
 cat >"$FAKE/logger" <<'EOF'
@@ -56,7 +95,10 @@ export FAKE_W=$W
 export PATH=$FAKE:$PATH
 unset DSLITECTL
 
-reset() { rm -f "$W/calls" "$W/logger" "$W/rc" "$W"/fail.* "$W/slow" "$W"/check.*; }
+reset() {
+	rm -f "$W/calls" "$W/logger" "$W/rc" "$W"/fail.* "$W/slow" "$W"/check.* \
+		"$W"/role.* "$W/pool.json" "$W/ipcalls" "$W/routes"
+}
 calls() { cat "$W/calls" 2>/dev/null; }
 ncalls() { calls | wc -l; }
 
@@ -453,4 +495,68 @@ track "no --sl: usage error (2)" 2
 track "a non-numeric --sl: usage error (2)" 2 --sl x
 track "an unknown option: usage error (2)" 2 --sl 1 --bogus
 assert_eq "track: usage errors call nothing" "$(calls)" ""
+# --- dslite-notify --routes ---------------------------------------------------
+# pools: SL 1 and SL 2 a /25 each, one of no SL, one /32 of SL 1
+POOLS='[{"prefix":"198.51.100.0/25","instance":"dsl0","blocks":2,"blocks_used":0,"service_location":1},{"prefix":"10.9.0.0/24","instance":"dsl0","blocks":4,"blocks_used":0},{"prefix":"198.51.100.128/25","instance":"dsl0","blocks":2,"blocks_used":0,"service_location":2},{"prefix":"192.0.2.9/32","instance":"dsl1","blocks":1,"blocks_used":0,"service_location":1}]'
+ipchanges() { grep -E ' (replace|del) ' "$W/ipcalls" 2>/dev/null | sed 's/ table main proto 242 metric 4242$//'; }
+routes() { sort "$W/routes" 2>/dev/null | awk '{print $1, $3}' | xargs; }
+rreset() { reset; echo "$POOLS" >"$W/pool.json"; }
+
+rreset
+"$NOTIFY" --sl 1 INSTANCE access_sl1 BACKUP 100 >"$W/out" 2>&1
+assert_eq "routes: without --routes no route is touched (nor read)" "$(cat "$W/ipcalls" 2>/dev/null)|$(calls)" \
+	"|service-location set 1 role backup"
+rreset
+check_rc "routes: MASTER of SL 1: exit 0" 0 "$NOTIFY" --routes --sl 1 INSTANCE access_sl1 MASTER 150
+assert_eq "routes: MASTER of SL 1: its two pools installed, on their instances' devices" "$(ipchanges)" \
+	"-4 route replace 192.0.2.9/32 dev dsl1
+-4 route replace 198.51.100.0/25 dev dsl0"
+check_err "routes: ... each logged" 0 "route 198.51.100.0/25 dev dsl0 installed" cat "$W/logger"
+: >"$W/ipcalls"
+check_rc "routes: MASTER again: exit 0" 0 "$NOTIFY" --routes --sl 1 INSTANCE access_sl1 MASTER 150
+assert_eq "routes: MASTER again: nothing changed (idempotent)" "$(ipchanges)" ""
+check_err "routes: ... and that is logged" 0 "routes unchanged \(2 of" cat "$W/logger"
+"$NOTIFY" --routes --sl 2 INSTANCE access_sl2 MASTER 150 >/dev/null 2>&1
+assert_eq "routes: MASTER of SL 2 as well: SL 2's pool added, SL 1's stay" "$(routes)" \
+	"192.0.2.9 dsl1 198.51.100.0/25 dsl0 198.51.100.128/25 dsl0"
+: >"$W/ipcalls"
+"$NOTIFY" --routes --sl 1 INSTANCE access_sl1 FAULT 150 >/dev/null 2>&1
+assert_eq "routes: FAULT of SL 1: its pools deleted, in address order" "$(ipchanges)" \
+	"-4 route del 192.0.2.9/32 dev dsl1
+-4 route del 198.51.100.0/25 dev dsl0"
+assert_eq "routes: FAULT of SL 1: what is left" "$(routes)" "198.51.100.128/25 dsl0"
+echo "198.51.100.64/26 dev dsl0 scope link metric 100 " >>"$W/routes"
+"$NOTIFY" --routes --sl 2 INSTANCE access_sl2 STOP 150 >/dev/null 2>&1
+assert_eq "routes: STOP of SL 2: its pool deleted; a route of another metric is not ours, stays" \
+	"$(routes)" "198.51.100.64/26 dsl0"
+rreset
+touch "$W/fail.ip"
+check_rc "routes: the route cannot be installed: exit 1" 1 "$NOTIFY" --routes --sl 1 INSTANCE access_sl1 MASTER 150
+check_err "routes: ... and it says why" 0 "installing route 198.51.100.0/25 dev dsl0 failed: Error: Device for nexthop is not up" cat "$W/logger"
+assert_eq "routes: ... the role is set all the same" "$(cat "$W/role.1")" master
+rreset
+touch "$W/fail.pool"
+check_rc "routes: pool show fails: exit 1" 1 "$NOTIFY" --routes --sl 1 INSTANCE access_sl1 MASTER 150
+check_err "routes: ... said, routes left alone" 0 "routes unchanged: pool show failed: Error: no module" cat "$W/logger"
+assert_eq "routes: ... no route changed" "$(ipchanges)" ""
+rreset
+"$NOTIFY" --routes -n aftr1 --sl 1 INSTANCE access_sl1 MASTER 150 >/dev/null 2>&1
+check_err "routes: -n NETNS goes to ip as well" 0 "^-n aftr1 -4 route replace 198.51.100.0/25 dev dsl0" cat "$W/ipcalls"
+rreset
+"$NOTIFY" --routes --route-metric 77 --route-proto 99 --sl 1 INSTANCE access_sl1 MASTER 150 >/dev/null 2>&1
+check_err "routes: --route-metric and --route-proto" 0 "^-4 route replace 198.51.100.0/25 dev dsl0 table main proto 99 metric 77$" cat "$W/ipcalls"
+check_rc "routes: a non-numeric --route-metric: usage error" 1 "$NOTIFY" --routes --route-metric x --sl 1 INSTANCE access_sl1 MASTER
+# fifo mode: at start the routes follow the kernel's roles (a stale one
+# of a killed reader goes), then each line; keepalived gone: none left
+rreset
+echo master >"$W/role.2"
+echo "198.51.100.0/25 dev dsl0 scope link metric 4242 " >"$W/routes"
+printf '%s\n' 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl1" BACKUP 100' >"$W/lines"
+"$NOTIFY" --routes --map access_sl2=2 --fifo - <"$W/lines" >/dev/null 2>&1 &
+FPID=$!
+wait "$FPID"
+assert_eq "routes: fifo: at start SL 1's stale route goes, SL 2's is put; MASTER, BACKUP; at the end (stdin closed, keepalived gone, SL 2 managed by --map) none" \
+	"$(ipchanges | tr '\n' ';')" \
+	"-4 route del 198.51.100.0/25 dev dsl0;-4 route replace 198.51.100.128/25 dev dsl0;-4 route replace 192.0.2.9/32 dev dsl1;-4 route replace 198.51.100.0/25 dev dsl0;-4 route del 192.0.2.9/32 dev dsl1;-4 route del 198.51.100.0/25 dev dsl0;-4 route del 198.51.100.128/25 dev dsl0;"
+assert_eq "routes: fifo: no route left" "$(routes)" ""
 ksft_finish
