@@ -153,14 +153,14 @@ comp "dslitectl -b $W/files/" >/dev/null
 assert_eq "... as filenames" "$COMPOPT" " -o filenames"
 expect "nothing after -b FILE" "dslitectl -b x " ""
 expect "apply FILE: files" "dslitectl apply $W/files/o" "$W/files/other.conf"
-expect "apply FILE --dry-run" "dslitectl apply x " "--dry-run"
+expect "apply FILE: --dry-run or dry-run" "dslitectl apply x " "--dry-run dry-run"
 
 section "the helper scripts"
 expect "dslite-who options" "dslite-who -" "--help --json -h" _dslite_who
 expect "dslite-who: no guess at ADDRESS:PORT" "dslite-who " "" _dslite_who
 expect "dslite-who: logs after ADDRESS:PORT TIME" "dslite-who 198.51.100.7:1 0 $W/files/r" "$W/files/roles.batch" _dslite_who
 expect "dslite-notify options" "dslite-notify --" \
-	"-- --batch --dslitectl --eof-wait --fifo --foreground --keepalived-pid --map --sl" _dslite_notify
+	"-- --batch --dslitectl --eof-wait --fifo --foreground --keepalived-pid --map --route-metric --route-proto --routes --sl" _dslite_notify
 expect "dslite-notify -n NETNS" "dslite-notify -n " "aftr1 aftr2" _dslite_notify
 expect "dslite-notify --sl ID" "dslite-notify --sl " "1 20" _dslite_notify
 expect "dslite-notify --fifo PATH" "dslite-notify --fifo $W/files/r" "$W/files/roles.batch" _dslite_notify
