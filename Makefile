@@ -32,7 +32,8 @@ SCRIPTS := tools/dslite-who tools/dslite-boot keepalived-scripts/dslite-notify \
 MANPAGES := $(wildcard tools/*.8 keepalived-scripts/*.8)
 UNITS := tools/systemd/dslite.service tools/systemd/dslite-log.service
 EXAMPLES := keepalived-scripts/keepalived-1to1.conf keepalived-scripts/keepalived-1plus1.conf \
-	    $(wildcard keepalived-scripts/keepalived-*-*.conf keepalived-scripts/frr/*.conf)
+	    $(wildcard keepalived-scripts/keepalived-*-*.conf)
+FRR_EXAMPLES := $(wildcard keepalived-scripts/frr/*.conf)
 # the shipped files name /usr/sbin; a PREFIX=/usr/local install names its own
 fixpath = sed -i 's|/usr/local/sbin/|$(SBINDIR)/|g; s|/usr/sbin/|$(SBINDIR)/|g'
 
@@ -95,9 +96,12 @@ install-tools: tools
 	install -d $(DESTDIR)/etc/default
 	install -m 0644 tools/systemd/dslite.default $(DESTDIR)/etc/default/dslite
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(DOCDIR)/examples/frr
+	install -m 0644 $(FRR_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/frr/
 	$(fixpath) $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf \
-		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/frr/,$(notdir $(FRR_EXAMPLES)))
 	if [ -e tools/completion/dslitectl ]; then \
 		install -d $(DESTDIR)$(COMPLDIR) && \
 		cp -P tools/completion/* $(DESTDIR)$(COMPLDIR)/ && \

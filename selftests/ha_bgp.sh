@@ -44,6 +44,9 @@ if [[ ! -x $FRR/zebra || ! -x $FRR/bgpd ]] || ! id frr >/dev/null 2>&1; then
 fi
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# the shipped keepalived (and FRR) files: the build tree's, or the installed
+# examples (pkg_install.sh runs this test from the packages)
+EXAMPLES=${DSLITE_EXAMPLES:-$REPO/keepalived-scripts}
 S=${DSLITE_TIME_SCALE:-1}
 SRV4=203.0.113.9
 KEY=dslite-ha-bgp-test-key-0123456789abcd
@@ -153,8 +156,8 @@ router bgp 64500
 exit
 EOF
 section "FRR"
-check "aftr1: zebra and bgpd (frr-aftr-a.conf)" frr_start a1 "$A1" "$REPO/keepalived-scripts/frr/frr-aftr-a.conf"
-check "aftr2: zebra and bgpd (frr-aftr-b.conf)" frr_start a2 "$A2" "$REPO/keepalived-scripts/frr/frr-aftr-b.conf"
+check "aftr1: zebra and bgpd (frr-aftr-a.conf)" frr_start a1 "$A1" "$EXAMPLES/frr/frr-aftr-a.conf"
+check "aftr2: zebra and bgpd (frr-aftr-b.conf)" frr_start a2 "$A2" "$EXAMPLES/frr/frr-aftr-b.conf"
 check "upstream: zebra and bgpd" frr_start up "$SRV" "$T/upstream.conf"
 established() { [[ $(vty up "show bgp summary json" | grep -cE '"state": ?"Established"') -eq 2 ]]; }
 check "upstream: both sessions established" wait_for $((30 * S)) established ||
@@ -218,7 +221,7 @@ check "aftr1: dslite 1:1 (no pool route)" cfg_1to1 "$A1" 192.0.2.2
 check "aftr2: dslite 1:1 (no pool route)" cfg_1to1 "$A2" 192.0.2.1
 check "no router announces the pool before keepalived runs" route_is "$P1" ""
 softwire "$B4A" 2001:db8:1::a 2001:db8::1 || die "softwire"
-TPL1=$REPO/keepalived-scripts/keepalived-1to1.conf
+TPL1=$EXAMPLES/keepalived-1to1.conf
 ka_start 1 "$TPL1" --routes
 ka_start 2 "$TPL1" --routes
 check "aftr1 master of SL 1" wait_for $((40 * S)) is_role "$A1" 1 master
@@ -284,7 +287,7 @@ check "aftr1: dslite 1+1" cfg_1plus1 "$A1" 192.0.2.2
 check "aftr2: dslite 1+1" cfg_1plus1 "$A2" 192.0.2.1
 softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:db8::2 ||
 	die "softwires"
-TPL2=$REPO/keepalived-scripts/keepalived-1plus1.conf
+TPL2=$EXAMPLES/keepalived-1plus1.conf
 ka_start 1 "$TPL2" "--routes --batch"
 ka_start 2 "$TPL2" "--routes --batch"
 check "aftr1 master of SL 1" wait_for $((40 * S)) is_role "$A1" 1 master

@@ -35,6 +35,9 @@ source "$(dirname "$0")/ha_topo.sh"
 ha_begin
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# the shipped keepalived (and FRR) files: the build tree's, or the installed
+# examples (pkg_install.sh runs this test from the packages)
+EXAMPLES=${DSLITE_EXAMPLES:-$REPO/keepalived-scripts}
 # DSLITE_TIME_SCALE (check-debug sets it) stretches the waits
 S=${DSLITE_TIME_SCALE:-1}
 SRV4=203.0.113.9
@@ -187,7 +190,7 @@ cfg_1to1() {	# NS PEER
 	EOF
 	ip -n "$1" link set dsl0 up && ip -n "$1" route add 198.51.100.0/24 dev dsl0
 }
-TPL1=$REPO/keepalived-scripts/keepalived-1to1.conf
+TPL1=$EXAMPLES/keepalived-1to1.conf
 
 if [[ $PARTS == *1to1* ]]; then
 # =============================================================================
@@ -315,7 +318,9 @@ start=$(sessions "$A1")
 check "upgrade: the master has the flows' sessions" test "$(grep -c . <<<"$start")" -ge 4
 
 # reload N: what `modprobe -r dslite; dslite-boot start` leaves: nothing,
-# then the saved file applied and the devices up (dslite-boot's steps)
+# then dslite-boot's own steps (the saved file applied, devices up, pool
+# routes; SL_POOL_ROUTES=static, the default)
+BOOT=${DSLITE_BOOT:-$REPO/tools/dslite-boot}
 reload() {
 	local ns=${NS_PREFIX}_aftr$1
 	dslitectl -n "$ns" -b - <<-EOF >/dev/null
@@ -324,8 +329,8 @@ reload() {
 		service-location del 1
 	EOF
 	[[ -z $(dslitectl -n "$ns" session show) ]] || return 1
-	dslitectl -n "$ns" apply "$T/dslite-$1.conf" && ip -n "$ns" link set dsl0 up &&
-		ip -n "$ns" route replace 198.51.100.0/24 dev dsl0
+	DSLITECTL=$DSLITECTL DSLITE_DEFAULTS=/nonexistent \
+		"$BOOT" -n "$ns" -c "$T/dslite-$1.conf" reload
 }
 ka_term() {	# N: a clean stop (systemctl stop keepalived)
 	kill -TERM "${KA_PID[$1]}" 2>/dev/null
@@ -336,7 +341,7 @@ ka_term() {	# N: a clean stop (systemctl stop keepalived)
 section "upgrade: 1-3. the backup (aftr2)"
 ka_term 2
 check "aftr2 stays backup with keepalived stopped" is_role "$A2" 1 backup
-check "aftr2 reloaded: empty, then its saved file applied" reload 2
+check "aftr2 reloaded: empty, then dslite-boot with its saved file" reload 2
 assert_eq "aftr2's configuration is the saved one" \
 	"$(dslitectl -n "$A2" save --with-keys)" "$(cat "$T/dslite-2.conf")"
 ka_start 2 "$TPL1"
@@ -354,7 +359,7 @@ sleep 2
 assert_eq "every session is on aftr2" "$(comm -23 <(echo "$mid") <(sessions "$A2"))" ""
 
 section "upgrade: 5. the old master (aftr1)"
-check "aftr1 reloaded: empty, then its saved file applied" reload 1
+check "aftr1 reloaded: empty, then dslite-boot with its saved file" reload 1
 ka_start 1 "$TPL1"
 check "aftr1 master again once it holds the state (preempts)" \
 	wait_for $((90 * S)) is_role "$A1" 1 master
@@ -403,7 +408,7 @@ ip -n "$SRV" route add 198.51.100.0/25 via 203.0.113.1
 ip -n "$SRV" route add 198.51.100.128/25 via 203.0.113.2
 softwire "$B4A" 2001:db8:1::a 2001:db8::1 && softwire "$B4B" 2001:db8:1::b 2001:db8::2 ||
 	die "b4a to the SL 1 address, b4b to the SL 2 one"
-TPL2=$REPO/keepalived-scripts/keepalived-1plus1.conf
+TPL2=$EXAMPLES/keepalived-1plus1.conf
 ka_start 1 "$TPL2"
 ka_start 2 "$TPL2"
 check "keepalived: aftr1 master of SL 1" wait_for $((40 * S)) is_role "$A1" 1 master

@@ -7,8 +7,11 @@
 # udp_tunnel and ip6_udp_tunnel; a second kernel's headers being
 # installed (the hook linux-headers' postinst runs) rebuilds it for that
 # kernel; the systemd units verify; a saved configuration survives a
-# "reboot" (module unloaded, dslite.service's ExecStart run); a selftest
-# passes with the installed dslitectl and module; dpkg -r removes it all.
+# "reboot" (module unloaded, dslite.service's ExecStart run); translate.sh
+# passes with the installed dslitectl and module, and so do an HA pair's
+# tests with the installed hooks, dslite-boot and example files
+# (ha_failover.sh's failover and rolling upgrade, ha_bgp.sh's FRR);
+# dpkg -r removes it all.
 # Run in the VM with --no-module (the VM's root is a tmpfs overlay of the
 # host's, so nothing is installed on the host). Part of `make check-router`.
 source "$(dirname "$0")/lib.sh"
@@ -133,6 +136,30 @@ else
 	fail "translate.sh with the installed packages (rc=$rc)"
 	grep '^not ok' <<<"$out" | sed 's/^/#   | /'
 fi
+
+section "the HA pair from the packages: keepalived with the installed files and hooks"
+# ha_failover.sh's 1:1 failover and rolling upgrade (dslite-boot reloads
+# each router from its saved file) and ha_bgp.sh (FRR announcing each pool
+# from its master), with /usr/sbin's dslitectl, dslite-notify,
+# dslite-track and dslite-boot and the examples of dslite-tools
+for t in "ha_failover.sh:1to1 upgrade" "ha_bgp.sh:"; do
+	name=${t%%:*}
+	out=$(DSLITECTL=$CTL DSLITE_KO=/nonexistent DSLITE_HOOKS=/usr/sbin \
+		DSLITE_BOOT=/usr/sbin/dslite-boot DSLITE_HA_PARTS=${t#*:} \
+		DSLITE_EXAMPLES=/usr/share/doc/dslite-tools/examples \
+		"$REPO/selftests/$name" 2>&1)
+	rc=$?
+	tot=$(grep '^# Totals' <<<"$out")
+	echo "# $name: $tot"
+	if [[ $rc -eq 0 ]] && grep -q 'pass:[1-9]' <<<"$tot"; then
+		ok "$name passes from the installed packages"
+	elif [[ $rc -eq 4 ]]; then
+		skip "$name from the installed packages" "$(grep -m1 SKIP <<<"$out")"
+	else
+		fail "$name from the installed packages (rc=$rc)"
+		grep -E '^not ok|^#   ' <<<"$out" | head -20 | sed 's/^/#   | /'
+	fi
+done
 
 section "remove"
 check "modprobe -r dslite" modprobe -r dslite

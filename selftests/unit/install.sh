@@ -28,7 +28,8 @@ for p in dslitectl dslite-boot dslite-notify dslite-track dslite-who; do
 done
 for f in etc/default/dslite lib/systemd/system/dslite.service lib/systemd/system/dslite-log.service \
 	lib/systemd/system/keepalived.service.d/dslite.conf usr/lib/sysctl.d/60-dslite.conf \
-	usr/share/doc/dslite/examples/keepalived-1to1.conf; do
+	usr/share/doc/dslite/examples/keepalived-1to1.conf usr/share/doc/dslite/examples/keepalived-1to1-b.conf \
+	usr/share/doc/dslite/examples/frr/frr-aftr-a.conf; do
 	check "$f" test -f "$D/$f"
 done
 check "/etc/dslite exists" test -d "$D/etc/dslite"
