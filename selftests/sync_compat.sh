@@ -91,7 +91,8 @@ same() {
 holds() {
 	local desc=$1
 	shift
-	if "$@"; then ok "$desc"; else fail "$desc" "failed: $*"; fi
+	if "$@"; then ok "$desc"; else
+		fail "$desc" "failed: $* (${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]})"; fi
 }
 state1() { D1 -j service-location show 1 | json 'j[0]["peer_state"]'; }
 # synced N [EPOCH]: the peer knows N sessions (of a stream after EPOCH)
