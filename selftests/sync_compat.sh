@@ -71,12 +71,16 @@ same() {
 		import json, sys
 		peer = json.load(open(sys.argv[1])).get("sessions", {})
 		proto = {"udp": 17, "tcp": 6, "icmp": 1}
-		aftr = {"%d %s %s:%d %d" % ({"dsl0": 1}[s["instance"]], s["b4"],
-		                            s["inner_addr"], s["inner_port"],
-		                            proto[s["proto"]]):
+		aftr = {"%d %s %s:%d %s:%d %d" % ({"dsl0": 1}[s["instance"]], s["b4"],
+		                                  s["inner_addr"], s["inner_port"],
+		                                  s["remote_addr"], s["remote_port"],
+		                                  proto[s["proto"]]):
 		        "%s:%d" % (s["public_addr"], s["public_port"])
 		        for s in json.load(open(sys.argv[2]))}
-		if peer == aftr:
+		n = len(json.load(open(sys.argv[2])))
+		if len(aftr) != n:
+		    print("%d sessions, %d keys: the key is not one per session" % (n, len(aftr)))
+		elif peer == aftr:
 		    print("%d equal" % len(aftr))
 		else:
 		    miss = sorted(set(aftr) - set(peer))

@@ -20,7 +20,9 @@ not (another source address or port, hand-made fragments).
       DATA packet of the AFTR by header version, the records of those it
       applies by type, and decodes session, delete and run records (runs
       only if it speaks 3, as a version 2 router skips them) into the
-      sessions it has been told of, per AFTR stream (status --sessions).
+      sessions it has been told of (instance, B4, inner, remote endpoint,
+      protocol -> public address and port), per AFTR stream (status
+      --sessions).
       Commands come as one JSON object per connection on the unix socket
       PATH; the answer is one JSON object.
   call PATH JSON             one raw command to the daemon
@@ -262,10 +264,12 @@ def rec_counts(body):
     return n
 
 
-def sess_key(inst, b4, inner, iport, proto):
-    """a session as sync_compat.sh compares it with dslitectl's"""
-    return "%d %s %s:%d %d" % (inst, ipaddress.IPv6Address(b4),
-                               socket.inet_ntoa(inner), iport, proto)
+def sess_key(inst, b4, inner, iport, rem, rport, proto):
+    """a session as sync_compat.sh compares it with dslitectl's (one per
+    remote endpoint: the inner endpoint alone names a mapping)"""
+    return "%d %s %s:%d %s:%d %d" % (inst, ipaddress.IPv6Address(b4),
+                                     socket.inet_ntoa(inner), iport,
+                                     socket.inet_ntoa(rem), rport, proto)
 
 
 def decode_sessions(body, runs):
@@ -282,9 +286,9 @@ def decode_sessions(body, runs):
         if len(v) != ln:
             return
         if t in (REC_SESSION, REC_DELETE) and ln == SESS_VAL.size:
-            (inst, b4, inner, iport, pub, pport, _, _, proto, _, _,
+            (inst, b4, inner, iport, pub, pport, rem, rport, proto, _, _,
              _) = SESS_VAL.unpack(v)
-            key = sess_key(inst, b4, inner, iport, proto)
+            key = sess_key(inst, b4, inner, iport, rem, rport, proto)
             if t == REC_SESSION:
                 yield "set", key, "%s:%d" % (socket.inet_ntoa(pub), pport)
             else:
@@ -294,9 +298,9 @@ def decode_sessions(body, runs):
             if ln != RUN_HDR.size + count * RUN_ENT.size:
                 continue
             for k in range(count):
-                (inner, iport, pport, _, _, state,
+                (inner, iport, pport, rem, rport, state,
                  _) = RUN_ENT.unpack_from(v, RUN_HDR.size + k * RUN_ENT.size)
-                yield ("set", sess_key(inst, b4, inner, iport,
+                yield ("set", sess_key(inst, b4, inner, iport, rem, rport,
                                        STATE_PROTO.get(state, 0)),
                        "%s:%d" % (socket.inet_ntoa(pub), pport))
         elif t == REC_BULK_BEGIN:
