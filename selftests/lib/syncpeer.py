@@ -13,13 +13,25 @@ not (another source address or port, hand-made fragments).
       from its packets, sends HELLOs (the AFTR's own fingerprint echoed,
       so the configurations "match") every 0.5 s, acks the AFTR's DATA
       (unless told not to) and sends DATA of its own stream on command.
+      --max-version V: what its headers advertise (0 or 2: a router of
+      the previous release, which drops a version 3 packet and skips run
+      records; 3: the current one); per SL at runtime with the "set"
+      command's "max_version" (an upgrade of the peer). It counts every
+      DATA packet of the AFTR by header version, the records of those it
+      applies by type, and decodes session, delete and run records (runs
+      only if it speaks 3, as a version 2 router skips them) into the
+      sessions it has been told of (instance, B4, inner, remote endpoint,
+      protocol -> public address and port), per AFTR stream (status
+      --sessions).
       Commands come as one JSON object per connection on the unix socket
       PATH; the answer is one JSON object.
   call PATH JSON             one raw command to the daemon
   send PATH SL [options] REC...
       build records (see parse_rec) and have the daemon send them as DATA
       of its stream; prints the daemon's answer (seqs, acked or not)
-  status PATH SL             the daemon's view of one SL
+  status PATH SL [--sessions] [--log]
+                             the daemon's view of one SL (with the
+                             decoded sessions / the per-packet log)
   flood ...                  a time-bound flood (no daemon: sl_churn.sh,
                              sync_flood.sh)
   hello ...                  one spoofed HELLO (sync_flood.sh)
@@ -57,11 +69,22 @@ import time
 
 from pktlib import csum
 
-VERSION = 2
+VERSION = 2			# what the daemon writes to an old AFTR
+VERSION_MAX = 3			# the newest the codec here decodes
 HELLO, DATA, ACK = 1, 2, 3
 F_AUTH, F_NACK, F_BULK_REQ, F_MASTER = 1, 2, 4, 8
 REC_SESSION, REC_DELETE, REC_BLOCK, REC_BULK_BEGIN, REC_BULK_END = 1, 2, 3, 4, 5
 REC_RUN = 6	# version 3; decoded in a version 2 packet too
+RUN_HDR = struct.Struct("!H16s4sB")	# instance, B4, public address, count
+RUN_ENT = struct.Struct("!4sHH4sHBH")	# inner, iport, pport, remote, rport,
+					# state, remaining
+SESS_VAL = struct.Struct("!H16s4sH4sH4sHBBIH")
+STATE_PROTO = {0: 17, 1: 1, 2: 6, 3: 6, 4: 6, 5: 6}	# dslite_sync_state_proto
+DATA_LOG_MAX = 4096		# per-packet entries kept (status --log)
+REC_NAMES = {REC_SESSION: "session", REC_DELETE: "delete", REC_BLOCK: "block",
+             REC_BULK_BEGIN: "begin", REC_BULK_END: "end", REC_RUN: "run"}
+STAT_KEYS = ["pkts", "v2", "v3", "vother", "rec_other"] + \
+    ["rec_" + n for n in REC_NAMES.values()]
 HDR = struct.Struct("!BBHIIIIIHH")	# struct dslite_sync_hdr, 28 bytes
 HMAC_LEN = 32
 PORT = 8286
@@ -76,10 +99,14 @@ def s32(x):
 
 # ---- encoding -------------------------------------------------------------
 
-def hdr(typ, flags, sl, epoch, seq, ack, ack_epoch, length, version=VERSION):
+def hdr(typ, flags, sl, epoch, seq, ack, ack_epoch, length, version=VERSION,
+        max_version=0):
+    """struct dslite_sync_hdr; @max_version: the header's max_version
+    byte (a version 2 router leaves it 0)"""
     return HDR.pack(version, typ, flags & 0xffff, sl & 0xffffffff,
                     epoch & 0xffffffff, seq & 0xffffffff, ack & 0xffffffff,
-                    ack_epoch & 0xffffffff, length & 0xffff, 0)
+                    ack_epoch & 0xffffffff, length & 0xffff,
+                    (max_version & 0xff) << 8)
 
 
 def b4_of(v):
@@ -226,6 +253,62 @@ class Raw:
                 return True
 
 
+# ---- decoding what the AFTR sends ------------------------------------------
+
+def rec_counts(body):
+    """record type -> count in a DATA body (as far as it is well-formed)"""
+    n, off = {}, 0
+    while off + 2 <= len(body):
+        n[body[off]] = n.get(body[off], 0) + 1
+        off += 2 + body[off + 1]
+    return n
+
+
+def sess_key(inst, b4, inner, iport, rem, rport, proto):
+    """a session as sync_compat.sh compares it with dslitectl's (one per
+    remote endpoint: the inner endpoint alone names a mapping)"""
+    return "%d %s %s:%d %s:%d %d" % (inst, ipaddress.IPv6Address(b4),
+                                     socket.inet_ntoa(inner), iport,
+                                     socket.inet_ntoa(rem), rport, proto)
+
+
+def decode_sessions(body, runs):
+    """
+    The sessions of a DATA body a receiver would apply, in order: yields
+    ("set", key, "PUB:PORT"), ("del", key, None), ("begin"|"end", ...).
+    Runs only if @runs (a version 2 router skips the unknown record).
+    """
+    off = 0
+    while off + 2 <= len(body):
+        t, ln = body[off], body[off + 1]
+        v = body[off + 2:off + 2 + ln]
+        off += 2 + ln
+        if len(v) != ln:
+            return
+        if t in (REC_SESSION, REC_DELETE) and ln == SESS_VAL.size:
+            (inst, b4, inner, iport, pub, pport, rem, rport, proto, _, _,
+             _) = SESS_VAL.unpack(v)
+            key = sess_key(inst, b4, inner, iport, rem, rport, proto)
+            if t == REC_SESSION:
+                yield "set", key, "%s:%d" % (socket.inet_ntoa(pub), pport)
+            else:
+                yield "del", key, None
+        elif t == REC_RUN and runs and ln >= RUN_HDR.size:
+            inst, b4, pub, count = RUN_HDR.unpack_from(v)
+            if ln != RUN_HDR.size + count * RUN_ENT.size:
+                continue
+            for k in range(count):
+                (inner, iport, pport, rem, rport, state,
+                 _) = RUN_ENT.unpack_from(v, RUN_HDR.size + k * RUN_ENT.size)
+                yield ("set", sess_key(inst, b4, inner, iport, rem, rport,
+                                       STATE_PROTO.get(state, 0)),
+                       "%s:%d" % (socket.inet_ntoa(pub), pport))
+        elif t == REC_BULK_BEGIN:
+            yield "begin", None, None
+        elif t == REC_BULK_END:
+            yield "end", None, None
+
+
 # ---- the daemon -----------------------------------------------------------
 
 class SL:
@@ -255,13 +338,41 @@ class SL:
         self.last_hello = 0.0
         self.started = time.time()
         self.restarts = 0
+        # the version rule (sync_compat.sh)
+        self.max_version = 0		# what our headers advertise
+        self.aftr_max_version = 0	# what the AFTR's advertise
+        self.dropped_version = 0	# DATA of a version we do not speak
+        self.streams = {}		# AFTR epoch -> stats of its DATA
+        self.data_log = []		# per DATA packet (status --log)
+        self.known = {}			# decoded: session key -> [public, gen]
+        self.gen = 0			# bumped at BULK_BEGIN
+        self.aftr_streams = 0		# AFTR epochs followed
 
-    def view(self):
+    def view(self, sessions=False, log=False):
         d = {k: v for k, v in self.__dict__.items()
-             if k not in ("reliable", "aftr_data_seqs")}
+             if k not in ("reliable", "aftr_data_seqs", "streams",
+                          "data_log", "known")}
         d["aftr_data_max"] = max(self.aftr_data_seqs, default=0)
         d["aftr_data_distinct"] = len(self.aftr_data_seqs)
         d["unacked_reliable"] = len(self.reliable)
+        # DATA packets (each one received, resends too) by header version
+        # and their records by type: over all streams (tot_*) and in the
+        # newest stream of the AFTR that sent DATA (cur_*)
+        tot = {}
+        for st in self.streams.values():
+            for k, x in st.items():
+                tot[k] = tot.get(k, 0) + x
+        cur = self.streams.get(max(self.streams, default=None), {})
+        for pre, st in (("tot", tot), ("cur", cur)):
+            for k in STAT_KEYS:
+                d["%s_%s" % (pre, k)] = st.get(k, 0)
+        d["data_epoch"] = max(self.streams, default=0)
+        d["data_epochs"] = len(self.streams)
+        d["known_sessions"] = len(self.known)
+        if sessions:
+            d["sessions"] = {k: x[0] for k, x in self.known.items()}
+        if log:
+            d["log"] = self.data_log
         return d
 
 
@@ -282,6 +393,7 @@ class Daemon:
         for i in a.sl:
             self.sls[i] = SL(i, epoch)
             self.sls[i].hello = i not in (a.quiet or [])
+            self.sls[i].max_version = a.max_version
         self.save_epoch(epoch)
         try:
             os.unlink(a.ctl)
@@ -313,6 +425,14 @@ class Daemon:
     def flags(self, sl, extra=0):
         return extra | (F_AUTH if self.key else 0) | (F_MASTER if sl.master else 0)
 
+    def ver_of(self, sl):
+        """the version we write: 3 once both sides speak it, as a router"""
+        return VERSION_MAX if min(sl.max_version, sl.aftr_max_version) >= \
+            VERSION_MAX else VERSION
+
+    def speaks(self, sl, ver):
+        return VERSION <= ver <= max(VERSION, min(sl.max_version, VERSION_MAX))
+
     def ack_of(self, sl):
         return sl.aftr_rx_next - 1 if sl.ack_mode else 0
 
@@ -340,7 +460,7 @@ class Daemon:
                 sl.id, sl.epoch if epoch is None else epoch, seq,
                 self.ack_of(sl) if ack is None else ack,
                 (sl.aftr_epoch or 0) if ack_epoch is None else ack_epoch,
-                len(body))
+                len(body), self.ver_of(sl), sl.max_version)
         return self.xmit(seal(h, body, self.key, auth), src)
 
     def restart(self, sl):
@@ -360,15 +480,22 @@ class Daemon:
         if addr != (self.aftr, PORT) or len(data) < HDR.size:
             return
         (ver, typ, fl, sl_id, epoch, seq, ack, ack_epoch, ln,
-         _) = HDR.unpack_from(data)
+         mv) = HDR.unpack_from(data)
         sl = self.sls.get(sl_id)
-        if ver != VERSION or sl is None or HDR.size + ln > len(data):
+        if sl is None or HDR.size + ln > len(data):
             return
         if self.key:
             mac = data[HDR.size + ln:HDR.size + ln + HMAC_LEN]
             if not hmac.compare_digest(mac, hmac.new(
                     self.key, data[:HDR.size + ln], hashlib.sha256).digest()):
                 return
+        body = data[HDR.size:HDR.size + ln]
+        if typ == DATA:
+            self.note_data(sl, ver, epoch, seq, body)
+        if not self.speaks(sl, ver):
+            sl.dropped_version += typ == DATA
+            return		# as a router of our version: dropped whole
+        sl.aftr_max_version = max(mv >> 8, ver)
         sl.aftr_pkts += 1
         if sl.aftr_epoch is None or s32(epoch - sl.aftr_epoch) > 0:
             sl.aftr_epoch = epoch	# the AFTR's new stream
@@ -376,6 +503,9 @@ class Daemon:
             sl.aftr_data_seqs = set()
             sl.aftr_data_recs = {}
             sl.aftr_ctl = 0
+            sl.known = {}		# what it tells us from now on
+            sl.gen = 0
+            sl.aftr_streams += 1
         elif epoch != sl.aftr_epoch:
             return
         sl.aftr_flags = fl
@@ -393,6 +523,7 @@ class Daemon:
                     t = data[off]
                     sl.aftr_data_recs[t] = sl.aftr_data_recs.get(t, 0) + 1
                     off += 2 + data[off + 1]
+                self.apply(sl, body)
             if sl.ack_mode:
                 self.send_ctl(sl, ACK)
         sl.ack_epoch_seen = ack_epoch
@@ -408,6 +539,36 @@ class Daemon:
                     self.xmit(sl.reliable[s])
         elif sl.follow_since is None:
             sl.follow_since = time.time()
+
+    def note_data(self, sl, ver, epoch, seq, body):
+        """a DATA packet of the AFTR (authenticated), whatever its version"""
+        n = rec_counts(body)
+        st = sl.streams.setdefault(epoch, {})
+        st["pkts"] = st.get("pkts", 0) + 1
+        k = "v%d" % ver if ver in (2, 3) else "vother"
+        st[k] = st.get(k, 0) + 1
+        for t, x in n.items():
+            k = "rec_" + REC_NAMES.get(t, "other")
+            st[k] = st.get(k, 0) + x
+        if len(sl.data_log) >= DATA_LOG_MAX:
+            del sl.data_log[:DATA_LOG_MAX // 2]
+        sl.data_log.append({"epoch": epoch, "seq": seq, "ver": ver,
+                            "recs": {REC_NAMES.get(t, str(t)): x
+                                     for t, x in n.items()}})
+
+    def apply(self, sl, body):
+        """the sessions of an in-order DATA body, as a receiver of our
+        version applies them (a bulk's end drops what it did not refresh)"""
+        for op, key, val in decode_sessions(body, sl.max_version >= 3):
+            if op == "set":
+                sl.known[key] = [val, sl.gen]
+            elif op == "del":
+                sl.known.pop(key, None)
+            elif op == "begin":
+                sl.gen += 1
+            else:
+                sl.known = {k: x for k, x in sl.known.items()
+                            if x[1] == sl.gen}
 
     def tick(self):
         now = time.time()
@@ -449,9 +610,9 @@ class Daemon:
         op = c["op"]
         sl = self.sls.get(c.get("sl", 1))
         if op == "status":
-            return sl.view()
+            return sl.view(c.get("sessions", False), c.get("log", False))
         if op == "set":
-            for k in ("hello", "fp_mode", "ack_mode", "master"):
+            for k in ("hello", "fp_mode", "ack_mode", "master", "max_version"):
                 if k in c:
                     setattr(sl, k, c[k])
             return sl.view()
@@ -540,7 +701,8 @@ class Daemon:
                     else c.get("flags", 0) | (F_AUTH if auth != "none" else 0),
                     c.get("sl_id", sl.id), c.get("epoch", sl.epoch), seq,
                     self.ack_of(sl), sl.aftr_epoch or 0,
-                    c.get("len", len(body)), c.get("version", VERSION))
+                    c.get("len", len(body)), c.get("version", self.ver_of(sl)),
+                    c.get("max_version", sl.max_version))
             pkt = seal(h, body, self.key, auth)
             if "truncate" in c:
                 pkt = pkt[:c["truncate"]]
@@ -908,12 +1070,19 @@ def main():
     s.add_argument("--hello-interval", type=float, default=0.5)
     s.add_argument("--no-auto-restart", dest="auto_restart",
                    action="store_false")
+    s.add_argument("--max-version", type=int, default=0,
+                   help="advertised in our headers (0/2: the previous "
+                   "release, which drops version 3; 3: the current one)")
     c = sub.add_parser("call")
     c.add_argument("ctl")
     c.add_argument("json")
     st = sub.add_parser("status")
     st.add_argument("ctl")
     st.add_argument("sl", type=int)
+    st.add_argument("--sessions", action="store_true",
+                    help="the sessions decoded from the AFTR's stream")
+    st.add_argument("--log", action="store_true",
+                    help="each DATA packet: version and records by type")
     se = sub.add_parser("send")
     se.add_argument("ctl")
     se.add_argument("sl", type=int)
@@ -990,7 +1159,8 @@ def main():
     elif a.cmd == "call":
         print(json.dumps(call(a.ctl, json.loads(a.json))))
     elif a.cmd == "status":
-        print(json.dumps(call(a.ctl, {"op": "status", "sl": a.sl})))
+        print(json.dumps(call(a.ctl, {"op": "status", "sl": a.sl,
+                                      "sessions": a.sessions, "log": a.log})))
     elif a.cmd == "send":
         recs = [r for spec in a.rec for r in parse_rec(spec)]
         c = {"op": "data", "sl": a.sl, "auth": a.auth, "repeat": a.repeat,
