@@ -384,6 +384,13 @@ for b in a b; do
 		test "$(pyq 'j["last_ago_ms"] is not None and j["last_ago_ms"] < 1000' "$T/udp3-$b.json")" = True
 done
 ka_stop_all
+for ns in "$A1" "$A2"; do
+	dslitectl -n "$ns" -b - <<-EOF >/dev/null
+		instance del dsl0
+		service-instance-group del sig1
+		service-location del 1
+	EOF
+done
 fi
 
 if [[ $PARTS == *1plus1* ]]; then
