@@ -15,7 +15,7 @@ LOGDIR=${LOGDIR:-$REPO/build/check-router}
 mkdir -p "$LOGDIR"
 PASS=0 FAIL=0 SKIP=0
 
-bash scripts/deps.sh --deb || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
+bash scripts/deps.sh --router || { echo "deps failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s all || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 if make -s deb >"$LOGDIR/deb.log" 2>&1; then
 	PASS=$((PASS + 1)); echo "ok: make deb (lintian clean)"

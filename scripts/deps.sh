@@ -4,7 +4,7 @@
 # Idempotent: when every package is present it does nothing and touches no
 # network. Usage: scripts/deps.sh [--debug | --bench]   (--debug adds the
 # packages needed to build the debug kernel, --bench those of make bench,
-# --deb those of make deb and make check-router).
+# --deb those of make deb, --router those of make check-router).
 set -euo pipefail
 
 PKGS=(
@@ -12,7 +12,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static
-	libmnl-dev iproute2 nftables keepalived frr
+	libmnl-dev iproute2 nftables keepalived
 	python3 python3-scapy iperf3 socat tshark iputils-ping traceroute coturn
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils
@@ -21,12 +21,15 @@ PKGS=(
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 BENCH_PKGS=(python3-matplotlib)
 # make deb, make check-router: packaging, DKMS, FRR
-DEB_PKGS=(debhelper dh-dkms dkms lintian pkgconf fakeroot frr)
+DEB_PKGS=(debhelper dh-dkms dkms lintian pkgconf fakeroot)
+# make check-router: the packages, and FRR (ha_bgp.sh, scale_out.sh)
+ROUTER_PKGS=("${DEB_PKGS[@]}" frr)
 
 want=("${PKGS[@]}")
 [[ "${1:-}" == --debug ]] && want+=("${DEBUG_PKGS[@]}")
 [[ "${1:-}" == --bench ]] && want+=("${BENCH_PKGS[@]}")
 [[ "${1:-}" == --deb ]] && want+=("${DEB_PKGS[@]}")
+[[ "${1:-}" == --router ]] && want+=("${ROUTER_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do
