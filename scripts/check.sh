@@ -103,7 +103,7 @@ for kv in "${KVERS[@]}"; do
 	parts=()
 	[[ $sel == "$SUBSET_LATER" ]] && parts=(env DSLITE_HA_PARTS="1plus1")
 	"${parts[@]}" selftests/vm/run --kernel "$kv" --module "$B/kmod/dslite.ko" \
-		--log "$LOGDIR/kernel-$kv.log" --timeout 1500 -- \
+		--log "$LOGDIR/kernel-$kv.log" --timeout 2400 -- \
 		"$REPO/selftests/run_tests.sh" $sel 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	count "$log" "selftests on $kv" "$rc"
