@@ -25,7 +25,7 @@ fi
 KV=${KVER:-$(for d in /lib/modules/*/build; do v=${d#/lib/modules/}; v=${v%/build}
 	[[ -e /boot/vmlinuz-$v ]] && echo "$v"; done | sort -V | tail -1)}
 log="$LOGDIR/router-$KV.log"
-selftests/vm/run --kernel "$KV" --no-module --log "$LOGDIR/kernel-$KV.log" \
+DSLITE_TEST_TIMEOUT=2200 selftests/vm/run --kernel "$KV" --no-module --log "$LOGDIR/kernel-$KV.log" \
 	--timeout 2400 -- "$REPO/selftests/run_tests.sh" pkg_install.sh \
 	${ROUTER_SELFTESTS:-} 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
@@ -35,9 +35,12 @@ while read -r line; do
 	s=$(sed -n 's/.*skip:\([0-9]*\).*/\1/p' <<<"$line")
 	PASS=$((PASS + ${p:-0})) FAIL=$((FAIL + ${f:-0})) SKIP=$((SKIP + ${s:-0}))
 done < <(grep -E '^(# )*# Totals: pass:' "$log")
+# a test that ended without its Totals (timeout, crash) is a failure too
+cut_short=$(grep -cE '^not ok [0-9]+ selftests: .*(TIMEOUT|exit=)' "$log")
+[[ $cut_short -gt 0 && $FAIL -eq 0 ]] && FAIL=$cut_short
 case $rc in
 0) PASS=$((PASS + 1)) ;;
-1) ;;
+1) [[ $FAIL -gt 0 ]] || FAIL=1 ;;
 *) FAIL=$((FAIL + 1)); echo "VM run on $KV: runner exit $rc (3: the kernel log shows a problem)" ;;
 esac
 echo "$PASS passed, $FAIL failed, $SKIP skipped"

@@ -12,6 +12,8 @@ else
 	read -ra tests <<<"$(make -s --no-print-directory print-tests)"
 fi
 timeout=$(sed -n 's/^timeout=//p' settings 2>/dev/null)
+# a longer one for slow runs (make check-router: DKMS builds under TCG)
+timeout=${DSLITE_TEST_TIMEOUT:-$timeout}
 echo "TAP version 13"
 echo "1..${#tests[@]}"
 n=0 failed=0
