@@ -315,8 +315,8 @@ PROBE=${NS_PREFIX}_probe
 ns_add probe >/dev/null && ip netns exec "$PROBE" sysctl -qw net.ipv6.conf.all.accept_dad=0 &&
 	port "$PROBE" veth0 bb4 probe || die "probe namespace"
 for i in $(seq 2 65); do
-	ip -n "$PROBE" -6 addr add "2001:db8:100::$(printf %x "$i")/64" dev veth0 nodad
-done
+	echo "addr add 2001:db8:100::$(printf %x "$i")/64 dev veth0 nodad"
+done | ip -n "$PROBE" -6 -batch - || die "probe addresses"
 ip -n "$PROBE" -6 route add 2001:db8::1/128 via 2001:db8:100::1 dev veth0
 txs() { ip netns exec "$ACC" cat /sys/class/net/p1/statistics/tx_packets /sys/class/net/p2/statistics/tx_packets | xargs; }
 path_of() {	# ADDR: 1 or 2, the pair a ping from ADDR went to (none: unclear)
