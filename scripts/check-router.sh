@@ -4,8 +4,10 @@
 # `make check-router`: the real-router scenarios that are too slow for CI
 # (each DKMS build of the module runs under TCG in the VM): the Debian
 # packages of `make deb` installed in the VM, DKMS following a second
-# kernel, boot restore from /etc/dslite, a selftest run from the installed
-# packages, removal; then ROUTER_SELFTESTS. Ends with "N passed, N failed,
+# kernel, boot restore from /etc/dslite, selftests run from the installed
+# packages (translate, the HA pair with its rolling upgrade, BGP), removal;
+# then, with the build tree's module, scale_out.sh (two HA pairs behind one
+# anycast AFTR address) and ROUTER_SELFTESTS. Ends with "N passed, N failed,
 # N skipped". KVER=<version> picks the kernel booted (default: the newest
 # installed, 6.12; the other one is the "second kernel").
 set -uo pipefail
@@ -24,11 +26,9 @@ else
 fi
 KV=${KVER:-$(for d in /lib/modules/*/build; do v=${d#/lib/modules/}; v=${v%/build}
 	[[ -e /boot/vmlinuz-$v ]] && echo "$v"; done | sort -V | tail -1)}
-log="$LOGDIR/router-$KV.log"
-DSLITE_TEST_TIMEOUT=2200 selftests/vm/run --kernel "$KV" --no-module --log "$LOGDIR/kernel-$KV.log" \
-	--timeout 2400 -- "$REPO/selftests/run_tests.sh" pkg_install.sh \
-	${ROUTER_SELFTESTS:-} 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
+# count LOG RC: the TAP totals of one VM run
+count() {
+local log=$1 rc=$2 line p f s before=$FAIL
 while read -r line; do
 	p=$(sed -n 's/.*pass:\([0-9]*\).*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*fail:\([0-9]*\).*/\1/p' <<<"$line")
@@ -37,11 +37,22 @@ while read -r line; do
 done < <(grep -E '^(# )*# Totals: pass:' "$log")
 # a test that ended without its Totals (timeout, crash) is a failure too
 cut_short=$(grep -cE '^not ok [0-9]+ selftests: .*(TIMEOUT|exit=)' "$log")
-[[ $cut_short -gt 0 && $FAIL -eq 0 ]] && FAIL=$cut_short
+[[ $cut_short -gt 0 && $FAIL -eq $before ]] && FAIL=$((FAIL + cut_short))
 case $rc in
 0) PASS=$((PASS + 1)) ;;
-1) [[ $FAIL -gt 0 ]] || FAIL=1 ;;
+1) [[ $FAIL -gt $before ]] || FAIL=$((FAIL + 1)) ;;
 *) FAIL=$((FAIL + 1)); echo "VM run on $KV: runner exit $rc (3: the kernel log shows a problem)" ;;
 esac
+}
+# 1. the packages: no module loaded, DKMS builds it
+log="$LOGDIR/router-$KV.log"
+DSLITE_TEST_TIMEOUT=2200 selftests/vm/run --kernel "$KV" --no-module --log "$LOGDIR/kernel-$KV.log" \
+	--timeout 2400 -- "$REPO/selftests/run_tests.sh" pkg_install.sh 2>&1 | tee "$log"
+count "$log" "${PIPESTATUS[0]}"
+# 2. the build tree's module: two HA pairs behind one anycast address
+log="$LOGDIR/router-scale-$KV.log"
+selftests/vm/run --kernel "$KV" --log "$LOGDIR/kernel-scale-$KV.log" --timeout 900 -- \
+	"$REPO/selftests/run_tests.sh" scale_out.sh ${ROUTER_SELFTESTS:-} 2>&1 | tee "$log"
+count "$log" "${PIPESTATUS[0]}"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [[ $FAIL -eq 0 ]]
