@@ -65,6 +65,7 @@ if [[ -n $YNL_TAR && ! -e $YNL_CACHE/.from-$(basename "$YNL_TAR") ]]; then
 	fi
 	echo "deps.sh: extracting YNL from $YNL_TAR into $YNL_CACHE"
 	top=$(tar -tJf "$YNL_TAR" 2>/dev/null | head -1 | cut -d/ -f1) || true
+	mkdir -p /var/cache/dslite
 	tmp=$(mktemp -d /var/cache/dslite/.ynl.XXXXXX)
 	tar -xJf "$YNL_TAR" -C "$tmp" --strip-components=1 \
 		"$top/tools/net/ynl" "$top/Documentation/netlink"
