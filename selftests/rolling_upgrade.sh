@@ -144,7 +144,11 @@ setup_router() {	# N PEER: dslite 1:1 and its saved file
 
 if [[ $ROLE == b ]]; then
 	# VM b: its half, then serve VM a's requests until told to stop
-	cleanup_b() { pkill -f "keepalived .*$T/ka-" 2>/dev/null; topo_cleanup; }
+	cleanup_b() {
+		[[ -s $T/agent.err ]] && sed 's/^/# VM b agent: /' "$T/agent.err"
+		pkill -f "keepalived .*$T/ka-" 2>/dev/null
+		topo_cleanup
+	}
 	trap cleanup_b EXIT
 	pair_link && pair_topo || { echo "# VM b: setup failed"; exit 1; }
 	{
@@ -159,9 +163,10 @@ if [[ $ROLE == b ]]; then
 		echo "__rc=\$?"
 	EOF
 	echo "# VM b: serving on $CTL_B:7000"
+	# one request at a time; -t: the reply may come long after the request ended
 	end=$(($(date +%s) + 1800))
 	while [[ ! -e $T/quit && $(date +%s) -lt $end ]]; do
-		timeout 600 socat TCP-LISTEN:7000,reuseaddr EXEC:"bash $T/agent.sh" 2>>"$T/agent.err"
+		timeout 900 socat -t 900 TCP-LISTEN:7000,reuseaddr EXEC:"bash $T/agent.sh" 2>>"$T/agent.err"
 	done
 	[[ -e $T/quit ]] || { echo "# VM b: VM a never said it was done"; exit 1; }
 	exit 0
