@@ -156,30 +156,49 @@ if [[ $ROLE == b ]]; then
 			DSLITECTL LIB_DIR TOPO_TOOL ROLE
 		declare -f
 	} >"$T/env.sh"
+	# a request is lines up to __END__; the reply its output, then
+	# __rc=STATUS (a's end of the connection stops there: what the
+	# request left running in the background may hold the socket open)
 	cat >"$T/agent.sh" <<-EOF
 		source "$T/env.sh"
-		cmd=\$(cat)
-		eval "\$cmd" </dev/null 2>&1
-		echo "__rc=\$?"
+		cmd=
+		while IFS= read -r line && [[ \$line != __END__ ]]; do cmd+=\$line\$'\\n'; done
+		f=\$(mktemp)
+		eval "\$cmd" </dev/null >"\$f" 2>&1
+		rc=\$?
+		cat "\$f"
+		[[ -s \$f && -n \$(tail -c1 "\$f") ]] && echo
+		rm -f "\$f"
+		echo "__rc=\$rc"
 	EOF
 	echo "# VM b: serving on $CTL_B:7000"
-	# one request at a time; -t: the reply may come long after the request ended
+	# a request at a time (a waits for each reply); fork: the listener
+	# stays up between requests
+	socat TCP-LISTEN:7000,reuseaddr,fork EXEC:"bash $T/agent.sh" 2>>"$T/agent.err" &
+	srv=$!
 	end=$(($(date +%s) + 1800))
-	while [[ ! -e $T/quit && $(date +%s) -lt $end ]]; do
-		timeout 900 socat -t 900 TCP-LISTEN:7000,reuseaddr EXEC:"bash $T/agent.sh" 2>>"$T/agent.err"
+	while [[ ! -e $T/quit && $(date +%s) -lt $end ]] && kill -0 "$srv" 2>/dev/null; do
+		sleep 1
 	done
+	kill "$srv" 2>/dev/null
 	[[ -e $T/quit ]] || { echo "# VM b: VM a never said it was done"; exit 1; }
 	exit 0
 fi
 
 # --- VM a: the test ----------------------------------------------------------------
-on_b() {	# SCRIPT: run it on VM b; its output, its status
-	local out rc
-	out=$(printf '%s\n' "$1" | timeout $((300 * S)) socat -t 300 - "TCP:$CTL_B:7000") ||
-		return 125
-	[[ $out == *__rc=* ]] || return 125
-	rc=${out##*__rc=}
-	printf '%s' "${out%__rc=*}"
+on_b() {
+	local fd line out='' rc=125
+	exec {fd}<>"/dev/tcp/$CTL_B/7000" || return 125
+	printf '%s\n__END__\n' "$1" >&"$fd"
+	while IFS= read -r -t $((300 * S)) line <&"$fd"; do
+		if [[ $line == __rc=* ]]; then
+			rc=${line#__rc=}
+			break
+		fi
+		out+=$line$'\n'
+	done
+	exec {fd}>&-
+	printf '%s' "$out"
 	return "$rc"
 }
 cleanup_a() {
