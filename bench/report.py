@@ -224,6 +224,14 @@ for phn, ph in (('A', A), ('B', B), ('C', C), ('D', D)):
             n, ' (phase %s)' % phn if phn != 'A' else '', s['desc'], p['median'], p['min'], p['max'],
             s['ns_per_packet'] or 0, s['offered_pps']['median'],
             '%.2fx %s' % (rt['median'], rt['baseline']) if rt else ''))
+if ex and ex.get('reps'):
+    md += ['', '| expiry rep (%d sessions) | filled in | drained in | established pps before | during | after | '
+           'during / before | offered during | VM CPUs busy during |' % ex['sessions'], '|---|---|---|---|---|---|---|---|---|']
+    for k, x in enumerate(ex['reps']):
+        md.append('| %d | %.1f s | %.1f s | %.0f | %.0f | %.0f | %.2fx | %.0f | %s |' % (
+            k + 1, x['fill_secs'], x['drain_secs'], x['before_pps'], x['during_pps'], x['after_pps'],
+            x['ratio'] or 0, x['during_offered'],
+            ', '.join('%s %.0f%%' % (c, 100 * (v or 0)) for c, v in x['cpu_busy_during'].items())))
 md += ['', 'checks: %d passed, %d failed%s' % (res['checks']['pass'], len(res['checks']['fail']),
                                               (': ' + '; '.join(res['checks']['fail'])) if res['checks']['fail'] else '')]
 open(os.path.join(outdir, 'latest.json'), 'w').write(json.dumps(res, indent=1, sort_keys=True) + '\n')
