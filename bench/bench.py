@@ -701,7 +701,9 @@ def phase_e(out, e6, dst4):
     up = SCEN['up']
     set_rps(FD, 'i0', '2')      # the established flows on one forwarder CPU, as in phase A
     res = []
-    for rep in range(EXPIRE_REPS):
+    prof = 'expiry' in os.environ.get('BENCH_PERF', '').split(',')
+    for rep in range(EXPIRE_REPS + (1 if prof else 0)):
+        profiled = rep == EXPIRE_REPS      # one more rep, profiled, not measured
         ctl('timeout', 'set', 'dsle', 'udp', '3600')
         t0 = time.time()
         n = fill('exp_fill', 'dsle', NU * NP)
@@ -724,6 +726,11 @@ def phase_e(out, e6, dst4):
             sample()
         b_end = len(samples) - 1
         c0 = cpu_times()
+        if profiled:
+            data = os.path.join(TMP, 'perf-expiry.data')
+            pf = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-a', '-g', '-o', data, '--',
+                                   'sleep', '15'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         ctl('timeout', 'set', 'dsle', 'udp', '1')
         t_set = time.time()
         sample()
@@ -739,6 +746,16 @@ def phase_e(out, e6, dst4):
             sample()
         g.terminate()
         g.wait()
+        if profiled:
+            pf.wait()
+            rep_ = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children', '--sort', 'symbol',
+                                   '-g', 'none', '--percent-limit', '0.8'], capture_output=True, text=True).stdout
+            lines = [l.rstrip() for l in rep_.splitlines() if l.strip() and not l.startswith('#')][:30]
+            for l in lines:
+                log('perf expiry | %s' % l)
+            out.setdefault('profiles', {})['expiry'] = lines
+            log('expiry, profiled rep (not measured): drained in %.1f s' % (samples[-1][0] - t_set))
+            continue
         rate = lambda a, b_, k=1: (samples[b_][k] - samples[a][k]) / (samples[b_][0] - samples[a][0])
         r = dict(sessions=n, fill_secs=round(fill_s, 1), drained=samples[d_end][3] == 0,
                  drain_secs=round(drain, 2), before_pps=rate(0, b_end), during_pps=rate(s_set, d_end),
