@@ -769,6 +769,10 @@ def phase_e(out, e6, dst4):
             'during (%.2fx), %.0f after; offered %.0f / %.0f; cpu busy during %s' % (
                 rep + 1, n, fill_s, drain, r['before_pps'], r['during_pps'], r['ratio'] or 0, r['after_pps'],
                 r['before_offered'], r['during_offered'], r['cpu_busy_during']))
+    if not res:         # BENCH_EXPIRE_REPS=0: the profiled rep only
+        ctl('timeout', 'set', 'dsle', 'udp', '3600')
+        del_inst('dsle', AFTR_E)
+        return
     out['expiry'] = dict(sessions=NU * NP, reps=res, drain_secs=stats([r['drain_secs'] for r in res]),
                          before_pps=stats([r['before_pps'] for r in res]),
                          during_pps=stats([r['during_pps'] for r in res]),
