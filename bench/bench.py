@@ -1013,6 +1013,7 @@ def main():
             traceback.print_exc()
             check('phase D (table full, sync, CPUs) ran to its end', False, repr(e))
             out['phase_d_error'] = repr(e)
+            sh('ip', 'netns', 'del', PEER, ok=True)     # not one of run.sh's namespaces
     if EXPIRE:
         try:
             ctl('session', 'flush', 'instance', 'dsl1')
