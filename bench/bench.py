@@ -39,6 +39,13 @@ SECS = float(os.environ.get('BENCH_SECS', 1 if QUICK else 2))
 BIG = int(os.environ.get('BENCH_BIG', 0 if QUICK else 100000))
 INSTANCES = int(os.environ.get('BENCH_INST', 0 if QUICK else 1024))
 TMP = os.environ.get('BENCH_TMP', '/tmp/bench')
+# phase D and E (knobs: 0 skips; the defaults run them, a quick run does not)
+FULL = int(os.environ.get('BENCH_FULL', 0 if QUICK else 1))
+SYNC = int(os.environ.get('BENCH_SYNC', 0 if QUICK else 1))
+SMP = int(os.environ.get('BENCH_SMP_SCEN', 1))    # with >= 3 vCPUs: 1 vs 2 forwarder CPUs
+EXPIRE = int(os.environ.get('BENCH_EXPIRE', 0 if QUICK else (BIG or 100000)))
+EXPIRE_REPS = int(os.environ.get('BENCH_EXPIRE_REPS', REPS))
+SCEN_FRAMES = {}
 PAYLOAD = b'x' * 18
 AFTR, AFTR_NEW, TNL = '2001:db8::1', '2001:db8::3', '2001:db8::2'
 POOL, POOL_NEW = '198.51.100.0/24', '198.51.101.0/24'
@@ -217,10 +224,29 @@ def setup():
 SCEN = {}   # name -> dict(gen, ns, frames, sink, desc, ...)
 
 
-def scen(name, desc, g, ns, frames, sink, inst=None, new=False, flush=None):
+def scen(name, desc, g, ns, frames, sink, inst=None, new=False, flush=None, pre=None, post=None,
+         rps='2', extra=None):
+    """PRE runs before the warm-up (a setting the scenario needs), POST
+    after the counters are read (letting a sync queue drain); RPS is the
+    forwarder's ingress CPU mask (hex); EXTRA() returns more counters,
+    read before and after the run (their difference is kept)"""
     path, flen = write_frames(name, frames)
     SCEN[name] = dict(desc=desc, g=g, ns=ns, path=path, flen=flen, n=len(frames), sink=sink,
-                      inst=inst, new=new, flush=flush)
+                      inst=inst, new=new, flush=flush, pre=pre, post=post, rps=rps, extra=extra)
+
+
+RPS = {}    # ingress device -> its current rps_cpus mask
+
+
+def set_rps(ns, dev, mask):
+    if RPS.get(dev) != mask:
+        nsx(ns, 'sh', '-c', 'for q in /sys/class/net/%s/queues/rx-*; do echo %s > $q/rps_cpus; done' % (dev, mask))
+        RPS[dev] = mask
+
+
+def fwd_cpus(mask):
+    m = int(mask, 16)
+    return ['cpu%d' % c for c in range(os.cpu_count() or 1) if m >> c & 1]
 
 
 def blast(g, path, flen, secs=None, count=None, start=0):
@@ -267,15 +293,19 @@ def ct_count(ns):
 
 def run(name):
     s = SCEN[name]
+    i = 'i' + s['g'][1]
+    set_rps(s['ns'], i, s['rps'])
+    if s['pre']:
+        s['pre']()
     if s['flush']:
         s['flush']()
     elif not s['new']:
         blast(s['g'], s['path'], s['flen'], secs=0.2)     # warm-up: caches, conntrack, ARP
         time.sleep(0.2)
-    i = 'i' + s['g'][1]
     l0, g0 = links(s['ns']), links(GEN)
     sd0 = softnet_drops()
     st0 = inst_stats(s['inst']) if s['inst'] else None
+    x0 = s['extra']() if s['extra'] else None
     c0 = cpu_times()
     b = blast(s['g'], s['path'], s['flen'], secs=SECS)
     c1 = cpu_times()
@@ -283,6 +313,7 @@ def run(name):
     l1, g1 = links(s['ns']), links(GEN)
     sd1 = softnet_drops()
     st1 = inst_stats(s['inst']) if s['inst'] else None
+    x1 = s['extra']() if s['extra'] else None
     d = lambda a, b_, dev, dirn, k: b_[dev][dirn][k] - a[dev][dirn][k]
     r = dict(offered=b['sent'], secs=b['secs'], wrapped=b['wrapped'],
              accepted=d(l0, l1, i, 'rx', 'packets'),
@@ -292,7 +323,10 @@ def run(name):
              # the generator is paced by its socket buffer (the skbs keep
              # their socket across the veth), so nothing is dropped at the
              # ingress: the forwarder is the bottleneck when its CPU is busy
-             gen_cpu_busy=busy(c0, c1, 'cpu0'), fwd_cpu_busy=busy(c0, c1, 'cpu1'))
+             gen_cpu_busy=busy(c0, c1, 'cpu0'),
+             # several forwarder CPUs (RPS over 2): the mean of their busy shares
+             fwd_cpu_busy=round(sum(busy(c0, c1, c) for c in fwd_cpus(s['rps'])) / len(fwd_cpus(s['rps'])), 3),
+             cpu_busy={c: busy(c0, c1, c) for c in sorted(c1)})
     if st0:
         dev = s['inst']
         r.update(dslite_drops=dsl_drops(st1) - dsl_drops(st0),
@@ -302,7 +336,13 @@ def run(name):
                  in_packets=st1['in_packets'] - st0['in_packets'],
                  hairpin_packets=st1['hairpin_packets'] - st0['hairpin_packets'],
                  sessions_created=st1['sessions_created'] - st0['sessions_created'],
-                 sessions=st1['sessions'])
+                 sessions=st1['sessions'],
+                 drops={k: st1[k] - st0[k] for k in st1
+                        if k.startswith('drop_') and isinstance(st1[k], int) and st1[k] != st0.get(k)})
+    if x0 is not None:
+        r['extra'] = {k: x1[k] - x0[k] for k in x1 if isinstance(x1[k], int) and isinstance(x0.get(k), int)}
+    if s['post']:
+        r.update(s['post']() or {})
     r['pps'] = r['delivered'] / r['secs'] if r['secs'] else 0
     r['lost_in_forwarder'] = r['accepted'] - r['delivered']
     return r
@@ -312,6 +352,9 @@ def profile(name, top=25):
     """perf record (cpu-clock: TCG has no PMU) on the forwarder's CPU
     while the scenario runs; the top symbols, self time."""
     s = SCEN[name]
+    set_rps(s['ns'], 'i' + s['g'][1], s['rps'])
+    if s['pre']:
+        s['pre']()
     if s['flush']:
         s['flush']()
     data = os.path.join(TMP, 'perf-%s.data' % name)
@@ -320,7 +363,8 @@ def profile(name, top=25):
     # CPU), and records CPU 1 for as long as the generator runs
     a = ['ip', 'netns', 'exec', GEN, BLAST, s['g'], s['path'], str(s['flen']), '--cpu', '0',
          '--secs', str(SECS)]
-    subprocess.run(['perf', 'record', '-q', '-e', 'cpu-clock', '-C', '1', '-g',
+    cpus = ','.join(c[3:] for c in fwd_cpus(s['rps']))
+    subprocess.run(['perf', 'record', '-q', '-e', 'cpu-clock', '-C', cpus, '-g',
                     '-o', data, '--'] + a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rep = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
                           '--sort', 'symbol', '-g', 'none', '--percent-limit', '0.8'],
@@ -328,6 +372,8 @@ def profile(name, top=25):
     lines = [l.rstrip() for l in rep.splitlines() if l.strip() and not l.startswith('#')][:top]
     for l in lines:
         log('perf %s | %s' % (name, l))
+    if s['post']:
+        s['post']()
     return lines
 
 
@@ -426,6 +472,324 @@ def udp4(p):
 
 
 
+
+# ---- phase D: table full, sync on vs off, 1 vs 2 forwarder CPUs -------------
+
+AFTR_F, POOL_F = '2001:db8::6', '198.51.104.0/24'     # dslf: the table-full instance
+AFTR_S, POOL_S = '2001:db8::5', '198.51.103.0/24'     # dsl2: the synced instance
+AFTR_E, POOL_E = '2001:db8::7', '198.51.105.0/24'     # dsle: the expiring sessions
+SYNC_KEY = 'bench-key-0123456789abcdef'
+PEER = 'bench-peer-%d' % os.getpid()
+FULL_MIX = 4        # mix_full: one new-flow packet per FULL_MIX established ones
+
+
+def add_inst(name, iid, aftr, pool, ns=FD, more=(), sl=None):
+    ip(ns, '-6', 'addr', 'add', aftr + '/128', 'dev', 'lo')
+    ctl('instance', 'add', name, 'id', str(iid), 'aftr', aftr, *more, ns=ns)
+    ip(ns, 'link', 'set', name, 'up')
+    ctl('timeout', 'set', name, 'udp', '3600', ns=ns)
+    ctl('pool', 'add', name, pool, *(('service-location', sl) if sl else ()), ns=ns)
+    ip(ns, 'route', 'add', pool, 'dev', name)
+
+
+def del_inst(name, aftr, ns=FD):
+    ctl('instance', 'del', name, ns=ns)
+    ip(ns, '-6', 'addr', 'del', aftr + '/128', 'dev', 'lo', ok=True)
+
+
+def fill(name, inst, want, tries=6):
+    """send scenario NAME's frames once until INST holds WANT sessions"""
+    z = SCEN[name]
+    for _ in range(tries):
+        blast(z['g'], z['path'], z['flen'], count=z['n'])
+        time.sleep(0.5)
+        if inst_stats(inst)['sessions'] >= want:
+            break
+    return inst_stats(inst)['sessions']
+
+
+def sl_sync(ns=FD):
+    return json.loads(ctl('-j', 'service-location', 'show', '1', ns=ns))[0]
+
+
+def sync_setup():
+    """a peer namespace (the backup) joined to FD by sy0; in FD dsl2 is
+    bound to service-location 1 (master), syncing to the peer"""
+    sh('ip', 'netns', 'add', PEER)
+    sh('ip', 'link', 'add', 'sy0', 'netns', FD, 'type', 'veth', 'peer', 'name', 'sy0', 'netns', PEER)
+    for ns, me, peer in ((FD, '10.9.0.1', '10.9.0.2'), (PEER, '10.9.0.2', '10.9.0.1')):
+        ip(ns, 'addr', 'add', me + '/24', 'dev', 'sy0')
+        ip(ns, 'link', 'set', 'lo', 'up')
+        ctl('ha', 'set', 'hot-backup', 'on', ns=ns)
+        ctl('service-location', 'add', '1', 'remote-backup', 'interface', 'sy0', 'peer', peer,
+            'authentication-key', SYNC_KEY, 'hash-algorithm', 'hmac-sha256', ns=ns)
+        ctl('service-instance-group', 'add', 'sig1', 'service-location', '1', ns=ns)
+        add_inst('dsl2', 60002, AFTR_S, POOL_S, ns=ns, more=('service-instance-group', 'sig1'), sl='1')
+    ctl('service-location', 'set', '1', 'role', 'master')
+    ctl('service-location', 'set', '1', 'role', 'backup', ns=PEER)
+    for ns in (FD, PEER):
+        ip(ns, 'link', 'set', 'sy0', 'up')
+    for _ in range(100):
+        if sl_sync(PEER).get('peer_state') == 'in-sync':
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def peer_sessions():
+    return json.loads(ctl('-j', 'stats', 'show', ns=PEER))[0]['sessions']
+
+
+def sync_settle(limit=20):
+    """wait until the peer holds what dsl2 holds (the sync queue has
+    drained), so that no sync work spills into the next scenario's run"""
+    t0 = time.time()
+    want = inst_stats('dsl2')['sessions']
+    while time.time() - t0 < limit:
+        got = peer_sessions()
+        if got == want:
+            break
+        time.sleep(0.2)
+    return dict(peer_sessions=got, master_sessions=want, settle_secs=round(time.time() - t0, 2))
+
+
+def sync_counters():
+    st = sl_sync()
+    out = {k: v for k, v in st.get('sync', {}).items() if isinstance(v, int)}
+    return out
+
+
+def phase_d(out, E6, e6, dst4, B4NET, est, new):
+    """table full (dslf), sync on vs off (dsl2 and its peer), and with 3 or
+    more vCPUs upstream over 1 vs 2 forwarder CPUs; interleaved with B1,
+    up and new"""
+    names = ['B1', 'up']
+    checks = []
+    if FULL:
+        add_inst('dslf', 60001, AFTR_F, POOL_F)
+        # established: the 1k flows; new: 250 flows of the same B4s never seen
+        fest = frames6(e6('g0'), B4NET, AFTR_F, dst4, est)
+        fnew = frames6(e6('g0'), B4NET, AFTR_F, dst4, [(u, 30000 + p) for u, p in est[:len(est) // FULL_MIX]])
+        mix = []
+        for k, f in enumerate(fest):
+            mix.append(f)
+            if k % FULL_MIX == FULL_MIX - 1:
+                mix.append(fnew[k // FULL_MIX])
+        lim = lambda n: (lambda: ctl('instance', 'set', 'dslf', 'max-sessions', str(n)))
+        scen('est_nf', 'table-full instance, established only, table not full (max-sessions 1000000)',
+             'g0', FD, fest, 'ds4', inst='dslf', pre=lim(1000000))
+        got = fill('est_nf', 'dslf', len(est))
+        check('dslf holds the %d established sessions' % len(est), got == len(est), 'sessions=%d' % got)
+        scen('est_full', 'table-full instance, established only, table full (max-sessions = its %d)' % len(est),
+             'g0', FD, fest, 'ds4', inst='dslf', pre=lim(len(est)))
+        scen('mix_full', 'table full, established + 1 new-flow packet per %d (refused)' % FULL_MIX,
+             'g0', FD, mix, 'ds4', inst='dslf', pre=lim(len(est)))
+        SCEN['mix_full']['new_share'] = 1 / (FULL_MIX + 1)
+        names += ['est_nf', 'est_full', 'mix_full']
+    if SYNC:
+        ok = sync_setup()
+        check('sync: the peer namespace is in sync with dsl2\'s service-location', ok,
+              json.dumps(sl_sync(PEER).get('peer_state')))
+        scen('up_sync', 'dslite upstream, established, its service-location syncing to a peer',
+             'g0', FD, frames6(e6('g0'), B4NET, AFTR_S, dst4, est), 'ds4', inst='dsl2',
+             extra=sync_counters, post=sync_settle)
+        got = fill('up_sync', 'dsl2', len(est))
+        sync_settle()
+        check('dsl2 holds the %d established sessions, the peer as many' % len(est),
+              got == len(est) and peer_sessions() == len(est), 'sessions=%d peer=%d' % (got, peer_sessions()))
+        NEWNET2 = '2001:db8:b4:5::'
+        scen('new_sync', 'dslite, a new session on every packet, synced to a peer', 'g0', FD,
+             frames6(e6('g0'), NEWNET2, AFTR_S, dst4, new), 'ds4', inst='dsl2', new=True,
+             extra=sync_counters, post=sync_settle,
+             flush=lambda: ctl('session', 'flush', 'instance', 'dsl2'))
+        # the flush also ends the 1k established sessions: refill them after
+        # every new_sync run (in its POST), before waiting for the peer
+        def post_new():
+            fill('up_sync', 'dsl2', len(est))
+            return sync_settle()
+        SCEN['new_sync']['post'] = post_new
+        names += ['new', 'up_sync', 'new_sync']
+    if SMP and (os.cpu_count() or 1) >= 3:
+        scen('up_rps2', 'dslite upstream, established, RPS over 2 forwarder CPUs (1 and 2)', 'g0', FD,
+             frames6(e6('g0'), B4NET, AFTR, dst4, est), 'ds4', inst='dsl0', rps='6')
+        scen('B1_rps2', 'plain IPv6 forwarding, RPS over 2 forwarder CPUs', 'g0', FD,
+             frames6(e6('g0'), B4NET, '2001:db8:ff::1', dst4, est), 'ds6', rps='6')
+        names += ['B1_rps2', 'up_rps2']
+        if 'new' not in names:
+            names.append('new')
+        scen('new_rps2', 'dslite, a new session on every packet, RPS over 2 forwarder CPUs', 'g0', FD,
+             SCEN_FRAMES['new'], 'ds4', inst='dsl1', new=True, rps='6',
+             flush=lambda: ctl('session', 'flush', 'instance', 'dsl1'))
+        names.append('new_rps2')
+    elif SMP and os.environ.get('BENCH_SMP_SCEN'):     # asked for, and not possible
+        check('1 vs 2 forwarder CPUs: the VM has >= 3 vCPUs (BENCH_SMP=3)', False,
+              'ncpus=%d' % (os.cpu_count() or 1))
+    elif SMP:
+        log('phase D: 1 vs 2 forwarder CPUs skipped: %d vCPUs (BENCH_SMP=3 adds them)' % (os.cpu_count() or 1))
+    if names == ['B1', 'up']:
+        return
+    log('phase D: %s, %d reps of %g s, interleaved' % (' '.join(names), REPS, SECS))
+    out['phases']['D'] = D = measure(names, REPS, 'D')
+    for n in os.environ.get('BENCH_PERF', '').split(','):
+        if n in D and n not in out.get('profiles', {}):
+            out.setdefault('profiles', {})[n] = profile(n)
+    if 'mix_full' in D:
+        runs = D['mix_full']['runs']
+        sh_ = SCEN['mix_full']['new_share']
+        check('mix_full: no session was created, the table stayed at its limit',
+              all(r['sessions_created'] == 0 and r['sessions'] == len(est) for r in runs),
+              '%s' % [(r['sessions_created'], r['sessions']) for r in runs])
+        check('mix_full: the new flows were refused and counted in drop_table_full '
+              '(>= 90%% of the new-flow packets the forwarder took)',
+              all(r['drops'].get('drop_table_full', 0) >= 0.9 * sh_ * (r['accepted'] - r['softnet_dropped'])
+                  for r in runs),
+              '%s' % [(r['drops'].get('drop_table_full', 0), round(sh_ * r['accepted'])) for r in runs])
+        check('mix_full: nothing refused as anything else',
+              all(set(r['drops']) <= {'drop_table_full'} for r in runs), '%s' % [r['drops'] for r in runs])
+        check('mix_full: only established packets reached the sink (delivered <= out_packets, no more than '
+              'their share of what was taken)',
+              all(r['delivered'] <= r['out_packets'] and
+                  r['delivered'] <= (1 - sh_) * r['accepted'] * 1.01 + 10 for r in runs))
+    for n in ('est_nf', 'est_full', 'up_sync', 'up_rps2'):
+        if n in D:
+            check('%s: no session was created by established traffic' % n,
+                  all(r['sessions_created'] == 0 for r in D[n]['runs']))
+    if 'new_sync' in D:
+        runs = D['new_sync']['runs']
+        check('new_sync: every delivered packet made a session, the frames never wrapped',
+              all(r['sessions_created'] >= r['delivered'] * 0.99 and not r['wrapped'] for r in runs),
+              '%s' % [(r['sessions_created'], r['delivered']) for r in runs])
+        check('new_sync: the peer received every session (it held what the master held after each run)',
+              all(r['peer_sessions'] == r['master_sessions'] for r in runs),
+              '%s' % [(r['peer_sessions'], r['master_sessions'], r['settle_secs']) for r in runs])
+        check('new_sync: sync records went out during the run',
+              all(r['extra'].get('tx_records', 0) > 0 for r in runs),
+              '%s' % [r['extra'].get('tx_records') for r in runs])
+    for n in D:
+        if n in ('B1', 'up', 'new') or not isinstance(D[n], dict):
+            continue
+        runs = D[n]['runs']
+        check('%s: packets reached the sink in every run' % n, all(r['delivered'] > 0 for r in runs))
+        # mix_full: the refused packets were taken too
+        took = lambda r: r['delivered'] + r.get('drops', {}).get('drop_table_full', 0)
+        check('%s: the forwarder was the bottleneck (more offered than taken, or its CPUs >= 95%% busy)' % n,
+              all(r['offered'] > took(r) * 1.05 or (r['fwd_cpu_busy'] or 0) >= 0.95 for r in runs),
+              'offered/delivered %s, forwarder CPU busy %s' % (
+                  [round(r['offered'] / max(r['delivered'], 1), 2) for r in runs], [r['fwd_cpu_busy'] for r in runs]))
+    # the extra instances go: phases B and C count the namespace's instances and sessions
+    if FULL:
+        del_inst('dslf', AFTR_F)
+    if SYNC:
+        del_inst('dsl2', AFTR_S)
+        sh('ip', 'netns', 'del', PEER, ok=True)
+
+
+def ctr_tx(ns, dev):
+    return links(ns)[dev]['tx']['packets']
+
+
+def phase_e(out, e6, dst4):
+    """EXPIRE sessions of dsle expire at once (udp timeout 3600 -> 1 s)
+    while dsl0's 1k established flows run: the established rate before and
+    during the mass expiry, and the time until dsle is empty"""
+    NU = max(EXPIRE // 1000, 1)
+    NP = min(EXPIRE, 1000)
+    add_inst('dsle', 60003, AFTR_E, POOL_E, more=('max-sessions', str(EXPIRE + 1000)))
+    t0 = time.time()
+    scen('exp_fill', 'the sessions that expire', 'g0', FD,
+         frames6(e6('g0'), '2001:db8:b4:6::', AFTR_E, dst4, [(u, 10000 + p) for u in range(NU) for p in range(NP)]),
+         'ds4', inst='dsle')
+    log('phase E: %d frames built in %.1f s' % (NU * NP, time.time() - t0))
+    up = SCEN['up']
+    set_rps(FD, 'i0', '2')      # the established flows on one forwarder CPU, as in phase A
+    res = []
+    prof = 'expiry' in os.environ.get('BENCH_PERF', '').split(',')
+    for rep in range(EXPIRE_REPS + (1 if prof else 0)):
+        profiled = rep == EXPIRE_REPS      # one more rep, profiled, not measured
+        ctl('timeout', 'set', 'dsle', 'udp', '3600')
+        t0 = time.time()
+        n = fill('exp_fill', 'dsle', NU * NP)
+        fill_s = time.time() - t0
+        check('phase E rep %d: dsle holds its %d sessions' % (rep + 1, NU * NP), n == NU * NP, 'sessions=%d' % n)
+        time.sleep(1.5)         # every session is older than the 1 s timeout to come
+        blast(up['g'], up['path'], up['flen'], secs=0.2)
+        g = subprocess.Popen(['ip', 'netns', 'exec', GEN, BLAST, up['g'], up['path'], str(up['flen']),
+                              '--cpu', '0', '--secs', '200'], stdout=subprocess.DEVNULL)
+        samples = []        # (t, sink tx, offered tx, dsle sessions)
+
+        def sample():
+            samples.append((time.time(), ctr_tx(FD, 'ds4'), ctr_tx(GEN, up['g']), inst_stats('dsle')['sessions']))
+        # a sample is three short processes: every 0.5 s, so that the
+        # sampling itself takes little of the VM
+        time.sleep(0.5)
+        sample()
+        while time.time() - samples[0][0] < 4:
+            time.sleep(0.5)
+            sample()
+        b_end = len(samples) - 1
+        c0 = cpu_times()
+        if profiled:
+            data = os.path.join(TMP, 'perf-expiry.data')
+            pf = subprocess.Popen(['perf', 'record', '-q', '-e', 'cpu-clock', '-a', '-g', '-o', data, '--',
+                                   'sleep', '15'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
+        ctl('timeout', 'set', 'dsle', 'udp', '1')
+        t_set = time.time()
+        sample()
+        s_set = len(samples) - 1
+        while samples[-1][3] > 0 and time.time() - t_set < 120:
+            time.sleep(0.5)
+            sample()
+        drain = samples[-1][0] - t_set
+        c1 = cpu_times()
+        d_end = len(samples) - 1
+        while time.time() - samples[d_end][0] < 2:
+            time.sleep(0.5)
+            sample()
+        g.terminate()
+        g.wait()
+        if profiled:
+            pf.wait()
+            rep_ = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children', '--sort', 'symbol',
+                                   '-g', 'none', '--percent-limit', '0.8'], capture_output=True, text=True).stdout
+            lines = [l.rstrip() for l in rep_.splitlines() if l.strip() and not l.startswith('#')][:30]
+            for l in lines:
+                log('perf expiry | %s' % l)
+            out.setdefault('profiles', {})['expiry'] = lines
+            log('expiry, profiled rep (not measured): drained in %.1f s' % (samples[-1][0] - t_set))
+            continue
+        rate = lambda a, b_, k=1: (samples[b_][k] - samples[a][k]) / (samples[b_][0] - samples[a][0])
+        r = dict(sessions=n, fill_secs=round(fill_s, 1), drained=samples[d_end][3] == 0,
+                 drain_secs=round(drain, 2), before_pps=rate(0, b_end), during_pps=rate(s_set, d_end),
+                 after_pps=rate(d_end, len(samples) - 1), before_offered=rate(0, b_end, 2),
+                 during_offered=rate(s_set, d_end, 2),
+                 cpu_busy_during={c: busy(c0, c1, c) for c in sorted(c1)},
+                 series=[(round(t - t_set, 2), tx, left) for t, tx, _, left in samples])
+        r['ratio'] = r['during_pps'] / r['before_pps'] if r['before_pps'] else None
+        res.append(r)
+        log('E rep %d: %d sessions (filled in %.1f s) drained in %.1f s; established %.0f pps before, %.0f '
+            'during (%.2fx), %.0f after; offered %.0f / %.0f; cpu busy during %s' % (
+                rep + 1, n, fill_s, drain, r['before_pps'], r['during_pps'], r['ratio'] or 0, r['after_pps'],
+                r['before_offered'], r['during_offered'], r['cpu_busy_during']))
+    if not res:         # BENCH_EXPIRE_REPS=0: the profiled rep only
+        ctl('timeout', 'set', 'dsle', 'udp', '3600')
+        del_inst('dsle', AFTR_E)
+        return
+    out['expiry'] = dict(sessions=NU * NP, reps=res, drain_secs=stats([r['drain_secs'] for r in res]),
+                         before_pps=stats([r['before_pps'] for r in res]),
+                         during_pps=stats([r['during_pps'] for r in res]),
+                         ratio=stats([r['ratio'] for r in res if r['ratio']]))
+    check('phase E: dsle drained to 0 sessions in every rep', all(r['drained'] for r in res),
+          '%s' % [r['drain_secs'] for r in res])
+    check('phase E: the forwarder was the bottleneck during the expiry (offered > 1.05 x delivered, '
+          'or its CPU >= 95% busy)',
+          all(r['during_offered'] > 1.05 * r['during_pps'] or (r['cpu_busy_during'].get('cpu1') or 0) >= 0.95
+              for r in res),
+          '%s' % [(round(r['during_offered']), round(r['during_pps']), r['cpu_busy_during'].get('cpu1'))
+                  for r in res])
+    ctl('timeout', 'set', 'dsle', 'udp', '3600')
+    del_inst('dsle', AFTR_E)
+
 def phase_b(out, E6, e6, dst4, BIGNET):
     """memory per conntrack entry and per session, then the large table"""
     mem = {}
@@ -454,6 +818,9 @@ def phase_b(out, E6, e6, dst4, BIGNET):
          'g0', FD, frames6(e6('g0'), BIGNET, AFTR, dst4, big),
          'ds4', inst='dsl0')
     ctl('session', 'flush', 'instance', 'dsl1')
+    s0 = inst_stats('dsl0')['sessions']
+    if s0 + BIG > 1000000:     # the instance's default limit
+        ctl('instance', 'set', 'dsl0', 'max-sessions', str(s0 + BIG + 1000))
     time.sleep(0.5)
     m0 = mem_snapshot(['dslite_session'])
     s0 = inst_stats('dsl0')['sessions']
@@ -543,8 +910,8 @@ def main():
     # new sessions: 200 B4s x up to 1500 ports, each packet a new session
     NU, NP = 200, (300 if QUICK else 1500)
     new = [(u, 1024 + p) for p in range(NP) for u in range(NU)]
-    scen('new', 'dslite, a new session on every packet', 'g0', FD,
-         frames6(e6('g0'), NEWNET, AFTR_NEW, dst4, new), 'ds4',
+    SCEN_FRAMES['new'] = frames6(e6('g0'), NEWNET, AFTR_NEW, dst4, new)
+    scen('new', 'dslite, a new session on every packet', 'g0', FD, SCEN_FRAMES['new'], 'ds4',
          inst='dsl1', new=True, flush=lambda: ctl('session', 'flush', 'instance', 'dsl1'))
     scen('B3new', 'ip6tnl + masquerade, a new conntrack entry on every packet', 'g2', FM,
          frames6(e6('g2'), NEWNET, TNL, dst4, new), 'ds4',
@@ -636,6 +1003,26 @@ def main():
     if 'B3new' in A:
         check('B3new: the frames never wrapped', all(not r['wrapped'] for r in A['B3new']['runs']))
 
+    # table full, sync on vs off, 1 vs 2 forwarder CPUs; then the mass expiry
+    if FULL or SYNC or SMP:
+        try:
+            ctl('session', 'flush', 'instance', 'dsl1')
+            phase_d(out, E6, e6, dst4, B4NET, est, new)
+        except Exception as e:     # phase A's results still go out
+            import traceback
+            traceback.print_exc()
+            check('phase D (table full, sync, CPUs) ran to its end', False, repr(e))
+            out['phase_d_error'] = repr(e)
+            sh('ip', 'netns', 'del', PEER, ok=True)     # not one of run.sh's namespaces
+    if EXPIRE:
+        try:
+            ctl('session', 'flush', 'instance', 'dsl1')
+            phase_e(out, e6, dst4)
+        except Exception as e:
+            import traceback
+            traceback.print_exc()
+            check('phase E (expiry while forwarding) ran to its end', False, repr(e))
+            out['phase_e_error'] = repr(e)
     # memory per conntrack entry (masquerade), then per dslite session
     if BIG:
         try:

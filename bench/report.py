@@ -44,6 +44,9 @@ res['checks'] = {'pass': sum(1 for r, _ in tap if r == 'ok'), 'fail': [d for r, 
 A = res['phases'].get('A', {})
 B = res['phases'].get('B', {})
 C = res['phases'].get('C', {})
+D = res['phases'].get('D', {})
+BASE_D = {'est_nf': 'up', 'est_full': 'est_nf', 'mix_full': 'est_nf', 'up_sync': 'up', 'new_sync': 'new',
+          'B1_rps2': 'B1', 'up_rps2': 'up', 'new_rps2': 'new', 'up': 'B1', 'new': 'up'}
 BASE = {'B2': ('B1', A), 'B3': ('B1', A), 'up': ('B1', A), 'down': ('B0', A),
         'new': ('up', A), 'hairpin': ('up', A), 'B3new': ('B3', A), 'B1': ('B0', A)}
 
@@ -59,11 +62,17 @@ def paired(ph, a, b):
     return (v[0], v[-1]) if v else (None, None)
 
 
-for ph in (A, B, C):
+for ph in (A, B, C, D):
     for n, s in ph.items():
         if not isinstance(s, dict) or 'pps' not in s:
             continue
-        if ph is A and n in BASE:
+        if ph is D:
+            if n in BASE_D and BASE_D[n] in D:
+                base = BASE_D[n]
+                lo, hi = paired(D, n, base)
+                s['ratio'] = dict(baseline=base + ' (phase D)', median=med(D, n) / med(D, base),
+                                  paired_min=lo, paired_max=hi)
+        elif ph is A and n in BASE:
             base, _ = BASE[n]
             if base in A and med(A, base):
                 lo, hi = paired(A, n, base)
@@ -123,6 +132,46 @@ if C and 'up_last' in C and 'up' in C:
                         (A['up']['pps']['median'] / A['B1']['pps']['median'])), '-', None)
 else:
     goal('1 vs 1024 instances', 'not measured', '-', None)
+if 'mix_full' in D and 'est_nf' in D:
+    ratio_goal('table full: established packets delivered while 1 new-flow packet in 5 is refused, vs '
+               'established alone with the table not full (phase D)', r('mix_full', 'est_nf', D), 0.80)
+    runs = D['mix_full']['runs']
+    hand = sorted((x['delivered'] + x['drops'].get('drop_table_full', 0)) / x['secs'] for x in runs)
+    goal('the same, packets handled (delivered + refused) per second vs established alone',
+         '%.2fx (%.0f pps handled, median)' % (hand[len(hand) // 2] / med(D, 'est_nf'), hand[len(hand) // 2]),
+         '-', None, 'the refused packets cost the forwarder CPU too')
+    goal('table full, established only vs not full (phase D)', fmt(r('est_full', 'est_nf', D)), '>= 0.95x',
+         r('est_full', 'est_nf', D)[0] >= 0.95)
+if 'up_sync' in D:
+    ratio_goal('sync on vs off: upstream established (phase D)', r('up_sync', 'up', D), 0.95)
+if 'new_sync' in D:
+    ratio_goal('sync on vs off: a new session on every packet (phase D)', r('new_sync', 'new', D), 0.80)
+if 'up_rps2' in D:
+    goal('upstream over 2 forwarder vCPUs vs 1 (RPS; phase D)', fmt(r('up_rps2', 'up', D)), '~2x (scales)',
+         r('up_rps2', 'up', D)[0] >= 1.8, 'plain IPv6 forwarding the same way: %s' % fmt(r('B1_rps2', 'B1', D)))
+if 'new_rps2' in D:
+    goal('new sessions over 2 forwarder vCPUs vs 1 (RPS; phase D)', fmt(r('new_rps2', 'new', D)), '~2x (scales)',
+         r('new_rps2', 'new', D)[0] >= 1.8)
+ex = res.get('expiry')
+if ex and ex.get('reps'):
+    # against the mean of the windows before and after: a host whose speed
+    # drifts (other VMs, compiles) moves both, a cost of the expiry only
+    # the window during it
+    for x in ex['reps']:
+        ba = (x['before_pps'] + x['after_pps']) / 2
+        x['ratio_ba'] = x['during_pps'] / ba if ba else None
+    ex['ratio_ba'] = stats_ = sorted(x['ratio_ba'] for x in ex['reps'] if x['ratio_ba'])
+    rb = dict(median=stats_[len(stats_) // 2], min=stats_[0], max=stats_[-1]) if stats_ else None
+    rt = ex['ratio']
+    goal('expiry of %d sessions while forwarding: established rate during the mass expiry vs before' % ex['sessions'],
+         '%.2fx (%.2f-%.2f); table drained in %.1f s (%.1f-%.1f)' % (
+             rt['median'], rt['min'], rt['max'], ex['drain_secs']['median'], ex['drain_secs']['min'],
+             ex['drain_secs']['max']), '>= 0.90x', rt['median'] >= 0.90,
+         'before %.0f pps, during %.0f pps (medians of %d reps)' % (
+             ex['before_pps']['median'], ex['during_pps']['median'], len(ex['reps'])))
+    if rb:
+        goal('the same, during vs the mean of the windows before and after (host drift cancels)',
+             '%.2fx (%.2f-%.2f)' % (rb['median'], rb['min'], rb['max']), '>= 0.90x', rb['median'] >= 0.90)
 mem = res.get('memory', {})
 if 'dslite' in mem:
     d, c = mem['dslite'], mem.get('conntrack', {})
@@ -176,7 +225,7 @@ for g in goals:
     met = {True: 'yes', False: '**no**', None: '-'}[g['met']]
     md.append('| %s | %s | %s | %s |' % (g['path'], g['result'], g['goal'], met))
 md += ['', '| scenario | median pps | min | max | ns/packet | offered pps (median) | ratio |', '|---|---|---|---|---|---|---|']
-for phn, ph in (('A', A), ('B', B), ('C', C)):
+for phn, ph in (('A', A), ('B', B), ('C', C), ('D', D)):
     for n, s in ph.items():
         if not isinstance(s, dict) or 'pps' not in s:
             continue
@@ -186,6 +235,15 @@ for phn, ph in (('A', A), ('B', B), ('C', C)):
             n, ' (phase %s)' % phn if phn != 'A' else '', s['desc'], p['median'], p['min'], p['max'],
             s['ns_per_packet'] or 0, s['offered_pps']['median'],
             '%.2fx %s' % (rt['median'], rt['baseline']) if rt else ''))
+if ex and ex.get('reps'):
+    md += ['', '| expiry rep (%d sessions) | filled in | drained in | established pps before | during | after | '
+           'during / before | during / mean(before, after) | offered during | VM CPUs busy during |' % ex['sessions'],
+           '|---|---|---|---|---|---|---|---|---|---|']
+    for k, x in enumerate(ex['reps']):
+        md.append('| %d | %.1f s | %.1f s | %.0f | %.0f | %.0f | %.2fx | %.2fx | %.0f | %s |' % (
+            k + 1, x['fill_secs'], x['drain_secs'], x['before_pps'], x['during_pps'], x['after_pps'],
+            x['ratio'] or 0, x['ratio_ba'] or 0, x['during_offered'],
+            ', '.join('%s %.0f%%' % (c, 100 * (v or 0)) for c, v in x['cpu_busy_during'].items())))
 md += ['', 'checks: %d passed, %d failed%s' % (res['checks']['pass'], len(res['checks']['fail']),
                                               (': ' + '; '.join(res['checks']['fail'])) if res['checks']['fail'] else '')]
 open(os.path.join(outdir, 'latest.json'), 'w').write(json.dumps(res, indent=1, sort_keys=True) + '\n')
