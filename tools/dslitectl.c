@@ -255,8 +255,6 @@ int main(int argc, char **argv)
 	}
 	print_init(stdout, ctl.json, ctl.pretty);
 	ctl_run = run;
-	if (ctl.force && !batch_file)
-		return usage_err("-f goes with -b FILE");
 	if (batch_file) {
 		if (optind < argc)
 			return usage_err("-b takes no further arguments");
