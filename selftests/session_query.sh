@@ -31,8 +31,9 @@ T=$TOPO_TMP
 S1=$TOPO_SRV
 ip -n "$AFTR" route add blackhole 192.0.2.0/24 || fail "blackhole route"
 MAC=$(ip -n "$AFTR" -j link show a0 | json 'j[0]["address"]')
-check "timeouts an hour, room for $N sessions" \
-	D instance set "$TOPO_INST" udp 3600 icmp 3600 tcp-trans 3600 max-sessions $((N + 1000))
+check "timeouts an hour: nothing expires however slow the kernel" \
+	D timeout set "$TOPO_INST" udp 3600 icmp 3600 tcp-trans 3600
+check "room for $N sessions" D instance set "$TOPO_INST" max-sessions $((N + 1000))
 
 # the subscriber the abuse desk asks about: b4b, one UDP flow to S1:7000
 nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" --ready "$T/udp.rdy"
@@ -132,18 +133,32 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r == 0 else -r)'
 		"$DSLITECTL" -n "$AFTR" "$@"
 }
 small=$(maxrss -j session show limit 1000)
+# the full dump, read as a stream (1M sessions are 200 MB of JSON): its
+# sessions counted, its first and last bytes the array's
 start=$(date +%s%N)
-D -j session show >"$T/all.json"
-rc=$?
+D -j session show | python3 -c 'import sys
+n, first, last, tail = 0, b"", b"", b""
+for chunk in iter(lambda: sys.stdin.buffer.read(1 << 20), b""):
+    first = first or chunk[:1]
+    buf = tail + chunk
+    n += buf.count(b"{\"instance\":")
+    tail = buf[-16:]
+    n -= tail.count(b"{\"instance\":")
+    last = (last + chunk)[-8:]
+n += tail.count(b"{\"instance\":")
+print(n, first.decode(), last.strip().decode()[-1:])' >"$T/stream" 2>&1
+rc=${PIPESTATUS[0]}
 full_ms=$((($(date +%s%N) - start) / 1000000))
 full=$(maxrss -j session show)
-echo "# session show -j of $TOTAL sessions: $(($(stat -c %s "$T/all.json") / 1024)) KB in $full_ms ms;" \
+echo "# session show -j of $TOTAL sessions: streamed in $full_ms ms;" \
 	"CLI peak RSS $full KB (limit 1000: $small KB)"
 check "the full dump succeeds" test "$rc" -eq 0
-assert_eq "the full -j dump is valid JSON with every session" \
-	"$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/all.json")" "$TOTAL"
+assert_eq "the full -j dump: one array of every session" "$(cat "$T/stream")" "$TOTAL [ ]"
+if [[ $TOTAL -le 200000 ]]; then
+	assert_eq "... valid JSON (parsed whole)" \
+		"$(D -j session show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "$TOTAL"
+fi
 check "CLI peak RSS of the full dump ($full KB) within 2 MB of limit 1000's ($small KB)" \
 	test "$small" -gt 0 -a "$full" -gt 0 -a "$full" -le $((small + 2048))
-rm -f "$T/all.json"
 
 ksft_finish
