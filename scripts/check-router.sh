@@ -7,7 +7,8 @@
 # kernel, boot restore from /etc/dslite, selftests run from the installed
 # packages (translate, the HA pair with its rolling upgrade, BGP), removal;
 # then, with the build tree's module, scale_out.sh (two HA pairs behind one
-# anycast AFTR address) and ROUTER_SELFTESTS. Ends with "N passed, N failed,
+# anycast AFTR address) and ROUTER_SELFTESTS; then rolling_upgrade.sh in two
+# VMs (selftests/vm/pair: the module swapped under each router). Ends with "N passed, N failed,
 # N skipped". KVER=<version> picks the kernel booted (default: the newest
 # installed, 6.12; the other one is the "second kernel").
 set -uo pipefail
@@ -53,6 +54,13 @@ count "$log" "${PIPESTATUS[0]}"
 log="$LOGDIR/router-scale-$KV.log"
 selftests/vm/run --kernel "$KV" --log "$LOGDIR/kernel-scale-$KV.log" --timeout 900 -- \
 	"$REPO/selftests/run_tests.sh" scale_out.sh ${ROUTER_SELFTESTS:-} 2>&1 | tee "$log"
+count "$log" "${PIPESTATUS[0]}"
+# 3. two VMs, one router each: the rolling upgrade with the module really
+# unloaded and loaded under each router in turn (DSLITE_NEW_KO: the module
+# upgraded to; default the build tree's, the one booted)
+log="$LOGDIR/router-upgrade-$KV.log"
+selftests/vm/pair --kernel "$KV" --module "$REPO/kmod/dslite.ko" --log "$LOGDIR/kernel-upgrade-$KV" \
+	--timeout 1200 -- "$REPO/selftests/run_tests.sh" rolling_upgrade.sh 2>&1 | tee "$log"
 count "$log" "${PIPESTATUS[0]}"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [[ $FAIL -eq 0 ]]

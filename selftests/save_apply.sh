@@ -157,6 +157,27 @@ save_now "$T/s4"
 check "after the refusals the configuration is unchanged" cmp "$T/s3" "$T/s4"
 survives "refused applies"
 
+# --- a command the kernel refuses after others were made: rolled back ---------
+section "a kernel refusal midway is rolled back"
+{
+	cat "$T/s4"
+	echo "instance add dsl3 id 11 aftr 2001:db8::30"
+	echo "timeout set dsl3 icmp 21"
+	echo "pool add dsl3 $TOPO_POOL"	# dsl0's pool: the kernel refuses the overlap
+} >"$T/f_mid"
+out=$(D apply "$T/f_mid" 2>&1)
+assert_eq "the third command refused by the kernel: exit 2" "$?" 2
+check "... with the kernel's reason" grep -q "overlaps" <<<"$out"
+check "... and the two before it undone" grep -q "rolled back (2 commands)" <<<"$out"
+save_now "$T/s5"
+check "after the rollback the configuration is as before (no dsl3)" cmp "$T/s4" "$T/s5"
+survives "rolled-back apply"
+(
+	flock 8
+	check_err "apply while another holds the namespace's lock: exit 2 (after 5 s)" 2 "another apply" \
+		D apply "$T/s4"
+) 8>"/run/lock/dslite-apply.$(ip netns exec "$AFTR" stat -Lc %i /proc/self/ns/net).lock"
+
 # --- keys ---------------------------------------------------------------------
 section "keys"
 check "a keyed service-location" D service-location add 3 remote-backup interface sync0 \

@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
@@ -69,7 +70,9 @@ void apply_help(FILE *f)
 	      "make in place (an instance's id or aftr, a service-location's settings,\n"
 	      "a group's members, a pool's service-location, port-block-size or\n"
 	      "port-range of an instance that keeps pools) is refused, naming it, and\n"
-	      "nothing is changed. dry-run prints the commands instead.\n", f);
+	      "nothing is changed. dry-run prints the commands instead. A command\n"
+	      "the kernel refuses stops apply (exit 2) and the ones made before it\n"
+	      "are undone. One apply at a time per namespace.\n", f);
 }
 
 /* the settings of an instance, in the order save writes them */
@@ -1403,6 +1406,76 @@ static void cmd_print(FILE *f, const struct cmd *k)
 	fputc('\n', f);
 }
 
+/*
+ * One apply at a time per network namespace (two would plan from the same
+ * running state and undo each other): a lock named by the namespace's
+ * inode, held until exit. Waits up to 5 s for another apply to end.
+ */
+static int apply_lock(void)
+{
+	char path[64];
+	struct stat st;
+	int fd, i;
+
+	if (stat("/proc/self/ns/net", &st))
+		st.st_ino = 0;
+	snprintf(path, sizeof(path), "/run/lock/dslite-apply.%lu.lock",
+		 (unsigned long)st.st_ino);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 0;	/* no /run/lock: go on unlocked */
+	for (i = 0; i < 50; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		usleep(100000);
+	}
+	fprintf(stderr, "apply: another apply in this namespace holds %s; nothing was changed\n",
+		path);
+	close(fd);
+	return EXIT_KERNEL;
+}
+
+/*
+ * A command failed after others were made: put the running configuration
+ * back to @before (what was read before the first command), by a plan
+ * from what runs now, as apply itself would. Says what came of it.
+ */
+static void apply_rollback(const struct conf *before)
+{
+	struct conf now = { 0 };
+	struct plan back = { 0 };
+	int i, ret;
+
+	ret = read_kernel(&now);
+	if (!ret)
+		ret = read_keys(&now);
+	if (ret) {
+		fputs("apply: NOT rolled back: the running configuration could not be read\n",
+		      stderr);
+		goto out;
+	}
+	plan_apply(&now, before, &back);
+	if (back.n_refused) {
+		fputs("apply: NOT rolled back: the configuration before cannot be restored in place\n",
+		      stderr);
+		goto out;
+	}
+	for (i = 0; i < back.n_cmd; i++) {
+		ret = ctl_run ? ctl_run(back.cmd[i].argc, back.cmd[i].argv) : EXIT_USAGE;
+		if (ret) {
+			fputs("apply: NOT rolled back: this command of the rollback failed: ",
+			      stderr);
+			cmd_print(stderr, &back.cmd[i]);
+			goto out;
+		}
+	}
+	fprintf(stderr, "apply: rolled back (%d command%s): the running configuration is as before\n",
+		back.n_cmd, back.n_cmd == 1 ? "" : "s");
+out:
+	plan_free(&back);
+	conf_free(&now);
+}
+
 int do_apply(int argc, char **argv)
 {
 	struct conf want = { 0 }, run = { 0 };
@@ -1427,6 +1500,11 @@ int do_apply(int argc, char **argv)
 	}
 	if (!file)
 		return usage_err("apply: FILE is missing (apply FILE [ dry-run ])");
+	if (!dry) {
+		ret = apply_lock();
+		if (ret)
+			return ret;
+	}
 	/* the file first: a bad one is refused before the kernel is asked */
 	ret = read_file(file, &want);
 	if (ret)
@@ -1450,9 +1528,12 @@ int do_apply(int argc, char **argv)
 		}
 		ret = ctl_run ? ctl_run(p.cmd[i].argc, p.cmd[i].argv) : EXIT_USAGE;
 		if (ret) {
-			fputs("apply: this command failed, the ones before it were made: ",
-			      stderr);
+			fputs("apply: this command failed: ", stderr);
 			cmd_print(stderr, &p.cmd[i]);
+			if (i > 0)
+				apply_rollback(&run);
+			else
+				fputs("apply: nothing was changed\n", stderr);
 			break;
 		}
 	}

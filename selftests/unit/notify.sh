@@ -453,6 +453,9 @@ check_err "fifo: --sl is refused (--map in fifo mode)" 1 "usage: .*--sl is for o
 check_err "fifo: two paths are refused" 1 "usage: .*--fifo takes one path" "$NOTIFY" --fifo a b
 check_err "fifo: a bad --map is refused" 1 "usage: .*--map NAME=ID, not x" "$NOTIFY" --map x --fifo -
 check_err "fifo: a bad --eof-wait is refused" 1 "usage: .*--eof-wait" "$NOTIFY" --eof-wait x --fifo -
+check_err "an unknown option is refused, not taken for TYPE" 1 "usage: .*unknown option --bogus" \
+	"$NOTIFY" --bogus INSTANCE vi_sl1 MASTER
+check_err "fifo: an unknown option is refused" 1 "usage: .*unknown option --fifo-path" "$NOTIFY" --fifo-path x
 assert_eq "fifo: usage errors call nothing" "$(calls)" ""
 
 # --- dslite-track --------------------------------------------------------------
