@@ -144,10 +144,16 @@ const struct nla_policy dslite_nl_pool_get_policy[DSLITE_A_INST_NAME + 1] = {
 };
 
 /* session-get (dump) */
-const struct nla_policy dslite_nl_session_get_policy[DSLITE_A_SESS_PROTO + 1] = {
+const struct nla_policy dslite_nl_session_get_policy[DSLITE_A_DUMP_COUNT + 1] = {
 	[DSLITE_A_INST_NAME] = { .type = NLA_NUL_STRING, .len = DSLITE_INST_NAME_LEN },
 	[DSLITE_A_SESS_B4] = NLA_POLICY_EXACT_LEN(16),
 	[DSLITE_A_SESS_PROTO] = { .type = NLA_U8 },
+	[DSLITE_A_SESS_PUBLIC_ADDR] = { .type = NLA_U32 },
+	[DSLITE_A_SESS_PUBLIC_PORT] = { .type = NLA_U16 },
+	[DSLITE_A_SESS_REMOTE_ADDR] = { .type = NLA_U32 },
+	[DSLITE_A_SESS_REMOTE_PORT] = { .type = NLA_U16 },
+	[DSLITE_A_DUMP_LIMIT] = NLA_POLICY_MIN(NLA_U32, 1),
+	[DSLITE_A_DUMP_COUNT] = { .type = NLA_FLAG },
 };
 
 /* session-flush (do) */

@@ -20,7 +20,7 @@ extern const struct nla_policy dslite_nl_instance_set_policy[DSLITE_A_INST_SIG +
 extern const struct nla_policy dslite_nl_pool_new_policy[DSLITE_A_POOL_SL + 1];
 extern const struct nla_policy dslite_nl_pool_del_policy[DSLITE_A_POOL_SL + 1];
 extern const struct nla_policy dslite_nl_pool_get_policy[DSLITE_A_INST_NAME + 1];
-extern const struct nla_policy dslite_nl_session_get_policy[DSLITE_A_SESS_PROTO + 1];
+extern const struct nla_policy dslite_nl_session_get_policy[DSLITE_A_DUMP_COUNT + 1];
 extern const struct nla_policy dslite_nl_session_flush_policy[DSLITE_A_SESS_PROTO + 1];
 extern const struct nla_policy dslite_nl_user_get_policy[DSLITE_A_SESS_PROTO + 1];
 extern const struct nla_policy dslite_nl_stats_get_policy[DSLITE_A_INST_ID + 1];

@@ -6,6 +6,7 @@
  */
 #include <linux/sort.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "dslite.h"
 #include "nl.h"
@@ -140,6 +141,22 @@ static int dslite_pool_dump_one(struct sk_buff *skb,
 
 int dslite_nl_pool_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct nlattr *name = dslite_dump_attrs(cb)[DSLITE_A_INST_NAME];
+	struct dslite_net *dn = dslite_net(sock_net(skb->sk));
+	bool found;
+
+	/* a named instance that does not exist is a refusal, as in a doit */
+	if (name && !cb->args[3]) {
+		cb->args[3] = 1;
+		mutex_lock(&dn->lock);
+		found = dslite_instance_by_name(dn, nla_data(name));
+		mutex_unlock(&dn->lock);
+		if (!found) {
+			dslite_extack(cb->extack, NULL,
+				      "no instance with this name");
+			return -ENOENT;
+		}
+	}
 	return dslite_nl_dumpit(skb, cb, DSLITE_NL_INSTANCES,
 				dslite_pool_dump_one);
 }

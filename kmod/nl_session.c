@@ -7,6 +7,7 @@
 #include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
+#include <net/sock.h>
 
 #include "dslite.h"
 #include "nl.h"
@@ -45,6 +46,12 @@ struct dslite_dump_ctx {
 	bool has_b4;
 	struct in6_addr b4;
 	u8 proto;
+	bool has_pub, has_pub_port, has_rem, has_rem_port;
+	__be32 pub_addr, rem_addr;
+	__be16 pub_port, rem_port;
+	u32 limit;		/* 0: no limit */
+	u32 sent;		/* sessions sent so far (for limit) */
+	bool count;		/* a SESS_COUNT per instance, no sessions */
 	/* where the dump is in the instance (dslite_nl_dumpit has which) */
 	bool has_last;
 	struct dslite_dkey last;	/* the last key consumed */
@@ -78,6 +85,27 @@ static u32 dslite_dkeys_sort(struct dslite_dkey *k, u32 n)
 	return i + 1;
 }
 
+/* Does session @s pass the dump's filters? */
+static bool dslite_sess_match(const struct dslite_dump_ctx *ctx,
+			      const struct dslite_session *s)
+{
+	if (READ_ONCE(s->dead))
+		return false;
+	if (ctx->has_b4 && !ipv6_addr_equal(&ctx->b4, &s->okey.user->b4))
+		return false;
+	if (ctx->proto && ctx->proto != s->okey.proto)
+		return false;
+	if (ctx->has_pub && (ctx->pub_addr != s->ikey.pub_addr ||
+			     (ctx->has_pub_port &&
+			      ctx->pub_port != s->ikey.pub_port)))
+		return false;
+	if (ctx->has_rem && (ctx->rem_addr != s->remote_addr ||
+			     (ctx->has_rem_port &&
+			      ctx->rem_port != s->remote_port)))
+		return false;
+	return true;
+}
+
 /* The key of a live object that passes the filters; false otherwise. */
 static bool dslite_dump_key(const struct dslite_dump_ctx *ctx, void *obj,
 			    struct dslite_dkey *k)
@@ -95,10 +123,7 @@ static bool dslite_dump_key(const struct dslite_dump_ctx *ctx, void *obj,
 	} else {
 		struct dslite_session *s = obj;
 
-		if (READ_ONCE(s->dead) ||
-		    (ctx->has_b4 &&
-		     !ipv6_addr_equal(&ctx->b4, &s->okey.user->b4)) ||
-		    (ctx->proto && ctx->proto != s->okey.proto))
+		if (!dslite_sess_match(ctx, s))
 			return false;
 		memcpy(p, &s->okey.user->b4, 16);
 		p[16] = s->okey.proto;
@@ -238,26 +263,66 @@ nospace:
 	return -EMSGSIZE;
 }
 
+/*
+ * What is wrong with the request, or NULL (then *err is 0): a malformed
+ * instance name, an instance that does not exist, a port filter without
+ * its address, count with limit. *attr is the attribute to blame.
+ */
+static const char *dslite_dump_check(struct netlink_callback *cb,
+				     struct nlattr **attrs,
+				     struct nlattr **attr, int *err)
+{
+	struct dslite_net *dn = dslite_net(sock_net(cb->skb->sk));
+	struct nlattr *name = attrs[DSLITE_A_INST_NAME];
+	bool found;
+	int bad;
+
+	*err = -EINVAL;
+	*attr = name;
+	if (name) {
+		bad = dslite_name_check(nla_data(name), DSLITE_INST_NAME_MAX);
+		if (bad)
+			return dslite_name_error(bad);
+		mutex_lock(&dn->lock);
+		found = dslite_instance_by_name(dn, nla_data(name));
+		mutex_unlock(&dn->lock);
+		if (!found) {
+			*err = -ENOENT;
+			return "no instance with this name";
+		}
+	}
+	*attr = attrs[DSLITE_A_SESS_PUBLIC_PORT];
+	if (*attr && !attrs[DSLITE_A_SESS_PUBLIC_ADDR])
+		return "a public port filter needs the public address";
+	*attr = attrs[DSLITE_A_SESS_REMOTE_PORT];
+	if (*attr && !attrs[DSLITE_A_SESS_REMOTE_ADDR])
+		return "a remote port filter needs the remote address";
+	*attr = attrs[DSLITE_A_DUMP_COUNT];
+	if (*attr && attrs[DSLITE_A_DUMP_LIMIT])
+		return "count and limit exclude each other";
+	*err = 0;
+	return NULL;
+}
+
 static int dslite_dump_start(struct netlink_callback *cb, bool users)
 {
 	struct nlattr **attrs = dslite_dump_attrs(cb);
 	struct dslite_dump_ctx *ctx;
-	int bad = 0;
+	struct nlattr *bad_attr;
+	const char *msg;
+	int err;
 
-	if (attrs[DSLITE_A_INST_NAME])
-		bad = dslite_name_check(nla_data(attrs[DSLITE_A_INST_NAME]),
-					DSLITE_INST_NAME_MAX);
-	if (bad && cb->extack) {
-		dslite_extack(cb->extack, attrs[DSLITE_A_INST_NAME],
-			      dslite_name_error(bad));
-		return -EINVAL;
+	msg = dslite_dump_check(cb, attrs, &bad_attr, &err);
+	if (msg && cb->extack) {
+		dslite_extack(cb->extack, bad_attr, msg);
+		return err;
 	}
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
-	if (bad) {
-		ctx->err = -EINVAL;
-		ctx->errmsg = dslite_name_error(bad);
+	if (msg) {
+		ctx->err = err;
+		ctx->errmsg = msg;
 	}
 	ctx->users = users;
 	if (attrs[DSLITE_A_INST_NAME])
@@ -269,6 +334,30 @@ static int dslite_dump_start(struct netlink_callback *cb, bool users)
 	}
 	if (attrs[DSLITE_A_SESS_PROTO])
 		ctx->proto = nla_get_u8(attrs[DSLITE_A_SESS_PROTO]);
+	if (users)
+		goto out;	/* user-get's policy has none of the below */
+	if (attrs[DSLITE_A_SESS_PUBLIC_ADDR]) {
+		ctx->pub_addr = nla_get_in_addr(attrs[DSLITE_A_SESS_PUBLIC_ADDR]);
+		ctx->has_pub = true;
+	}
+	if (attrs[DSLITE_A_SESS_PUBLIC_PORT]) {
+		ctx->pub_port =
+			htons(nla_get_u16(attrs[DSLITE_A_SESS_PUBLIC_PORT]));
+		ctx->has_pub_port = true;
+	}
+	if (attrs[DSLITE_A_SESS_REMOTE_ADDR]) {
+		ctx->rem_addr = nla_get_in_addr(attrs[DSLITE_A_SESS_REMOTE_ADDR]);
+		ctx->has_rem = true;
+	}
+	if (attrs[DSLITE_A_SESS_REMOTE_PORT]) {
+		ctx->rem_port =
+			htons(nla_get_u16(attrs[DSLITE_A_SESS_REMOTE_PORT]));
+		ctx->has_rem_port = true;
+	}
+	if (attrs[DSLITE_A_DUMP_LIMIT])
+		ctx->limit = nla_get_u32(attrs[DSLITE_A_DUMP_LIMIT]);
+	ctx->count = nla_get_flag(attrs[DSLITE_A_DUMP_COUNT]);
+out:
 	cb->args[2] = (long)ctx;
 	return 0;
 }
@@ -320,7 +409,58 @@ static int dslite_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	memcpy(&raddr, k->b + 23, 4);
 	memcpy(&rport, k->b + 27, 2);
 	s = dslite_out_find(inst, &ok, raddr, rport, &any);
-	return s ? dslite_fill_session(skb, cb, inst, s) : 0;
+	/* the key's session may have been replaced since the refill */
+	if (!s || !dslite_sess_match(ctx, s))
+		return 0;
+	if (dslite_fill_session(skb, cb, inst, s))
+		return -EMSGSIZE;
+	ctx->sent++;
+	return 0;
+}
+
+/*
+ * The sessions of @inst that pass the filters: one walk, started again
+ * from zero when a resize restarts the walk (so none is counted twice).
+ */
+static u32 dslite_dump_count(struct dslite_dump_ctx *ctx,
+			     struct dslite_instance *inst)
+{
+	struct rhashtable_iter iter;
+	u32 n = 0;
+	void *obj;
+
+	rhashtable_walk_enter(&inst->sess_out.ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((obj = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN) {
+				n = 0;	/* a new table, walked from its start */
+				continue;
+			}
+			break;
+		}
+		if (dslite_sess_match(ctx, obj))
+			n++;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+static int dslite_fill_count(struct sk_buff *skb, struct netlink_callback *cb,
+			     struct dslite_instance *inst, u32 n)
+{
+	void *hdr = dslite_nl_put_dump(skb, cb, DSLITE_CMD_SESSION_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
+	    nla_put_u32(skb, DSLITE_A_SESS_COUNT, n)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
 }
 
 /*
@@ -337,6 +477,9 @@ static int dslite_walk_one(struct sk_buff *skb, struct netlink_callback *cb,
 
 	if (ctx->name[0] && strcmp(ctx->name, inst->name))
 		return 0;
+	if (ctx->count)
+		return dslite_fill_count(skb, cb, inst,
+					 dslite_dump_count(ctx, inst));
 	if (!cb->args[1]) {
 		/* a new instance: from its first key */
 		cb->args[1] = 1;
@@ -346,6 +489,8 @@ static int dslite_walk_one(struct sk_buff *skb, struct netlink_callback *cb,
 		ctx->more = true;
 	}
 	for (;;) {
+		if (ctx->limit && ctx->sent >= ctx->limit)
+			return 0;
 		if (ctx->pos == ctx->n) {
 			if (!ctx->more)
 				return 0;

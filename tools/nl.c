@@ -64,6 +64,12 @@ static const char *const attr_names[DSLITE_A_MAX + 1] = {
 	[DSLITE_A_SIG_WEIGHT] = "weight",
 	[DSLITE_A_INST_SIG] = "service-instance-group",
 	[DSLITE_A_POOL_SL] = "service-location",
+	[DSLITE_A_SESS_PUBLIC_ADDR] = "public",
+	[DSLITE_A_SESS_PUBLIC_PORT] = "public port",
+	[DSLITE_A_SESS_REMOTE_ADDR] = "remote",
+	[DSLITE_A_SESS_REMOTE_PORT] = "remote port",
+	[DSLITE_A_DUMP_LIMIT] = "limit",
+	[DSLITE_A_DUMP_COUNT] = "count",
 };
 
 const char *nl_attr_name(uint16_t type)

@@ -22,6 +22,28 @@ bool matches(const char *arg, const char *keyword)
 	return n && n <= strlen(keyword) && !strncmp(arg, keyword, n);
 }
 
+/*
+ * Which of @words (NULL-terminated) @arg means: the one it equals, else
+ * the only one it abbreviates. -1: none; -2: more than one (ambiguous:
+ * the caller names the candidates, nothing is guessed).
+ */
+int match_unique(const char *arg, const char *const *words)
+{
+	int i, found = -1;
+
+	for (i = 0; words[i]; i++)
+		if (!strcmp(arg, words[i]))
+			return i;
+	for (i = 0; words[i]; i++) {
+		if (!matches(arg, words[i]))
+			continue;
+		if (found >= 0)
+			return -2;
+		found = i;
+	}
+	return found;
+}
+
 /* Decimal only, no sign, no trailing junk; -EINVAL or -ERANGE. */
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
@@ -69,6 +91,30 @@ int parse_prefix4(const char *s, struct in_addr *addr, uint8_t *plen)
 	if (addr->s_addr & ~mask)
 		return -EINVAL;
 	*plen = (uint8_t)len;
+	return 0;
+}
+
+/* "A.B.C.D" or "A.B.C.D:PORT" (PORT 0..65535); *has_port says which. */
+int parse_addr_port(const char *s, struct in_addr *addr, bool *has_port,
+		    uint16_t *port)
+{
+	char buf[INET_ADDRSTRLEN + 6];
+	const char *colon;
+	uint32_t v;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	colon = strchr(s, ':');
+	*has_port = colon != NULL;
+	if (colon) {
+		buf[colon - s] = '\0';
+		if (parse_u32(colon + 1, 0, 65535, &v))
+			return -EINVAL;
+		*port = (uint16_t)v;
+	}
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return -EINVAL;
 	return 0;
 }
 

@@ -19,6 +19,7 @@ struct ctl {
 	bool details;
 	bool pretty;
 	bool stats;
+	bool force;		/* -f: a batch goes on past a failed line */
 	const char *netns;
 };
 
@@ -26,9 +27,12 @@ extern struct ctl ctl;
 
 /* parse.c: pure helpers, unit-tested on the host */
 bool matches(const char *arg, const char *keyword);
+int match_unique(const char *arg, const char *const *words);
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int parse_ipv6(const char *s, struct in6_addr *out);
 int parse_prefix4(const char *s, struct in_addr *addr, uint8_t *plen);
+int parse_addr_port(const char *s, struct in_addr *addr, bool *has_port,
+		    uint16_t *port);
 int parse_range(const char *s, uint32_t min, uint32_t max,
 		uint32_t *lo, uint32_t *hi);
 
@@ -48,6 +52,10 @@ struct object {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	void (*help)(FILE *f);
+	/* its verbs, NULL-terminated (NULL: it takes no verb), resolved
+	 * by the dispatcher: an abbreviation must be unique
+	 */
+	const char *const *verbs;
 };
 
 #define is_help(a) (matches((a), "help") || !strcmp((a), "-h") || \

@@ -86,7 +86,8 @@ expect "filtering eif|adf|apdf" "dslitectl instance add dsl0 filtering " "adf ap
 expect "timeout set keywords" "dslitectl timeout set dsl0 " "icmp tcp-est tcp-syn tcp-trans udp"
 expect "session keywords" "dslitectl session flush " "b4 instance proto"
 expect "proto tcp|udp|icmp" "dslitectl session show proto " "icmp tcp udp"
-expect "an IPv6 address is one word" "dslitectl session show b4 2001:db8::a " "instance proto"
+expect "an IPv6 address is one word" "dslitectl session show b4 2001:db8::a " "count instance limit proto public remote"
+expect "session show public ADDR: the rest" "dslitectl session show public 198.51.100.1:1024 " "b4 count instance limit proto remote"
 expect "role master|backup|init" "dslitectl service-location set 1 role " "backup init master"
 expect "hash-algorithm hmac-sha256" "dslitectl service-location add 1 hash-algorithm " "hmac-sha256"
 expect "service-location add keywords" "dslitectl service-location add 1 remote-backup interface eth2 peer 192.0.2.2 " \
@@ -102,17 +103,23 @@ expect "save file PATH: files" "dslitectl save file $W/files/r" "$W/files/roles.
 section "abbreviations, resolved as dslitectl resolves them"
 expect "inst ad = instance add" "dslitectl inst ad dsl0 " \
 	"aftr filtering hold-down id max-blocks-per-user max-sessions max-sessions-per-user mss mtu port-block-size port-range service-instance-group"
-expect "inst s = instance set (its first match)" "dslitectl inst s dsl0 " \
+expect "inst s is ambiguous (set, show): nothing" "dslitectl inst s dsl0 " ""
+expect "inst se = instance set (unique)" "dslitectl inst se dsl0 " \
 	"filtering hold-down max-blocks-per-user max-sessions max-sessions-per-user mss mtu port-block-size port-range service-instance-group"
-expect "s = session (the first object it prefixes)" "dslitectl s sh " "b4 instance proto"
+expect "s is ambiguous (session, stats, ...): nothing" "dslitectl s sh " ""
+expect "sess = session (unique)" "dslitectl sess sh " "b4 count instance limit proto public remote"
 expect "list = show (accepted, not offered)" "dslitectl user list " "b4 instance"
 expect "an unknown object: nothing" "dslitectl frobnicate " ""
 if [[ -x $REAL ]]; then
-	check_err "the real dslitectl: s = session" 0 "dslitectl session show" "$REAL" s help
-	check_err "the real dslitectl: inst s = instance set" 1 "instance set: NAME is missing" "$REAL" inst s
+	check_err "the real dslitectl: s is ambiguous" 1 "\"s\" is ambiguous: session, stats, service-location" "$REAL" s help
+	check_err "the real dslitectl: sess = session" 0 "dslitectl session show" "$REAL" sess help
+	check_err "the real dslitectl: inst s is ambiguous" 1 "\"s\" is ambiguous: set, show" "$REAL" inst s
+	check_err "the real dslitectl: inst se = instance set" 1 "instance set: NAME is missing" "$REAL" inst se
 else
-	skip "the real dslitectl: s = session" "no $REAL"
-	skip "the real dslitectl: inst s = instance set" "no $REAL"
+	skip "the real dslitectl: s is ambiguous" "no $REAL"
+	skip "the real dslitectl: sess = session" "no $REAL"
+	skip "the real dslitectl: inst s is ambiguous" "no $REAL"
+	skip "the real dslitectl: inst se = instance set" "no $REAL"
 fi
 
 section "names from the module"
@@ -141,8 +148,8 @@ expect "no answer, no names" "dslitectl -n gone ha set hot-backup o" "off on"
 
 section "options, namespaces, files"
 expect "options" "dslitectl -" \
-	"--batch --details --help --json --netns --pretty --version -V -b -d -h -j -n -p"
-expect "long options" "dslitectl --" "--batch --details --help --json --netns --pretty --version"
+	"--batch --details --force --help --json --netns --pretty --version -V -b -d -f -h -j -n -p"
+expect "long options" "dslitectl --" "--batch --details --force --help --json --netns --pretty --version"
 expect "-n NETNS: from 'ip netns list'" "dslitectl -n " "aftr1 aftr2"
 expect "--netns NETNS" "dslitectl --netns a" "aftr1 aftr2"
 expect "--netns=NETNS: after the '=' readline replaces" "dslitectl --netns=aftr" "aftr1 aftr2"

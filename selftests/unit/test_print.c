@@ -288,6 +288,17 @@ static void replies(const struct nlmsghdr *req)
 		pool_msgs();
 		break;
 	case DSLITE_CMD_SESSION_GET:
+		if (req_has(req, DSLITE_A_DUMP_COUNT)) {
+			/* count: one message per instance */
+			nlh = msg(DSLITE_CMD_SESSION_GET);
+			mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, "dsl0");
+			mnl_attr_put_u32(nlh, DSLITE_A_SESS_COUNT, 100002);
+			nlh = msg(DSLITE_CMD_SESSION_GET);
+			mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, "edge-7");
+			mnl_attr_put_u32(nlh, DSLITE_A_SESS_COUNT, 0);
+			break;
+		}
+		/* both even under limit 1: the CLI stops printing itself */
 		session_msg(17, DSLITE_SESS_UDP, "203.0.113.9", 53);
 		session_msg(6, DSLITE_SESS_TCP_EST, "203.0.113.10", 443);
 		break;
@@ -373,6 +384,8 @@ static const struct cmd cmds[] = {
 	{ "timeout show", do_timeout, 1, { "show" }, 0 },
 	{ "pool show", do_pool, 1, { "show" }, 0 },
 	{ "session show", do_session, 1, { "show" }, 0 },
+	{ "session show count", do_session, 2, { "show", "count" }, 0 },
+	{ "session show limit 1", do_session, 3, { "show", "limit", "1" }, 0 },
 	{ "user show", do_user, 1, { "show" }, 0 },
 	{ "stats show", do_stats, 1, { "show" }, 0 },
 	{ "ha show", ha_object, 1, { "show" }, 0 },

@@ -110,21 +110,29 @@
  *   a pool deletes the sessions and blocks on its addresses.
  * DSLITE_CMD_POOL_GET (dump; filter INST_NAME): pools with address/block
  *   usage, by instance id, then ascending prefix; resumes by the last
- *   prefix sent.
+ *   prefix sent. ENOENT if INST_NAME names no instance.
  *
  * DSLITE_CMD_SESSION_GET (dump, admin: reveals subscribers)
- *   Filters: INST_NAME, SESS_B4 (16 bytes), SESS_PROTO (u8). By instance
- *   id, then ascending (B4, proto, inner address, inner port, remote
- *   address, remote port). The dump resumes by the last key sent, so a
- *   session that exists for the whole dump is in it exactly once however
- *   the tables change meanwhile (sessions created or deleted during the
- *   dump may or may not be). It never sets NLM_F_DUMP_INTR (readers
- *   should still accept a dump with it: the entries are all there).
+ *   Filters (all must match): INST_NAME, SESS_B4 (16 bytes), SESS_PROTO
+ *   (u8), SESS_PUBLIC_ADDR [+ SESS_PUBLIC_PORT], SESS_REMOTE_ADDR [+
+ *   SESS_REMOTE_PORT] (a port without its address is refused, EINVAL).
+ *   The kernel filters: only matching sessions are sent. DUMP_LIMIT
+ *   (u32 >= 1) ends the dump after that many sessions; DUMP_COUNT (flag,
+ *   not with DUMP_LIMIT) sends instead one message per instance with
+ *   INST_NAME and SESS_COUNT (u32), the sessions that match. INST_NAME
+ *   naming no instance: ENOENT ("no instance with this name"). By
+ *   instance id, then ascending (B4, proto, inner address, inner port,
+ *   remote address, remote port). The dump resumes by the last key sent,
+ *   so a session that exists for the whole dump is in it exactly once
+ *   however the tables change meanwhile (sessions created or deleted
+ *   during the dump may or may not be). It never sets NLM_F_DUMP_INTR
+ *   (readers should still accept a dump with it: the entries are all
+ *   there).
  * DSLITE_CMD_SESSION_FLUSH (admin): same filters; deletes sessions.
  *   Errors: ENOENT (INST_NAME names no instance; nothing is deleted).
  * DSLITE_CMD_USER_GET (dump, admin; filters INST_NAME, SESS_B4; SESS_PROTO
  *   is accepted and ignored): users (B4s) with their blocks, by instance
- *   id, then ascending B4, resumed the same way.
+ *   id, then ascending B4, resumed the same way. ENOENT as SESSION_GET.
  * DSLITE_CMD_STATS_GET (doit with INST_NAME or INST_ID, or dump, which
  *   ignores them): INST_NAME and the counters, nested in DSLITE_A_STATS
  *   as u64 attributes of enum dslite_stat (where 64-bit values need
@@ -287,6 +295,13 @@ enum dslite_attr {
 	DSLITE_A_SL_WITH_KEY,		/* flag (SL_GET doit request): put
 					 * SL_KEY in the reply
 					 */
+	DSLITE_A_DUMP_LIMIT,		/* u32 (SESSION_GET request): send at
+					 * most this many sessions
+					 */
+	DSLITE_A_DUMP_COUNT,		/* flag (SESSION_GET request): send
+					 * only SESS_COUNT per instance
+					 */
+	DSLITE_A_SESS_COUNT,		/* u32 (reply): sessions matched */
 
 	__DSLITE_A_MAX,
 };
