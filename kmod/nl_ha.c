@@ -167,12 +167,38 @@ int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * The role and/or a new key (a hitless rotation: sync.c). Both checked
+ * before either is applied; the key first, the step that can fail.
+ */
 int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 {
-	if (dslite_missing(info, DSLITE_A_SL_ROLE))
+	struct dslite_sl *sl = dslite_nl_sl(info);
+	struct nlattr **a = info->attrs;
+	int err;
+
+	if (!a[DSLITE_A_SL_ROLE] && !a[DSLITE_A_SL_KEY]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "service-location set needs a role or an authentication-key");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, DSLITE_A_SL_ROLE);
 		return -EINVAL;
-	dslite_sl_set_role(dslite_nl_sl(info),
-			   nla_get_u8(info->attrs[DSLITE_A_SL_ROLE]));
+	}
+	if (!!a[DSLITE_A_SL_KEY] !=
+	    (a[DSLITE_A_SL_HASH] &&
+	     nla_get_u8(a[DSLITE_A_SL_HASH]) == DSLITE_HASH_HMAC_SHA256)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "authentication-key needs hash-algorithm hmac-sha256, and the reverse");
+		return -EINVAL;
+	}
+	if (a[DSLITE_A_SL_KEY]) {
+		err = dslite_sync_set_key(sl, nla_data(a[DSLITE_A_SL_KEY]),
+					  nla_len(a[DSLITE_A_SL_KEY]),
+					  info->extack);
+		if (err)
+			return err;
+	}
+	if (a[DSLITE_A_SL_ROLE])
+		dslite_sl_set_role(sl, nla_get_u8(a[DSLITE_A_SL_ROLE]));
 	return 0;
 }
 
@@ -198,6 +224,7 @@ static int __dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 			    u32 portid, u32 seq, int flags, bool with_key)
 {
 	void *hdr = dslite_nl_put(skb, portid, seq, flags, DSLITE_CMD_SL_GET);
+	char diff[112] = "";
 	const char *why;
 
 	if (!hdr)
@@ -223,8 +250,15 @@ static int __dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 	rcu_read_lock();
 	why = dslite_sl_health(sl->dn, sl);
 	rcu_read_unlock();
+	spin_lock_bh(&sl->rx.lock);
+	if (sl->rx.mismatch)
+		dslite_sync_diff_str(sl, &sl->rx.diff, diff, sizeof(diff));
+	spin_unlock_bh(&sl->rx.lock);
 	if (nla_put_u8(skb, DSLITE_A_SL_HEALTHY, !why) ||
-	    (why && nla_put_string(skb, DSLITE_A_SL_HEALTH, why))) {
+	    (why && nla_put_string(skb, DSLITE_A_SL_HEALTH, why)) ||
+	    (*diff && nla_put_string(skb, DSLITE_A_SL_MISMATCH, diff)) ||
+	    (sl->key_len && nla_put_u8(skb, DSLITE_A_SL_KEY_STATE,
+				       READ_ONCE(sl->key_state)))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
