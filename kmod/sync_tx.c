@@ -203,7 +203,6 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 	sl->tx.cur_len = 0;
 }
 
-
 /*
  * Append one record to the batch; true when it is the batch's first
  * (the work is to be kicked). Caller holds tx_lock.
