@@ -282,7 +282,9 @@ static bool dslite_sync_rx_mac(struct dslite_sl *sl, const u8 *data,
 		}
 		DSLITE_SYNC_INC(sl, RX_NEW_KEY);
 		spin_lock(&sl->key_lock);
-		if (sl->key_state == DSLITE_KEY_PENDING && sl->key_cur == cur) {
+		/* still the key it proved (not replaced by a newer one) */
+		if (sl->key_state == DSLITE_KEY_PENDING && sl->key_cur == cur &&
+		    sl->ktfm[!cur] == tfm) {
 			WRITE_ONCE(sl->key_cur, !cur);
 			WRITE_ONCE(sl->key_until,
 				   jiffies + DSLITE_KEY_OVERLAP_S * HZ);
