@@ -220,6 +220,9 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* the kernel's health reason for a configuration mismatch */
+#define MISMATCH_WHY "the peer's configuration differs"
+
 struct sl_health {
 	bool seen, healthy;
 	char why[256];
@@ -229,6 +232,7 @@ static int sl_health_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
 	struct sl_health *h = data;
+	const char *why, *diff;
 
 	nl_parse(nlh, tb);
 	if (!tb[DSLITE_A_SL_ID])
@@ -236,11 +240,14 @@ static int sl_health_cb(const struct nlmsghdr *nlh, void *data)
 	h->seen = true;
 	h->healthy = tb[DSLITE_A_SL_HEALTHY] &&
 		     mnl_attr_get_u8(tb[DSLITE_A_SL_HEALTHY]);
-	snprintf(h->why, sizeof(h->why), "%s%s%s", tb[DSLITE_A_SL_HEALTH] ?
-		 mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]) : "no health reported",
-		 tb[DSLITE_A_SL_MISMATCH] ? ": " : "",
-		 tb[DSLITE_A_SL_MISMATCH] ?
-		 mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]) : "");
+	why = tb[DSLITE_A_SL_HEALTH] ? mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]) :
+	      "no health reported";
+	/* a configuration mismatch: which setting */
+	diff = tb[DSLITE_A_SL_MISMATCH] && !strncmp(why, MISMATCH_WHY,
+						    strlen(MISMATCH_WHY)) ?
+	       mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]) : NULL;
+	snprintf(h->why, sizeof(h->why), "%s%s%s", why, diff ? ": " : "",
+		 diff ? diff : "");
 	return MNL_CB_OK;
 }
 
