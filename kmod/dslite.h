@@ -511,6 +511,9 @@ void dslite_sync_stats_sum(struct dslite_sl *sl, u64 *v);
 u32 dslite_sync_silence_ms(const struct dslite_sl *sl);
 int dslite_sync_set_key(struct dslite_sl *sl, const u8 *key, u8 len,
 			struct netlink_ext_ack *extack);
+int dslite_sync_rebind(struct dslite_sl *sl, const char *ifname,
+		       const u8 *peer, u8 peer_len, u16 port,
+		       struct netlink_ext_ack *extack);
 
 /* sync_tx.c */
 void dslite_sync_note_session(struct dslite_instance *inst,

@@ -545,6 +545,84 @@ err_free:
 }
 
 /*
+ * Change the SL's remote-backup interface, peer and/or port in place
+ * (issue 13): the SL stays published, its subscribers' state (in the
+ * instances) and its counters stay, only the channel moves. The new
+ * socket is opened first (a failure changes nothing); then the channel
+ * is quiesced the way a stop does it (dying, a grace period for the
+ * receivers and the packet path, the work cancelled), rebound, its
+ * streams forgotten both ways, and started again: the peer, seen anew,
+ * gets a new stream and a bulk, and so do we (a resync). Records of
+ * sessions made meanwhile are not queued (dying); the bulk carries them.
+ * Caller holds dn->lock.
+ */
+int dslite_sync_rebind(struct dslite_sl *sl, const char *ifname,
+		       const u8 *peer, u8 peer_len, u16 port,
+		       struct netlink_ext_ack *extack)
+{
+	struct dslite_net *dn = sl->dn;
+	struct dslite_sync_sock *ss, *old = sl->ss;
+	struct net_device *dev;
+	int ifindex;
+
+	lockdep_assert_held(&dn->lock);
+	if (!old) {
+		NL_SET_ERR_MSG(extack, "the service-location has no sync channel");
+		return -EINVAL;
+	}
+	dev = dev_get_by_name(dn->net, ifname);
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "no such remote-backup interface");
+		return -ENODEV;
+	}
+	ifindex = dev->ifindex;
+	dev_put(dev);
+	ss = dslite_sync_sock_get(dn, sl, peer_len == 4 ? AF_INET : AF_INET6,
+				  port, ifindex, extack);
+	if (IS_ERR(ss))
+		return PTR_ERR(ss);
+
+	WRITE_ONCE(sl->dying, true);
+	synchronize_rcu();
+	cancel_delayed_work_sync(&sl->work);
+	dslite_bulk_abort(sl);
+	WRITE_ONCE(sl->ss, ss);
+	/* the old socket's owner passes to another SL, if any */
+	dslite_sync_sock_put(dn, old, sl);
+	strscpy(sl->ifname, ifname, sizeof(sl->ifname));
+	memset(sl->peer, 0, sizeof(sl->peer));
+	memcpy(sl->peer, peer, peer_len);
+	sl->peer_len = peer_len;
+	sl->port = port;
+
+	spin_lock_bh(&sl->rx.lock);
+	sl->rx.epoch = 0;
+	sl->rx.next = 1;
+	sl->rx.ctl = 0;
+	WRITE_ONCE(sl->rx.peer_up, false);
+	sl->rx.fp_ok = false;
+	sl->rx.mismatch = false;
+	sl->rx.in_bulk = false;
+	sl->rx.synced = false;
+	sl->rx.ack_pending = false;
+	sl->rx.nack_send = false;
+	sl->rx.bulk_req = false;
+	sl->rx.cand_n = 0;
+	WRITE_ONCE(sl->rx.auth_fail, 0);
+	memset(&sl->rx.replay, 0, sizeof(sl->rx.replay));
+	dslite_sync_set_state(sl);
+	spin_unlock_bh(&sl->rx.lock);
+	spin_lock_bh(&sl->tx.lock);
+	sl->tx.restart_pending = true;
+	sl->tx.ver = DSLITE_SYNC_VERSION_MIN;	/* until it says */
+	spin_unlock_bh(&sl->tx.lock);
+	DSLITE_SYNC_INC(sl, RESYNCS);
+	WRITE_ONCE(sl->dying, false);
+	queue_delayed_work(system_wq, &sl->work, 0);
+	return 0;
+}
+
+/*
  * Stopping an SL is two halves around a grace period (so a namespace's
  * SLs can share one): the caller unpublished the SL (xa_erase) under
  * dn->lock and calls

@@ -16,6 +16,9 @@
 #     show -j and in `check` (exit 3) and dslite-track fails; records
 #     still apply meanwhile (a new session reaches the backup); the same
 #     value on both: in-sync and healthy again; event and log line;
+#  2b. the sync port moved in place on both routers (`set 1 port 8300`):
+#     in sync again, the backup's sessions kept, a resync (bulk), a new
+#     session synced over the new port;
 #  3. a backup rebuilt with another key: both sides auth-failed (not
 #     down), check unhealthy on both, an event;
 #  4. a role change is an event.
@@ -189,6 +192,22 @@ check "in sync again (aftr1)" state_is "$A1" in-sync 5
 check "in sync again (aftr2)" state_is "$A2" in-sync 5
 check "check healthy again (aftr2)" D -n "$A2" service-location check 1
 assert_eq "no mismatch shown any more" "$(sj "$A2" '.get("mismatch")')" None
+
+# --- 2b. the sync port moved in place on both routers ------------------------------
+held=$(sessions "$A2")
+br=$(sj "$A2" '["sync"]["bulk_received"]')
+check "aftr1: sync port 8300, in place" D -n "$A1" service-location set 1 port 8300
+check "aftr2: sync port 8300, in place" D -n "$A2" service-location set 1 port 8300
+assert_eq "show says port 8300" "$(sj "$A1" '["port"]') $(sj "$A2" '["port"]')" "8300 8300"
+check "in sync again on the new port (aftr1)" state_is "$A1" in-sync 10
+check "in sync again on the new port (aftr2)" state_is "$A2" in-sync 10
+assert_eq "the backup got a new bulk (a resync)" "$(sj "$A2" "[\"sync\"][\"bulk_received\"] > $br")" True
+assert_eq "the backup kept every session meanwhile" \
+	"$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); print(all(x in b for x in a))' "$held" "$(sessions "$A2")")" True
+probe 5603 >/dev/null
+check "a new session reaches the backup over the new port" synced 5603
+check_rc "an unknown interface is refused, nothing changed" 2 D -n "$A1" service-location set 1 port 8300 remote-backup interface nosuchdev
+assert_eq "  still port 8300 on sy0" "$(sj "$A1" '["port"]') $(sj "$A1" '["interface"]')" "8300 sy0"
 
 # --- 3. a backup rebuilt with another key ------------------------------------------
 teardown_aftr "$A2"

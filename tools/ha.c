@@ -28,6 +28,7 @@ void sl_help(FILE *f)
 	      "              [ vrrp vrid N interface IF ] [ aftr IPV6 ]\n"
 	      "       dslitectl service-location set ID [ role { master | backup | init } ]\n"
 	      "              [ authentication-key KEY hash-algorithm hmac-sha256 ]\n"
+	      "              [ remote-backup interface IF ] [ peer ADDR ] [ port P ]\n"
 	      "       dslitectl service-location del ID\n"
 	      "       dslitectl service-location show [ ID ]\n"
 	      "       dslitectl service-location check ID\n"
@@ -39,7 +40,8 @@ void sl_help(FILE *f)
 	      "authentication, or a backup has not yet received the peer's whole state.\n"
 	      "set ... authentication-key rotates the key without a gap: the new key is\n"
 	      "used once the peer has it too (give it to both routers), the old one\n"
-	      "is accepted 30 s more.\n", f);
+	      "is accepted 30 s more. A new interface, peer or port moves the sync\n"
+	      "channel in place: the state stays, the peers resync.\n", f);
 }
 
 void sig_help(FILE *f)
@@ -382,14 +384,19 @@ static int sl_add(int argc, char **argv)
 	return nl_talk(nlh, NULL, NULL);
 }
 
-/* set ID [ role R ] [ authentication-key KEY hash-algorithm hmac-sha256 ] */
+/*
+ * set ID [ role R ] [ authentication-key KEY hash-algorithm hmac-sha256 ]
+ *        [ remote-backup interface IF ] [ peer ADDR ] [ port P ]
+ */
 static int sl_set(int argc, char **argv)
 {
-	const char *key = NULL;
+	const char *key = NULL, *ifname = NULL;
+	uint32_t id, port = 0;
 	struct nlmsghdr *nlh;
+	unsigned int peer_len = 0;
+	unsigned char peer[16];
 	bool hmac = false;
 	int role = -1, ret;
-	uint32_t id;
 
 	if (argc < 3)
 		return usage_err("service-location set ID [ role { master | backup | init } ] [ authentication-key KEY hash-algorithm hmac-sha256 ]");
@@ -400,7 +407,23 @@ static int sl_set(int argc, char **argv)
 		if (argc < 2)
 			return usage_err("service-location set: \"%s\" needs a value",
 					 argv[0]);
-		if (!strcmp(argv[0], "role")) {
+		if (!strcmp(argv[0], "remote-backup")) {
+			if (argc < 3 || strcmp(argv[1], "interface"))
+				return usage_err("service-location set: \"remote-backup interface IF\"");
+			ifname = argv[2];
+			argc--, argv++;
+		} else if (!strcmp(argv[0], "peer")) {
+			if (inet_pton(AF_INET, argv[1], peer) == 1)
+				peer_len = 4;
+			else if (inet_pton(AF_INET6, argv[1], peer) == 1)
+				peer_len = 16;
+			else
+				return usage_err("peer \"%s\" is not an IP address",
+						 argv[1]);
+		} else if (!strcmp(argv[0], "port")) {
+			if (parse_u32(argv[1], 1, 65535, &port))
+				return usage_err("port \"%s\" is not 1..65535", argv[1]);
+		} else if (!strcmp(argv[0], "role")) {
 			for (role = 0; role < 3; role++)
 				if (!strcmp(argv[1], sl_role_names[role]))
 					break;
@@ -420,12 +443,18 @@ static int sl_set(int argc, char **argv)
 	}
 	if (!!key != hmac)
 		return usage_err("service-location set: authentication-key KEY goes with hash-algorithm hmac-sha256");
-	if (role < 0 && !key)
-		return usage_err("service-location set ID: give a role or an authentication-key");
+	if (role < 0 && !key && !ifname && !peer_len && !port)
+		return usage_err("service-location set ID: give a role, an authentication-key, a peer, a port or an interface");
 	nlh = nl_begin(DSLITE_CMD_SL_SET, NLM_F_ACK);
 	if (!nlh)
 		return EXIT_KERNEL;
 	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+	if (ifname)
+		mnl_attr_put_strz(nlh, DSLITE_A_SL_IFNAME, ifname);
+	if (peer_len)
+		mnl_attr_put(nlh, DSLITE_A_SL_PEER, peer_len, peer);
+	if (port)
+		mnl_attr_put_u16(nlh, DSLITE_A_SL_PORT, (uint16_t)port);
 	if (role >= 0)
 		mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, (uint8_t)role);
 	if (key) {
