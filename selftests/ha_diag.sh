@@ -208,6 +208,7 @@ probe 5603 >/dev/null
 check "a new session reaches the backup over the new port" synced 5603
 check_rc "an unknown interface is refused, nothing changed" 2 D -n "$A1" service-location set 1 port 8300 remote-backup interface nosuchdev
 assert_eq "  still port 8300 on sy0" "$(sj "$A1" '["port"]') $(sj "$A1" '["interface"]')" "8300 sy0"
+check "aftr1 back to port 8286 (aftr2 is rebuilt there next)" D -n "$A1" service-location set 1 port 8286
 
 # --- 3. a backup rebuilt with another key ------------------------------------------
 teardown_aftr "$A2"
