@@ -137,8 +137,11 @@
  * DSLITE_CMD_SL_NEW: SL_ID, SL_IFNAME, SL_PEER and SL_HASH required:
  *   HMAC_SHA256 with SL_KEY, or NONE without it (keyless sync must be
  *   asked for); SL_PORT, SL_AFTR, and SL_VRID with SL_VRRP_IF (both or
- *   neither) optional. EEXIST if the id is taken. _SET: SL_ID and
- *   SL_ROLE and/or SL_KEY with SL_HASH HMAC_SHA256: a key rotation of a
+ *   neither) optional. EEXIST if the id is taken. _SET: SL_ID and any
+ *   of SL_ROLE; SL_IFNAME, SL_PEER, SL_PORT (the sync channel moved in
+ *   place: the state stays, the peers resync; ENODEV, EADDRINUSE and
+ *   the like change nothing); SL_KEY with SL_HASH HMAC_SHA256: a key
+ *   rotation of a
  *   keyed SL, hitless: the new key is accepted at once, sent once the
  *   peer's packets prove it has it (SL_KEY_STATE PENDING, then OVERLAP:
  *   the old key still accepted for DSLITE_KEY_OVERLAP_S seconds), the
