@@ -589,6 +589,9 @@ int dslite_sync_rebind(struct dslite_sl *sl, const char *ifname,
 	WRITE_ONCE(sl->ss, ss);
 	/* the old socket's owner passes to another SL, if any */
 	dslite_sync_sock_put(dn, old, sl);
+	/* the same socket (only the peer changed) lost its owner: us again */
+	if (!rcu_access_pointer(ss->owner))
+		rcu_assign_pointer(ss->owner, sl);
 	strscpy(sl->ifname, ifname, sizeof(sl->ifname));
 	memset(sl->peer, 0, sizeof(sl->peer));
 	memcpy(sl->peer, peer, peer_len);
