@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
+#include <linux/ratelimit.h>
 #include <net/net_namespace.h>
 #include <net/genetlink.h>
 #include <uapi/linux/dslite.h>
@@ -59,7 +60,10 @@ struct dslite_net {
 struct dslite_sl {
 	struct rcu_head rcu;
 	struct dslite_net *dn;
-	/* configuration: set before the SL is published, constant after */
+	/*
+	 * configuration: set before the SL is published, constant after,
+	 * but for the key (the newest configured: dn->lock)
+	 */
 	u32 id;
 	char ifname[IFNAMSIZ];		/* remote-backup interface */
 	u8 peer[16];
@@ -81,7 +85,22 @@ struct dslite_sl {
 	struct list_head dead;		/* namespace teardown (dn->lock) */
 	/* the channel (sync.h has the rules) */
 	struct dslite_sync_sock *ss;
-	struct crypto_shash *tfm;	/* hmac(sha256) when keyed */
+	/*
+	 * hmac(sha256) transforms when keyed: ktfm[key_cur] signs what we
+	 * send; the other slot holds a key being rotated to (PENDING) or
+	 * away from (OVERLAP, until key_until), see sync.c. The slots and
+	 * state change under key_lock (BH); readers (sender, receiver) use
+	 * a transform under RCU, freed a grace period after it left its
+	 * slot.
+	 */
+	spinlock_t key_lock;
+	struct crypto_shash *ktfm[2];
+	u8 key_cur;
+	u8 key_state;			/* enum dslite_sl_key_state */
+	unsigned long key_until;	/* jiffies: the overlap ends */
+	/* what the peer state was, for events (rx.lock) */
+	u8 ev_state;
+	struct ratelimit_state log_rs;	/* the kernel log lines */
 	struct delayed_work work;	/* flush, hello, retransmit, bulk */
 	struct dslite_sync_tx tx;
 	struct dslite_sync_rx rx;
@@ -490,6 +509,11 @@ void dslite_sync_stop_begin(struct dslite_sl *sl);
 void dslite_sync_stop_end(struct dslite_sl *sl);
 void dslite_sync_stats_sum(struct dslite_sl *sl, u64 *v);
 u32 dslite_sync_silence_ms(const struct dslite_sl *sl);
+int dslite_sync_set_key(struct dslite_sl *sl, const u8 *key, u8 len,
+			struct netlink_ext_ack *extack);
+int dslite_sync_rebind(struct dslite_sl *sl, const char *ifname,
+		       const u8 *peer, u8 peer_len, u16 port,
+		       struct netlink_ext_ack *extack);
 
 /* sync_tx.c */
 void dslite_sync_note_session(struct dslite_instance *inst,
@@ -515,6 +539,7 @@ void dslite_genl_notify_instance(struct dslite_instance *inst, u8 cmd);
 void dslite_genl_event_block(struct dslite_instance *inst,
 			     const struct in6_addr *b4, __be32 addr,
 			     u16 first, u16 last, bool alloc);
+void dslite_sl_event(struct dslite_sl *sl, int ev, gfp_t gfp);
 void dslite_genl_event_limit(struct dslite_instance *inst,
 			     const struct in6_addr *b4, int reason);
 

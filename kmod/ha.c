@@ -166,6 +166,8 @@ const char *dslite_sl_health(struct dslite_net *dn, struct dslite_sl *sl)
 		break;
 	case DSLITE_PEER_MISMATCH:
 		return "the peer's configuration differs";
+	case DSLITE_PEER_AUTH_FAILED:
+		return "the peer's packets fail authentication (another key?)";
 	case DSLITE_PEER_HELLO:
 	case DSLITE_PEER_BULK:
 		/*
@@ -238,6 +240,7 @@ void dslite_sl_set_role(struct dslite_sl *sl, u8 role)
 		return;
 	WRITE_ONCE(sl->role, role);
 	dslite_sync_role_changed(sl, role);
+	dslite_sl_event(sl, DSLITE_SL_EV_ROLE, GFP_KERNEL);
 }
 
 /*

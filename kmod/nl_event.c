@@ -5,6 +5,8 @@
  * Sent from the packet path (any context, GFP_ATOMIC); an event that
  * cannot go is counted in EVENTS_LOST, never lost silently.
  */
+#define pr_fmt(fmt) "dslite: " fmt
+
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include <linux/timekeeping.h>
@@ -96,4 +98,69 @@ void dslite_genl_event_limit(struct dslite_instance *inst,
 		return;
 	dslite_event_send(inst, skb, hdr,
 			  nla_put_u32(skb, DSLITE_A_EVENT_REASON, reason));
+}
+
+static const char *const dslite_sl_event_names[] = {
+	[DSLITE_SL_EV_PEER_UP] = "peer up",
+	[DSLITE_SL_EV_PEER_DOWN] = "peer down (silent for 3 s)",
+	[DSLITE_SL_EV_AUTH_FAILED] =
+		"the peer's packets fail authentication (another key?)",
+	[DSLITE_SL_EV_MISMATCH] = "the peer's configuration differs",
+	[DSLITE_SL_EV_BULK_START] = "bulk sync started",
+	[DSLITE_SL_EV_BULK_END] = "bulk sync complete: in sync",
+	[DSLITE_SL_EV_ROLE] = "role",
+	[DSLITE_SL_EV_KEY_SWITCH] = "the peer has the new key: sending with it",
+};
+
+static const char *const dslite_role_names[] = { "init", "master", "backup" };
+
+/*
+ * Something happened to @sl's sync (enum dslite_sl_event): an EVENT_SL
+ * to the events group and one kernel log line, at most 10 in 5 s per SL.
+ * A mismatch carries what differs: the caller holds rx.lock then. Any
+ * context (@gfp).
+ */
+void dslite_sl_event(struct dslite_sl *sl, int ev, gfp_t gfp)
+{
+	char why[112] = "";
+	struct sk_buff *skb;
+	u8 role = READ_ONCE(sl->role);
+	void *hdr;
+
+	if (ev == DSLITE_SL_EV_MISMATCH) {
+		lockdep_assert_held(&sl->rx.lock);
+		dslite_sync_diff_str(sl, &sl->rx.diff, why, sizeof(why));
+	}
+	if (__ratelimit(&sl->log_rs)) {
+		if (ev == DSLITE_SL_EV_ROLE)
+			pr_info("service-location %u: role %s\n", sl->id,
+				dslite_role_names[role % 3]);
+		else if (sl->peer_len == 4)
+			pr_info("service-location %u, peer %pI4: %s%s%s\n", sl->id,
+				sl->peer, dslite_sl_event_names[ev],
+				*why ? ": " : "", why);
+		else
+			pr_info("service-location %u, peer %pI6c: %s%s%s\n",
+				sl->id, sl->peer, dslite_sl_event_names[ev],
+				*why ? ": " : "", why);
+	}
+	if (!dslite_nl_has_listeners(sl->dn->net))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
+	if (!skb)
+		return;
+	hdr = dslite_nl_put(skb, 0, 0, 0, DSLITE_CMD_EVENT_SL);
+	if (!hdr ||
+	    nla_put_u32(skb, DSLITE_A_SL_ID, sl->id) ||
+	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
+			      ktime_get_real_seconds(), DSLITE_A_PAD) ||
+	    nla_put_u8(skb, DSLITE_A_SL_EVENT, ev) ||
+	    nla_put_u8(skb, DSLITE_A_SL_ROLE, role) ||
+	    nla_put_u8(skb, DSLITE_A_SL_PEER_STATE, READ_ONCE(sl->peer_state)) ||
+	    (*why && nla_put_string(skb, DSLITE_A_SL_MISMATCH, why))) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	dslite_nl_multicast(sl->dn->net, skb, gfp);
 }

@@ -167,12 +167,98 @@ int dslite_nl_sl_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * SL_SET's interface, peer and port: checked, then the channel moved in
+ * place if any of them differs (dslite_sync_rebind). Nothing changed on
+ * an error.
+ */
+static int dslite_nl_sl_rebind(struct dslite_sl *sl, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	char ifname[IFNAMSIZ];
+	u8 peer[16], len;
+	const char *why;
+	u16 port;
+	int err;
+
+	if (!a[DSLITE_A_SL_IFNAME] && !a[DSLITE_A_SL_PEER] && !a[DSLITE_A_SL_PORT])
+		return 0;
+	strscpy(ifname, sl->ifname, sizeof(ifname));
+	memcpy(peer, sl->peer, sizeof(peer));
+	len = sl->peer_len;
+	port = sl->port;
+	if (a[DSLITE_A_SL_IFNAME]) {
+		err = dslite_label_check(nla_data(a[DSLITE_A_SL_IFNAME]),
+					 IFNAMSIZ - 1);
+		if (err) {
+			dslite_extack(info->extack, a[DSLITE_A_SL_IFNAME],
+				      dslite_label_error(err));
+			return -EINVAL;
+		}
+		nla_strscpy(ifname, a[DSLITE_A_SL_IFNAME], sizeof(ifname));
+	}
+	if (a[DSLITE_A_SL_PEER]) {
+		len = nla_len(a[DSLITE_A_SL_PEER]);
+		if (len != 4 && len != 16) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[DSLITE_A_SL_PEER],
+					    "peer must be an IPv4 or IPv6 address");
+			return -EINVAL;
+		}
+		memset(peer, 0, sizeof(peer));
+		nla_memcpy(peer, a[DSLITE_A_SL_PEER], sizeof(peer));
+		why = dslite_sl_peer_error(peer, len);
+		if (why) {
+			dslite_extack(info->extack, a[DSLITE_A_SL_PEER], why);
+			return -EINVAL;
+		}
+	}
+	if (a[DSLITE_A_SL_PORT])
+		port = nla_get_u16(a[DSLITE_A_SL_PORT]);
+	if (!strcmp(ifname, sl->ifname) && len == sl->peer_len &&
+	    !memcmp(peer, sl->peer, len) && port == sl->port)
+		return 0;
+	return dslite_sync_rebind(sl, ifname, peer, len, port, info->extack);
+}
+
+/*
+ * The role, the channel (interface, peer, port: moved in place) and/or
+ * a new key (a hitless rotation: sync.c). All checked before any is
+ * applied; the channel first (it may fail: a port in use), then the
+ * key.
+ */
 int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 {
-	if (dslite_missing(info, DSLITE_A_SL_ROLE))
+	struct dslite_sl *sl = dslite_nl_sl(info);
+	struct nlattr **a = info->attrs;
+	int err;
+
+	if (!a[DSLITE_A_SL_ROLE] && !a[DSLITE_A_SL_KEY] &&
+	    !a[DSLITE_A_SL_IFNAME] && !a[DSLITE_A_SL_PEER] &&
+	    !a[DSLITE_A_SL_PORT]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "service-location set needs a role, an authentication-key, a peer, a port or an interface");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, DSLITE_A_SL_ROLE);
 		return -EINVAL;
-	dslite_sl_set_role(dslite_nl_sl(info),
-			   nla_get_u8(info->attrs[DSLITE_A_SL_ROLE]));
+	}
+	err = dslite_nl_sl_rebind(sl, info);
+	if (err)
+		return err;
+	if (!!a[DSLITE_A_SL_KEY] !=
+	    (a[DSLITE_A_SL_HASH] &&
+	     nla_get_u8(a[DSLITE_A_SL_HASH]) == DSLITE_HASH_HMAC_SHA256)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "authentication-key needs hash-algorithm hmac-sha256, and the reverse");
+		return -EINVAL;
+	}
+	if (a[DSLITE_A_SL_KEY]) {
+		err = dslite_sync_set_key(sl, nla_data(a[DSLITE_A_SL_KEY]),
+					  nla_len(a[DSLITE_A_SL_KEY]),
+					  info->extack);
+		if (err)
+			return err;
+	}
+	if (a[DSLITE_A_SL_ROLE])
+		dslite_sl_set_role(sl, nla_get_u8(a[DSLITE_A_SL_ROLE]));
 	return 0;
 }
 
@@ -198,6 +284,7 @@ static int __dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 			    u32 portid, u32 seq, int flags, bool with_key)
 {
 	void *hdr = dslite_nl_put(skb, portid, seq, flags, DSLITE_CMD_SL_GET);
+	char diff[112] = "";
 	const char *why;
 
 	if (!hdr)
@@ -223,8 +310,15 @@ static int __dslite_fill_sl(struct sk_buff *skb, struct dslite_sl *sl,
 	rcu_read_lock();
 	why = dslite_sl_health(sl->dn, sl);
 	rcu_read_unlock();
+	spin_lock_bh(&sl->rx.lock);
+	if (sl->rx.mismatch)
+		dslite_sync_diff_str(sl, &sl->rx.diff, diff, sizeof(diff));
+	spin_unlock_bh(&sl->rx.lock);
 	if (nla_put_u8(skb, DSLITE_A_SL_HEALTHY, !why) ||
-	    (why && nla_put_string(skb, DSLITE_A_SL_HEALTH, why))) {
+	    (why && nla_put_string(skb, DSLITE_A_SL_HEALTH, why)) ||
+	    (*diff && nla_put_string(skb, DSLITE_A_SL_MISMATCH, diff)) ||
+	    (sl->key_len && nla_put_u8(skb, DSLITE_A_SL_KEY_STATE,
+				       READ_ONCE(sl->key_state)))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -210,6 +210,11 @@ const struct nla_policy dslite_nl_sl_del_policy[DSLITE_A_SL_ID + 1] = {
 /* sl-set (do) */
 const struct nla_policy dslite_nl_sl_set_policy[DSLITE_A_SL_ROLE + 1] = {
 	[DSLITE_A_SL_ID] = NLA_POLICY_RANGE(NLA_U32, 1, DSLITE_MAX_SLS),
+	[DSLITE_A_SL_IFNAME] = { .type = NLA_NUL_STRING, .len = DSLITE_IFNAME_MAX },
+	[DSLITE_A_SL_PEER] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[DSLITE_A_SL_PORT] = NLA_POLICY_FULL_RANGE(NLA_U16, &dslite_nl_range_1_65535),
+	[DSLITE_A_SL_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16, 64),
+	[DSLITE_A_SL_HASH] = NLA_POLICY_MAX(NLA_U8, DSLITE_HASH_HMAC_SHA256),
 	[DSLITE_A_SL_ROLE] = NLA_POLICY_MAX(NLA_U8, DSLITE_ROLE_BACKUP),
 };
 

@@ -38,6 +38,7 @@ struct dslite_sync_pkt {
 };
 
 struct dslite_sync_sock;
+struct crypto_shash;
 struct dslite_sync_bulk;
 struct dslite_sl;
 struct dslite_net;
@@ -81,7 +82,14 @@ struct dslite_sync_rx {
 	u32 next;			/* the next DATA seq we apply */
 	u32 ctl;			/* the peer's last HELLO/ACK count */
 	u32 peer_fp;
+	struct dslite_sync_diff diff;	/* the first setting that differs */
+	struct dslite_sync_inst_cfg *cfg; /* ours, DSLITE_SYNC_CFG_MAX: room
+					   * to compare a HELLO with
+					   */
 	unsigned long last;		/* jiffies of the last valid packet */
+	unsigned long auth_fail;	/* jiffies: the peer's packet failed
+					 * authentication (READ_ONCE)
+					 */
 	bool peer_up;
 	bool mismatch;			/* the peer's fingerprint differs */
 	bool fp_ok;			/* ...or matches: records may apply */
@@ -136,12 +144,26 @@ struct dslite_sync_sock {
 	struct rcu_head rcu;	/* receivers read sk_user_data under RCU */
 };
 
+/* instances whose settings a HELLO carries (what fits in one) */
+#define DSLITE_SYNC_CFG_MAX	((DSLITE_SYNC_MTU - DSLITE_SYNC_HDR - 4 - \
+				  DSLITE_SYNC_HMAC_LEN) / \
+				 (2 + DSLITE_REC_INST_CFG_LEN))
+/* packets failing authentication this recently: the peer is there */
+#define DSLITE_SYNC_AUTH_RECENT	(3 * HZ)
+
 /* sync.c */
 void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay);
-int dslite_sync_hmac(struct dslite_sl *sl, const u8 *data, unsigned int len,
-		     u8 *out);
+int dslite_sync_hmac(struct crypto_shash *tfm, const u8 *data,
+		     unsigned int len, u8 *out);
 void dslite_sync_set_state(struct dslite_sl *sl);
 u32 dslite_sync_fingerprint(struct dslite_sl *sl);
+unsigned int dslite_sync_settings(struct dslite_sl *sl,
+				  struct dslite_sync_inst_cfg *c,
+				  unsigned int max);
+void dslite_sync_diff_str(struct dslite_sl *sl,
+			  const struct dslite_sync_diff *d, char *buf,
+			  size_t len);
+void dslite_sync_key_expire(struct dslite_sl *sl);
 /* sync_tx.c */
 void dslite_sync_work(struct work_struct *work);
 void dslite_bulk_abort(struct dslite_sl *sl);

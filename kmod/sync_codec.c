@@ -428,3 +428,174 @@ int dslite_sync_records_ok(const u8 *buf, size_t len)
 {
 	return dslite_sync_walk(buf, len, dslite_sync_rec_ok, NULL);
 }
+
+/* ---- the settings of a HELLO (version 4) ---------------------------------- */
+
+const char *const dslite_sync_setting_names[DSLITE_SET_N] = {
+	[DSLITE_SET_BLOCK_SIZE] = "port-block-size",
+	[DSLITE_SET_PORT_LO] = "port-range (low)",
+	[DSLITE_SET_PORT_HI] = "port-range (high)",
+	[DSLITE_SET_POOLS] = "pools",
+	[DSLITE_SET_MAX_BLOCKS] = "max-blocks-per-user",
+	[DSLITE_SET_MAX_SESS_USER] = "max-sessions-per-user",
+	[DSLITE_SET_MAX_SESS] = "max-sessions",
+	[DSLITE_SET_FILTERING] = "filtering",
+	[DSLITE_SET_TO_UDP] = "timeout udp",
+	[DSLITE_SET_TO_TCP_EST] = "timeout tcp-est",
+	[DSLITE_SET_TO_TCP_TRANS] = "timeout tcp-trans",
+	[DSLITE_SET_TO_ICMP] = "timeout icmp",
+	[DSLITE_SET_TO_TCP_SYN] = "timeout tcp-syn",
+	[DSLITE_SET_HOLDDOWN] = "hold-down",
+};
+
+size_t dslite_sync_put_inst_cfg(u8 *buf, size_t room,
+				const struct dslite_sync_inst_cfg *c)
+{
+	u8 *v = buf + 2;
+	int i;
+
+	if (room < 2 + DSLITE_REC_INST_CFG_LEN)
+		return 0;
+	buf[0] = DSLITE_REC_INST_CFG;
+	buf[1] = DSLITE_REC_INST_CFG_LEN;
+	put16(v, c->inst_id);
+	put32(v + 2, c->name_hash);
+	for (i = 0; i < DSLITE_SET_N; i++)
+		put32(v + DSLITE_INST_CFG_HDR + 4 * i, c->v[i]);
+	return 2 + DSLITE_REC_INST_CFG_LEN;
+}
+
+int dslite_sync_get_inst_cfg(const u8 *v, u8 vlen,
+			     struct dslite_sync_inst_cfg *c)
+{
+	unsigned int i, n;
+
+	if (vlen < DSLITE_INST_CFG_HDR || (vlen - DSLITE_INST_CFG_HDR) % 4)
+		return -EBADMSG;
+	n = (vlen - DSLITE_INST_CFG_HDR) / 4;
+	memset(c, 0, sizeof(*c));
+	c->inst_id = get16(v);
+	c->name_hash = get32(v + 2);
+	c->n = n < DSLITE_SET_N ? n : DSLITE_SET_N;
+	for (i = 0; i < c->n; i++)
+		c->v[i] = get32(v + DSLITE_INST_CFG_HDR + 4 * i);
+	return 0;
+}
+
+struct dslite_cfg_find {
+	u16 inst_id;
+	bool found;
+	struct dslite_sync_inst_cfg c;
+};
+
+static int dslite_cfg_find_cb(void *ctx, u8 type, const u8 *val, u8 vlen)
+{
+	struct dslite_cfg_find *f = ctx;
+	struct dslite_sync_inst_cfg c;
+	int err;
+
+	if (type != DSLITE_REC_INST_CFG || f->found)
+		return 0;
+	err = dslite_sync_get_inst_cfg(val, vlen, &c);
+	if (err)
+		return err;
+	if (c.inst_id == f->inst_id) {
+		f->c = c;
+		f->found = true;
+	}
+	return 0;
+}
+
+struct dslite_cfg_extra {
+	const struct dslite_sync_inst_cfg *ours;
+	unsigned int n_ours;
+	struct dslite_sync_diff *d;
+};
+
+/* a peer's instance that is not among ours */
+static int dslite_cfg_extra_cb(void *ctx, u8 type, const u8 *val, u8 vlen)
+{
+	struct dslite_cfg_extra *x = ctx;
+	struct dslite_sync_inst_cfg c;
+	unsigned int i;
+	int err;
+
+	if (type != DSLITE_REC_INST_CFG || x->d->kind)
+		return 0;
+	err = dslite_sync_get_inst_cfg(val, vlen, &c);
+	if (err)
+		return err;
+	for (i = 0; i < x->n_ours; i++)
+		if (x->ours[i].inst_id == c.inst_id)
+			return 0;
+	x->d->kind = DSLITE_DIFF_NOT_HERE;
+	x->d->inst_id = c.inst_id;
+	return 0;
+}
+
+/* the first of settings @lo..@hi-1 that differ between @a (ours) and @b */
+static bool dslite_cfg_cmp(const struct dslite_sync_inst_cfg *a,
+			   const struct dslite_sync_inst_cfg *b,
+			   unsigned int lo, unsigned int hi,
+			   struct dslite_sync_diff *d)
+{
+	unsigned int i;
+
+	for (i = lo; i < hi && i < a->n && i < b->n; i++) {
+		if (a->v[i] != b->v[i]) {
+			d->kind = DSLITE_DIFF_SETTING;
+			d->setting = i;
+			d->inst_id = a->inst_id;
+			d->here = a->v[i];
+			d->peer = b->v[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+int dslite_sync_cfg_diff(const struct dslite_sync_inst_cfg *ours,
+			 unsigned int n_ours, const u8 *buf, size_t len,
+			 struct dslite_sync_diff *d)
+{
+	struct dslite_cfg_extra x = { .ours = ours, .n_ours = n_ours, .d = d };
+	struct dslite_cfg_find f;
+	unsigned int i, pass;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n_ours; i++) {
+			memset(&f, 0, sizeof(f));
+			f.inst_id = ours[i].inst_id;
+			err = dslite_sync_walk(buf, len, dslite_cfg_find_cb, &f);
+			if (err)
+				return err;
+			if (pass == 1) {
+				if (f.found &&
+				    dslite_cfg_cmp(&ours[i], &f.c, DSLITE_SET_HARD,
+						   DSLITE_SET_N, d))
+					return 0;
+				continue;
+			}
+			if (!f.found) {
+				d->kind = DSLITE_DIFF_NOT_PEER;
+				d->inst_id = ours[i].inst_id;
+				return 0;
+			}
+			if (f.c.name_hash != ours[i].name_hash) {
+				d->kind = DSLITE_DIFF_NAME;
+				d->inst_id = ours[i].inst_id;
+				return 0;
+			}
+			if (dslite_cfg_cmp(&ours[i], &f.c, 0, DSLITE_SET_HARD, d))
+				return 0;
+		}
+		if (pass == 0) {
+			err = dslite_sync_walk(buf, len, dslite_cfg_extra_cb, &x);
+			if (err || d->kind)
+				return err;
+		}
+	}
+	return 0;
+}

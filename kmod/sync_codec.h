@@ -28,9 +28,11 @@ typedef __u64 u64;
  * The version a packet is written in, and the oldest one a receiver
  * still takes. A sender speaks the peer's version (learned from its
  * headers' max_version) until it hears that the peer speaks a newer one.
- * Version 3 added DSLITE_REC_RUN; nothing else changed.
+ * Version 3 added DSLITE_REC_RUN; version 4 the settings of a HELLO
+ * (DSLITE_REC_INST_CFG after the fingerprint), so that a mismatch names
+ * the setting; the records of DATA are version 3's.
  */
-#define DSLITE_SYNC_VERSION	3
+#define DSLITE_SYNC_VERSION	4
 #define DSLITE_SYNC_VERSION_MIN	2
 #define DSLITE_SYNC_HMAC_LEN	32
 
@@ -44,6 +46,10 @@ enum dslite_sync_type {
 #define DSLITE_SYNC_F_NACK	0x0002	/* a gap after @ack: resend now */
 #define DSLITE_SYNC_F_BULK_REQ	0x0004	/* send me a bulk (my state was stale) */
 #define DSLITE_SYNC_F_MASTER	0x0008	/* the sender is master of the SL */
+#define DSLITE_SYNC_F_NEWKEY	0x0010	/* signed with a key being rotated to:
+					 * a receiver without it counts
+					 * drop_key_probe, not drop_auth
+					 */
 
 /*
  * Every packet carries the sender's stream (epoch, seq) and what it has
@@ -73,7 +79,82 @@ enum dslite_sync_rec {
 	DSLITE_REC_BULK_BEGIN,	/* a full copy of the SL's state follows */
 	DSLITE_REC_BULK_END,	/* it is complete: value = records in it */
 	DSLITE_REC_RUN,		/* v3: sessions of one user on one address */
+	DSLITE_REC_INST_CFG,	/* v4, HELLO only: an instance's settings */
 };
+
+/*
+ * The settings of an instance both routers must share, in the order a
+ * DSLITE_REC_INST_CFG carries them (u32 each, after the instance id and
+ * a hash of its name): the first four decide whether records can apply
+ * at all (the version 3 fingerprint's), the rest only what a failover
+ * would change. A receiver compares as many as both sides carry (a newer
+ * peer may append more).
+ */
+enum dslite_sync_setting {
+	DSLITE_SET_BLOCK_SIZE,
+	DSLITE_SET_PORT_LO,
+	DSLITE_SET_PORT_HI,
+	DSLITE_SET_POOLS,	/* a hash of the pools and their SLs */
+	DSLITE_SET_MAX_BLOCKS,
+	DSLITE_SET_MAX_SESS_USER,
+	DSLITE_SET_MAX_SESS,
+	DSLITE_SET_FILTERING,
+	DSLITE_SET_TO_UDP,
+	DSLITE_SET_TO_TCP_EST,
+	DSLITE_SET_TO_TCP_TRANS,
+	DSLITE_SET_TO_ICMP,
+	DSLITE_SET_TO_TCP_SYN,
+	DSLITE_SET_HOLDDOWN,
+	DSLITE_SET_N,
+};
+
+#define DSLITE_SET_HARD		(DSLITE_SET_POOLS + 1)	/* records need these */
+#define DSLITE_INST_CFG_HDR	6	/* instance id u16, name hash u32 */
+#define DSLITE_REC_INST_CFG_LEN	(DSLITE_INST_CFG_HDR + 4 * DSLITE_SET_N)
+
+struct dslite_sync_inst_cfg {
+	u16 inst_id;
+	u32 name_hash;
+	u8 n;			/* settings carried */
+	u32 v[DSLITE_SET_N];
+};
+
+/* what the settings are called in dslitectl's syntax */
+extern const char *const dslite_sync_setting_names[DSLITE_SET_N];
+
+size_t dslite_sync_put_inst_cfg(u8 *buf, size_t room,
+				const struct dslite_sync_inst_cfg *c);
+/* 0 or -EBADMSG; settings past DSLITE_SET_N (a newer peer's) are skipped */
+int dslite_sync_get_inst_cfg(const u8 *val, u8 vlen,
+			     struct dslite_sync_inst_cfg *c);
+
+/* where two configurations first differ (a HELLO against ours) */
+enum dslite_sync_diff_kind {
+	DSLITE_DIFF_NONE,
+	DSLITE_DIFF_SETTING,	/* @setting of instance @inst_id */
+	DSLITE_DIFF_NAME,	/* instance @inst_id has another name */
+	DSLITE_DIFF_NOT_PEER,	/* instance @inst_id is not on the peer */
+	DSLITE_DIFF_NOT_HERE,	/* the peer's instance @inst_id is not here */
+	DSLITE_DIFF_OLD_PEER,	/* a version 3 peer: its fingerprint only */
+	DSLITE_DIFF_UNKNOWN,	/* fingerprints differ, the settings not */
+};
+
+struct dslite_sync_diff {
+	u8 kind;
+	u8 setting;
+	u16 inst_id;
+	u32 here, peer;
+};
+
+/*
+ * Compare our settings @ours (@n_ours instances, ascending id) with the
+ * records of a HELLO (@buf/@len, after the fingerprint): the first
+ * difference, hard settings (and missing instances) before soft ones.
+ * -EBADMSG when the records are malformed.
+ */
+int dslite_sync_cfg_diff(const struct dslite_sync_inst_cfg *ours,
+			 unsigned int n_ours, const u8 *buf, size_t len,
+			 struct dslite_sync_diff *d);
 
 /* the session record, decoded (addresses/ports in network order) */
 struct dslite_sync_session {

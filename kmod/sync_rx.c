@@ -253,14 +253,62 @@ static struct dslite_sl *dslite_sync_rx_sl(struct dslite_sync_sock *ss,
 }
 
 /*
+ * Does a key of the SL authenticate @data/@len (HMAC trailer included)?
+ * The key we send with first, then one being rotated to or away from.
+ * A packet the new key authenticates proves the peer has it: from now
+ * on we send with it (sync.c, key rotation). RCU held (the transforms).
+ */
+static bool dslite_sync_rx_mac(struct dslite_sl *sl, const u8 *data,
+			       unsigned int len)
+{
+	u8 mac[DSLITE_SYNC_HMAC_LEN];
+	struct crypto_shash *tfm;
+	u8 cur = READ_ONCE(sl->key_cur), st;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		tfm = READ_ONCE(sl->ktfm[i ? !cur : cur]);
+		if (!tfm ||
+		    dslite_sync_hmac(tfm, data, len - DSLITE_SYNC_HMAC_LEN, mac) ||
+		    crypto_memneq(mac, data + len - DSLITE_SYNC_HMAC_LEN,
+				  DSLITE_SYNC_HMAC_LEN))
+			continue;
+		if (!i)
+			return true;
+		st = READ_ONCE(sl->key_state);
+		if (st == DSLITE_KEY_OVERLAP) {
+			DSLITE_SYNC_INC(sl, RX_OLD_KEY);
+			return true;
+		}
+		DSLITE_SYNC_INC(sl, RX_NEW_KEY);
+		spin_lock(&sl->key_lock);
+		/* still the key it proved (not replaced by a newer one) */
+		if (sl->key_state == DSLITE_KEY_PENDING && sl->key_cur == cur &&
+		    sl->ktfm[!cur] == tfm) {
+			WRITE_ONCE(sl->key_cur, !cur);
+			WRITE_ONCE(sl->key_until,
+				   jiffies + DSLITE_KEY_OVERLAP_S * HZ);
+			WRITE_ONCE(sl->key_state, DSLITE_KEY_OVERLAP);
+			DSLITE_SYNC_INC(sl, KEY_SWITCHES);
+			st = DSLITE_KEY_PENDING;
+		}
+		spin_unlock(&sl->key_lock);
+		if (st == DSLITE_KEY_PENDING)
+			dslite_sl_event(sl, DSLITE_SL_EV_KEY_SWITCH, GFP_ATOMIC);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Step 2: a well-formed header, authenticated when the SL is keyed (and
  * not claiming a key when it is not), of an epoch no clock could be
- * ahead with. False when dropped (counted).
+ * ahead with. False when dropped (counted). A packet of the peer that
+ * fails authentication is noted: a peer heard only so is `auth-failed`.
  */
 static bool dslite_sync_rx_auth(struct dslite_sl *sl, const u8 *data,
 				unsigned int len, struct dslite_sync_hdr *h)
 {
-	u8 mac[DSLITE_SYNC_HMAC_LEN];
 	u16 fl;
 
 	/* no sender makes a packet larger than DSLITE_SYNC_MTU (HMAC too) */
@@ -269,19 +317,24 @@ static bool dslite_sync_rx_auth(struct dslite_sl *sl, const u8 *data,
 		return false;
 	}
 	fl = be16_to_cpu(h->flags);
-	if (sl->tfm) {
+	if (sl->key_len) {
 		/* a keyed SL takes authenticated packets only */
 		if (!(fl & DSLITE_SYNC_F_AUTH) ||
 		    len != DSLITE_SYNC_HDR + be16_to_cpu(h->len) +
 			   DSLITE_SYNC_HMAC_LEN ||
-		    dslite_sync_hmac(sl, data, len - DSLITE_SYNC_HMAC_LEN, mac) ||
-		    crypto_memneq(mac, data + len - DSLITE_SYNC_HMAC_LEN,
-				  DSLITE_SYNC_HMAC_LEN)) {
+		    !dslite_sync_rx_mac(sl, data, len)) {
+			/* a key the peer rotates to, which we have not yet */
+			if (fl & DSLITE_SYNC_F_NEWKEY) {
+				DSLITE_SYNC_INC(sl, DROP_KEY_PROBE);
+				return false;
+			}
 			DSLITE_SYNC_INC(sl, DROP_AUTH);
+			WRITE_ONCE(sl->rx.auth_fail, jiffies | 1);
 			return false;
 		}
 	} else if (fl & DSLITE_SYNC_F_AUTH) {
 		DSLITE_SYNC_INC(sl, DROP_AUTH);	/* the peer has a key, we not */
+		WRITE_ONCE(sl->rx.auth_fail, jiffies | 1);
 		return false;
 	}
 	/* a day ahead of our clock would lock the real peer's streams out */
@@ -291,6 +344,44 @@ static bool dslite_sync_rx_auth(struct dslite_sl *sl, const u8 *data,
 		return false;
 	}
 	return true;
+}
+
+/*
+ * A HELLO's configuration against ours: its fingerprint decides whether
+ * records may apply (the version 3 fingerprint: instances, port blocks,
+ * pools); a version 4 HELLO's settings say what differs, and a
+ * difference in any of them (timeouts, limits, filtering) is a mismatch
+ * too, shown and unhealthy, while records still apply (the receiver caps
+ * what they carry at its own limits). Caller holds rx_lock.
+ */
+static void dslite_sync_rx_hello(struct dslite_sl *sl,
+				 const struct dslite_sync_hdr *h,
+				 const u8 *body, u16 len)
+{
+	struct dslite_sync_inst_cfg *ours = sl->rx.cfg;
+	struct dslite_sync_diff d = { };
+	unsigned int n;
+	bool fp_ok;
+
+	lockdep_assert_held(&sl->rx.lock);
+	if (len < 4)
+		return;
+	sl->rx.peer_fp = dslite_be32(body);
+	fp_ok = sl->rx.peer_fp == dslite_sync_fingerprint(sl);
+	if (h->version >= 4 && len > 4) {
+		n = dslite_sync_settings(sl, ours, DSLITE_SYNC_CFG_MAX);
+		if (dslite_sync_cfg_diff(ours, n, body + 4, len - 4, &d)) {
+			DSLITE_SYNC_INC(sl, DROP_MALFORMED);
+			return;
+		}
+		if (!fp_ok && !d.kind)
+			d.kind = DSLITE_DIFF_UNKNOWN;
+	} else if (!fp_ok) {
+		d.kind = DSLITE_DIFF_OLD_PEER;
+	}
+	sl->rx.diff = d;
+	sl->rx.mismatch = !!d.kind;
+	sl->rx.fp_ok = fp_ok;
 }
 
 /*
@@ -349,11 +440,9 @@ static bool dslite_sync_rx_stream(struct dslite_sl *sl,
 	WRITE_ONCE(sl->rx.last, jiffies);
 	WRITE_ONCE(sl->peer_master,
 		   !!(be16_to_cpu(h->flags) & DSLITE_SYNC_F_MASTER));
-	if (h->type == DSLITE_SYNC_HELLO && be16_to_cpu(h->len) == 4) {
-		sl->rx.peer_fp = dslite_be32(data + DSLITE_SYNC_HDR);
-		sl->rx.mismatch = sl->rx.peer_fp != dslite_sync_fingerprint(sl);
-		sl->rx.fp_ok = !sl->rx.mismatch;
-	}
+	if (h->type == DSLITE_SYNC_HELLO)
+		dslite_sync_rx_hello(sl, h, data + DSLITE_SYNC_HDR,
+				     be16_to_cpu(h->len));
 	if (h->type == DSLITE_SYNC_DATA) {	/* fp_ok: checked above */
 		sl->rx.ack_pending = true;
 		if (seq != sl->rx.next ||

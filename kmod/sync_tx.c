@@ -39,18 +39,27 @@ struct dslite_sync_bulk {
 };
 
 /*
- * Send @len bytes (a header and records, room for the HMAC after them).
- * Returns 0, or an error when the packet could not be queued.
+ * Send @len bytes (a header and records, room for the HMAC after them),
+ * signed with the key we send with, or (@probe) with the one we rotate
+ * to. Returns 0, or an error when the packet could not be queued.
  */
-static int dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len)
+static int dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len,
+			    bool probe)
 {
 	struct sockaddr_storage ss = { };
 	struct msghdr msg = { .msg_name = &ss };
+	struct crypto_shash *tfm;
 	struct kvec iov;
+	int err = 0;
 
-	if (sl->tfm) {
-		if (dslite_sync_hmac(sl, buf, len, buf + len))
-			return -ENOMEM;
+	if (sl->key_len) {
+		rcu_read_lock();
+		tfm = READ_ONCE(sl->ktfm[READ_ONCE(sl->key_cur) ^ probe]);
+		if (!tfm || dslite_sync_hmac(tfm, buf, len, buf + len))
+			err = -ENOMEM;
+		rcu_read_unlock();
+		if (err)
+			return err;
 		len += DSLITE_SYNC_HMAC_LEN;
 	}
 	if (sl->peer_len == 4) {
@@ -79,7 +88,7 @@ static int dslite_sync_send(struct dslite_sl *sl, u8 *buf, unsigned int len)
 
 static u16 dslite_sync_flags(struct dslite_sl *sl, u16 flags)
 {
-	return flags | (sl->tfm ? DSLITE_SYNC_F_AUTH : 0);
+	return flags | (sl->key_len ? DSLITE_SYNC_F_AUTH : 0);
 }
 
 /* what we have of the peer's stream, for a header */
@@ -104,32 +113,64 @@ static u16 dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
 	return fl;
 }
 
-/* A control packet: HELLO (with our fingerprint) or ACK. Process context. */
-static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, u32 fp)
+/* the records of one packet, at most */
+#define DSLITE_SYNC_BATCH	(DSLITE_SYNC_MTU - DSLITE_SYNC_HDR - \
+				 DSLITE_SYNC_HMAC_LEN)
+
+/*
+ * A HELLO's body: our fingerprint, then (to a peer of version 4) the
+ * settings of the instances, so that a peer whose configuration differs
+ * can say which setting. Returns its length.
+ */
+static u16 dslite_sync_hello_body(struct dslite_sl *sl, u8 *buf, u8 ver)
 {
-	u8 buf[DSLITE_SYNC_HDR + 4 + DSLITE_SYNC_HMAC_LEN];
+	u32 fp = dslite_sync_fingerprint(sl);
+	unsigned int n, i;
+	u16 len = 4;
+
+	buf[0] = fp >> 24;
+	buf[1] = fp >> 16;
+	buf[2] = fp >> 8;
+	buf[3] = fp;
+	if (ver < 4)
+		return len;
+	/* the receiver's buffer, borrowed: the work runs alone */
+	spin_lock_bh(&sl->rx.lock);
+	n = dslite_sync_settings(sl, sl->rx.cfg, DSLITE_SYNC_CFG_MAX);
+	for (i = 0; i < n; i++)
+		len += dslite_sync_put_inst_cfg(buf + len, DSLITE_SYNC_BATCH - len,
+						&sl->rx.cfg[i]);
+	spin_unlock_bh(&sl->rx.lock);
+	return len;
+}
+
+/*
+ * A control packet: HELLO (with our configuration) or ACK; @probe: a
+ * HELLO signed with the key we rotate to. Process context (the work's
+ * send buffer).
+ */
+static void dslite_sync_send_ctl(struct dslite_sl *sl, u8 type, bool probe)
+{
+	u8 *buf = sl->tx.xmit_buf;
 	u32 ack, ack_epoch, epoch, seq;
 	u16 len = 0, fl;
 	u8 ver;
 
 	fl = dslite_sync_ack_info(sl, &ack, &ack_epoch);
-	if (type == DSLITE_SYNC_HELLO) {
-		buf[DSLITE_SYNC_HDR] = fp >> 24;
-		buf[DSLITE_SYNC_HDR + 1] = fp >> 16;
-		buf[DSLITE_SYNC_HDR + 2] = fp >> 8;
-		buf[DSLITE_SYNC_HDR + 3] = fp;
-		len = 4;
-	}
+	if (probe)
+		fl |= DSLITE_SYNC_F_NEWKEY;
 	/* control packets are numbered too, so a replayed one is refused */
 	spin_lock_bh(&sl->tx.lock);
 	epoch = sl->tx.epoch;
 	seq = ++sl->tx.ctl_seq;
 	ver = sl->tx.ver;
 	spin_unlock_bh(&sl->tx.lock);
-	dslite_sync_put_hdr(buf, sizeof(buf), ver, type,
+	if (type == DSLITE_SYNC_HELLO)
+		len = dslite_sync_hello_body(sl, buf + DSLITE_SYNC_HDR, ver);
+	dslite_sync_put_hdr(buf, DSLITE_SYNC_HDR, ver, type,
 			    dslite_sync_flags(sl, fl), sl->id, epoch, seq, ack,
 			    ack_epoch, len);
-	dslite_sync_send(sl, buf, DSLITE_SYNC_HDR + len);
+	dslite_sync_send(sl, buf, DSLITE_SYNC_HDR + len, probe);
 }
 
 /*
@@ -161,10 +202,6 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 	memcpy(p->data + DSLITE_SYNC_HDR, sl->tx.cur, sl->tx.cur_len);
 	sl->tx.cur_len = 0;
 }
-
-/* the records of one packet, at most */
-#define DSLITE_SYNC_BATCH	(DSLITE_SYNC_MTU - DSLITE_SYNC_HDR - \
-				 DSLITE_SYNC_HMAC_LEN)
 
 /*
  * Append one record to the batch; true when it is the batch's first
@@ -545,7 +582,7 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 	dslite_sync_put_hdr(buf, DSLITE_SYNC_HDR, ver, DSLITE_SYNC_DATA,
 			    dslite_sync_flags(sl, fl), sl->id, epoch, seq, ack,
 			    ack_epoch, len - DSLITE_SYNC_HDR);
-	return !dslite_sync_send(sl, buf, len);
+	return !dslite_sync_send(sl, buf, len, false);
 }
 
 /* A new stream: larger epoch, seq 1, empty ring; a bulk if master. */
@@ -686,12 +723,15 @@ void dslite_sync_work(struct work_struct *work)
 	dslite_sync_set_state(sl);
 	spin_unlock_bh(&sl->rx.lock);
 	if (time_after_eq(jiffies, sl->tx.last_hello + DSLITE_SYNC_T_HELLO)) {
-		dslite_sync_send_ctl(sl, DSLITE_SYNC_HELLO,
-				     dslite_sync_fingerprint(sl));
+		dslite_sync_send_ctl(sl, DSLITE_SYNC_HELLO, false);
+		/* a new key: the peer learns we have it (sync.c) */
+		if (READ_ONCE(sl->key_state) == DSLITE_KEY_PENDING)
+			dslite_sync_send_ctl(sl, DSLITE_SYNC_HELLO, true);
 		sl->tx.last_hello = jiffies;
 	} else if (ack) {
-		dslite_sync_send_ctl(sl, DSLITE_SYNC_ACK, 0);
+		dslite_sync_send_ctl(sl, DSLITE_SYNC_ACK, false);
 	}
+	dslite_sync_key_expire(sl);
 	/* unacked data, a batch or a bulk: come back soon; else at hello */
 	spin_lock_bh(&sl->tx.lock);
 	busy = sl->tx.acked != sl->tx.next_seq - 1 || sl->tx.cur_len || sl->tx.bulk ||

@@ -126,7 +126,7 @@ D -n "$A1" service-location set 1 role master; D -n "$A2" service-location set 1
 vip_to "$A1"; probe 5555 >/dev/null; sleep 2
 assert_eq "wrong key: aftr2 drops and counts" "$(sj "$A2" '["sync"]["drop_auth"] > 0')" True
 assert_eq "wrong key: nothing synced" "$(D -n "$A2" -j session show | json 'len(j)')" 0
-assert_eq "wrong key: peer never seen" "$(sj "$A2" '["peer_state"]')" down
+assert_eq "wrong key: peer heard but refused (auth-failed, not down)" "$(sj "$A2" '["peer_state"]')" auth-failed
 teardown_aftr "$A2"
 check "aftr2 without a key" setup_aftr "$A2" 192.0.2.1 "" 1
 D -n "$A2" service-location set 1 role backup; probe 5555 >/dev/null; sleep 2

@@ -26,7 +26,9 @@ void sl_help(FILE *f)
 	      "              [ port P ] { authentication-key KEY hash-algorithm hmac-sha256 |\n"
 	      "                           authentication none }\n"
 	      "              [ vrrp vrid N interface IF ] [ aftr IPV6 ]\n"
-	      "       dslitectl service-location set ID role { master | backup | init }\n"
+	      "       dslitectl service-location set ID [ role { master | backup | init } ]\n"
+	      "              [ authentication-key KEY hash-algorithm hmac-sha256 ]\n"
+	      "              [ remote-backup interface IF ] [ peer ADDR ] [ port P ]\n"
 	      "       dslitectl service-location del ID\n"
 	      "       dslitectl service-location show [ ID ]\n"
 	      "       dslitectl service-location check ID\n"
@@ -34,7 +36,12 @@ void sl_help(FILE *f)
 	      "never shown back. keepalived's notify script sets the role.\n"
 	      "check exits 0 when this router may be master of ID, 3 (and says why)\n"
 	      "when not: a bound instance's device is down, the peer's configuration\n"
-	      "differs, or a backup has not yet received the peer's whole state.\n", f);
+	      "differs (show says which setting), the peer's packets fail\n"
+	      "authentication, or a backup has not yet received the peer's whole state.\n"
+	      "set ... authentication-key rotates the key without a gap: the new key is\n"
+	      "used once the peer has it too (give it to both routers), the old one\n"
+	      "is accepted 30 s more. A new interface, peer or port moves the sync\n"
+	      "channel in place: the state stays, the peers resync.\n", f);
 }
 
 void sig_help(FILE *f)
@@ -47,9 +54,11 @@ void sig_help(FILE *f)
 }
 
 const char *const sl_role_names[3] = { "init", "master", "backup" };
-static const char *const peer_names[] = {
+const char *const sl_peer_names[6] = {
 	"down", "hello", "bulk-syncing", "in-sync", "config-mismatch",
+	"auth-failed",
 };
+static const char *const key_state_names[] = { "stable", "pending", "overlap" };
 
 static int ha_print(const struct nlmsghdr *nlh, void *data)
 {
@@ -115,6 +124,10 @@ static const char *const sync_stat_names[] = {
 	[DSLITE_SYNC_STAT_DROP_EPOCH] = "drop_epoch",
 	[DSLITE_SYNC_STAT_DROP_MISMATCH] = "drop_mismatch",
 	[DSLITE_SYNC_STAT_NACK_LIMITED] = "nack_limited",
+	[DSLITE_SYNC_STAT_RX_NEW_KEY] = "rx_new_key",
+	[DSLITE_SYNC_STAT_RX_OLD_KEY] = "rx_old_key",
+	[DSLITE_SYNC_STAT_KEY_SWITCHES] = "key_switches",
+	[DSLITE_SYNC_STAT_DROP_KEY_PROBE] = "drop_key_probe",
 };
 
 static void sync_print(const struct nlattr *nest, const struct nlattr *lag)
@@ -166,13 +179,13 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 	ps = nl_u8(tb[DSLITE_A_SL_PEER_STATE]);
 	if (role > 2)
 		role = 0;
-	if (ps > 4)
+	if (ps >= sizeof(sl_peer_names) / sizeof(sl_peer_names[0]))
 		ps = 0;
 	open_json_object(NULL);
 	print_uint(PR_ANY, "id", "service-location %u",
 		   mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
 	print_string(PR_ANY, "role", " role %s", sl_role_names[role]);
-	print_string(PR_ANY, "peer_state", " peer-state %s", peer_names[ps]);
+	print_string(PR_ANY, "peer_state", " peer-state %s", sl_peer_names[ps]);
 	print_string(PR_ANY, "interface", " remote-backup interface %s",
 		     tb[DSLITE_A_SL_IFNAME] ?
 		     mnl_attr_get_str(tb[DSLITE_A_SL_IFNAME]) : "");
@@ -180,6 +193,10 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 	print_uint(PR_ANY, "port", " port %u", nl_u16(tb[DSLITE_A_SL_PORT]));
 	print_bool(PR_ANY, "authentication", " authentication hmac-sha256",
 		   " authentication none", tb[DSLITE_A_SL_HAS_KEY]);
+	if (tb[DSLITE_A_SL_KEY_STATE] &&
+	    mnl_attr_get_u8(tb[DSLITE_A_SL_KEY_STATE]) < 3)
+		print_string(PR_ANY, "key_state", " key %s",
+			     key_state_names[mnl_attr_get_u8(tb[DSLITE_A_SL_KEY_STATE])]);
 	if (tb[DSLITE_A_SL_VRID]) {
 		print_uint(PR_ANY, "vrid", " vrrp vrid %u",
 			   mnl_attr_get_u8(tb[DSLITE_A_SL_VRID]));
@@ -197,20 +214,27 @@ static int sl_print(const struct nlmsghdr *nlh, void *data)
 	if (tb[DSLITE_A_SL_HEALTH])
 		print_string(PR_ANY, "health", "    not healthy: %s\n",
 			     mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]));
+	if (tb[DSLITE_A_SL_MISMATCH])
+		print_string(PR_ANY, "mismatch", "    differs from the peer: %s\n",
+			     mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]));
 	sync_print(tb[DSLITE_A_SL_SYNC], tb[DSLITE_A_SL_LAG]);
 	close_json_object();
 	return MNL_CB_OK;
 }
 
+/* the kernel's health reason for a configuration mismatch */
+#define MISMATCH_WHY "the peer's configuration differs"
+
 struct sl_health {
 	bool seen, healthy;
-	char why[128];
+	char why[256];
 };
 
 static int sl_health_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
 	struct sl_health *h = data;
+	const char *why, *diff;
 
 	nl_parse(nlh, tb);
 	if (!tb[DSLITE_A_SL_ID])
@@ -218,8 +242,14 @@ static int sl_health_cb(const struct nlmsghdr *nlh, void *data)
 	h->seen = true;
 	h->healthy = tb[DSLITE_A_SL_HEALTHY] &&
 		     mnl_attr_get_u8(tb[DSLITE_A_SL_HEALTHY]);
-	snprintf(h->why, sizeof(h->why), "%s", tb[DSLITE_A_SL_HEALTH] ?
-		 mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]) : "no health reported");
+	why = tb[DSLITE_A_SL_HEALTH] ? mnl_attr_get_str(tb[DSLITE_A_SL_HEALTH]) :
+	      "no health reported";
+	/* a configuration mismatch: which setting */
+	diff = tb[DSLITE_A_SL_MISMATCH] && !strncmp(why, MISMATCH_WHY,
+						    strlen(MISMATCH_WHY)) ?
+	       mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]) : NULL;
+	snprintf(h->why, sizeof(h->why), "%s%s%s", why, diff ? ": " : "",
+		 diff ? diff : "");
 	return MNL_CB_OK;
 }
 
@@ -354,11 +384,91 @@ static int sl_add(int argc, char **argv)
 	return nl_talk(nlh, NULL, NULL);
 }
 
+/*
+ * set ID [ role R ] [ authentication-key KEY hash-algorithm hmac-sha256 ]
+ *        [ remote-backup interface IF ] [ peer ADDR ] [ port P ]
+ */
+static int sl_set(int argc, char **argv)
+{
+	const char *key = NULL, *ifname = NULL;
+	uint32_t id, port = 0;
+	struct nlmsghdr *nlh;
+	unsigned int peer_len = 0;
+	unsigned char peer[16];
+	bool hmac = false;
+	int role = -1, ret;
+
+	if (argc < 3)
+		return usage_err("service-location set ID [ role { master | backup | init } ] [ authentication-key KEY hash-algorithm hmac-sha256 ]");
+	ret = parse_sl_id(argv[0], &id);
+	if (ret)
+		return ret;
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2)
+			return usage_err("service-location set: \"%s\" needs a value",
+					 argv[0]);
+		if (!strcmp(argv[0], "remote-backup")) {
+			if (argc < 3 || strcmp(argv[1], "interface"))
+				return usage_err("service-location set: \"remote-backup interface IF\"");
+			ifname = argv[2];
+			argc--, argv++;
+		} else if (!strcmp(argv[0], "peer")) {
+			if (inet_pton(AF_INET, argv[1], peer) == 1)
+				peer_len = 4;
+			else if (inet_pton(AF_INET6, argv[1], peer) == 1)
+				peer_len = 16;
+			else
+				return usage_err("peer \"%s\" is not an IP address",
+						 argv[1]);
+		} else if (!strcmp(argv[0], "port")) {
+			if (parse_u32(argv[1], 1, 65535, &port))
+				return usage_err("port \"%s\" is not 1..65535", argv[1]);
+		} else if (!strcmp(argv[0], "role")) {
+			for (role = 0; role < 3; role++)
+				if (!strcmp(argv[1], sl_role_names[role]))
+					break;
+			if (role == 3)
+				return usage_err("role \"%s\" is not master, backup or init",
+						 argv[1]);
+		} else if (!strcmp(argv[0], "authentication-key")) {
+			key = argv[1];
+		} else if (!strcmp(argv[0], "hash-algorithm")) {
+			if (strcmp(argv[1], "hmac-sha256"))
+				return usage_err("hash-algorithm must be hmac-sha256");
+			hmac = true;
+		} else {
+			return usage_err("service-location set: unknown argument \"%s\"",
+					 argv[0]);
+		}
+	}
+	if (!!key != hmac)
+		return usage_err("service-location set: authentication-key KEY goes with hash-algorithm hmac-sha256");
+	if (role < 0 && !key && !ifname && !peer_len && !port)
+		return usage_err("service-location set ID: give a role, an authentication-key, a peer, a port or an interface");
+	nlh = nl_begin(DSLITE_CMD_SL_SET, NLM_F_ACK);
+	if (!nlh)
+		return EXIT_KERNEL;
+	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, id);
+	if (ifname)
+		mnl_attr_put_strz(nlh, DSLITE_A_SL_IFNAME, ifname);
+	if (peer_len)
+		mnl_attr_put(nlh, DSLITE_A_SL_PEER, peer_len, peer);
+	if (port)
+		mnl_attr_put_u16(nlh, DSLITE_A_SL_PORT, (uint16_t)port);
+	if (role >= 0)
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, (uint8_t)role);
+	if (key) {
+		mnl_attr_put(nlh, DSLITE_A_SL_KEY, strlen(key), key);
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_HASH, DSLITE_HASH_HMAC_SHA256);
+	}
+	return nl_talk(nlh, NULL, NULL);
+}
+
 int sl_object(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
 	uint32_t id;
-	int ret, role;
+	int ret;
 
 	if (argc > 0 && (is_help(argv[0]) || (argc > 1 && is_help(argv[1])))) {
 		sl_help(stdout);
@@ -404,21 +514,8 @@ int sl_object(int argc, char **argv)
 		ret = sl_id_req(argv[1], DSLITE_CMD_SL_DEL, &id, &nlh);
 		return ret ? ret : nl_talk(nlh, NULL, NULL);
 	}
-	if (matches(argv[0], "set")) {
-		if (argc != 4 || strcmp(argv[2], "role"))
-			return usage_err("service-location set ID role { master | backup | init }");
-		for (role = 0; role < 3; role++)
-			if (!strcmp(argv[3], sl_role_names[role]))
-				break;
-		if (role == 3)
-			return usage_err("role \"%s\" is not master, backup or init",
-					 argv[3]);
-		ret = sl_id_req(argv[1], DSLITE_CMD_SL_SET, &id, &nlh);
-		if (ret)
-			return ret;
-		mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, (uint8_t)role);
-		return nl_talk(nlh, NULL, NULL);
-	}
+	if (matches(argv[0], "set"))
+		return sl_set(argc - 1, argv + 1);
 	usage_err("service-location: unknown command \"%s\"", argv[0]);
 	return EXIT_USAGE;
 }

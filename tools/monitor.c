@@ -28,7 +28,9 @@ void monitor_help(FILE *f)
 	fputs("Usage: dslitectl monitor [ syslog ]\n"
 	      "Print events until interrupted: instances added/deleted, port\n"
 	      "blocks allocated/freed (time, instance, B4, public address, port\n"
-	      "range) and limit hits. With -j each event is one JSON object per\n"
+	      "range), limit hits, and hot-backup sync events (peer up/down, key\n"
+	      "or configuration mismatch, bulk start/end, role, key switch).\n"
+	      "With -j each event is one JSON object per\n"
 	      "line. \"syslog\" sends each line to syslog (facility daemon,\n"
 	      "tag dslite) instead of standard output. Needs CAP_NET_ADMIN.\n", f);
 }
@@ -135,6 +137,62 @@ static int log_event(const struct nlmsghdr *nlh, const char *event)
 	return MNL_CB_OK;
 }
 
+static const char *const sl_event_names[] = {
+	"sl-peer-up", "sl-peer-down", "sl-auth-failed", "sl-config-mismatch",
+	"sl-bulk-start", "sl-bulk-end", "sl-role", "sl-key-switch",
+};
+
+/* a service-location's sync event: to standard output, or syslog */
+static int sl_event(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+	unsigned int ev, role, ps;
+	size_t len = 0;
+	char when[32], *line = NULL;
+	FILE *mem = NULL;
+	uint64_t t;
+
+	nl_parse(nlh, tb);
+	if (!tb[DSLITE_A_SL_ID] || !tb[DSLITE_A_SL_EVENT])
+		return MNL_CB_OK;
+	ev = mnl_attr_get_u8(tb[DSLITE_A_SL_EVENT]);
+	role = nl_u8(tb[DSLITE_A_SL_ROLE]);
+	ps = nl_u8(tb[DSLITE_A_SL_PEER_STATE]);
+	if (ev >= sizeof(sl_event_names) / sizeof(sl_event_names[0]) ||
+	    role > 2 || ps >= 6)
+		return MNL_CB_OK;
+	t = tb[DSLITE_A_EVENT_TIME] ? mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME]) : 0;
+	iso_time(t, when, sizeof(when));
+	if (use_syslog) {
+		mem = open_memstream(&line, &len);
+		if (!mem)
+			return MNL_CB_OK;
+		print_init(mem, false, false);
+	}
+	open_json_object(NULL);
+	print_string(PR_ANY, "time", "%s ", when);
+	print_string(PR_ANY, "event", "%s ", sl_event_names[ev]);
+	print_json_u64("time_unix", t);
+	print_uint(PR_ANY, "service_location", "service-location %u",
+		   mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
+	print_string(PR_ANY, "role", " role %s", sl_role_names[role]);
+	print_string(PR_ANY, "peer_state", " peer-state %s", sl_peer_names[ps]);
+	if (tb[DSLITE_A_SL_MISMATCH])
+		print_string(PR_ANY, "mismatch", " differs: %s",
+			     mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]));
+	print_nl();
+	close_json_object();
+	if (mem) {
+		fclose(mem);
+		print_init(stdout, ctl.json, ctl.pretty);
+		if (len && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		syslog(LOG_INFO, "%s", line);
+		free(line);
+	}
+	return MNL_CB_OK;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
@@ -151,6 +209,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		return log_event(nlh, "block-free");
 	case DSLITE_CMD_EVENT_LIMIT:
 		return log_event(nlh, "limit");
+	case DSLITE_CMD_EVENT_SL:
+		return sl_event(nlh);
 	}
 	return MNL_CB_OK;
 }

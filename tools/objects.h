@@ -43,6 +43,7 @@ struct sl_args {
 /* pure: parse "ID remote-backup interface IF peer ADDR ..." */
 int sl_parse_add(int argc, char **argv, struct sl_args *a);
 extern const char *const sl_role_names[3];
+extern const char *const sl_peer_names[6];
 
 /* save.c: dslitectl save and dslitectl apply */
 int do_save(int argc, char **argv);

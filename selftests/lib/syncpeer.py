@@ -70,7 +70,10 @@ import time
 from pktlib import csum
 
 VERSION = 2			# what the daemon writes to an old AFTR
-VERSION_MAX = 3			# the newest the codec here decodes
+VERSION_MAX = 3			# the newest the codec here decodes (an AFTR
+				# of version 4 writes 3 to it; a version 4
+				# HELLO has the settings after the 4-byte
+				# fingerprint, which are skipped here)
 HELLO, DATA, ACK = 1, 2, 3
 F_AUTH, F_NACK, F_BULK_REQ, F_MASTER = 1, 2, 4, 8
 REC_SESSION, REC_DELETE, REC_BLOCK, REC_BULK_BEGIN, REC_BULK_END = 1, 2, 3, 4, 5
@@ -509,7 +512,7 @@ class Daemon:
         elif epoch != sl.aftr_epoch:
             return
         sl.aftr_flags = fl
-        if typ == HELLO and ln == 4:
+        if typ == HELLO and ln >= 4:
             sl.aftr_fp = struct.unpack_from("!I", data, HDR.size)[0]
         if typ != DATA:
             sl.aftr_ctl = max(sl.aftr_ctl, seq)
@@ -1032,7 +1035,7 @@ def sniff_hello(dev, aftr, sl, timeout=3.0):
             continue
         sync = ip[ihl + 8:]
         h = HDR.unpack_from(sync)
-        if h[1] == HELLO and h[3] == sl and h[8] == 4:
+        if h[1] == HELLO and h[3] == sl and h[8] >= 4:
             return struct.unpack_from("!I", sync, HDR.size)[0], h[4]
     return None, None
 

@@ -212,6 +212,11 @@ static void sl_msg(uint32_t id, bool with_key)
 	if (id != 1)
 		mnl_attr_put_strz(nlh, DSLITE_A_SL_HEALTH,
 				  "bulk sync from the peer not complete");
+	if (id == 1)
+		mnl_attr_put_u8(nlh, DSLITE_A_SL_KEY_STATE, DSLITE_KEY_OVERLAP);
+	else
+		mnl_attr_put_strz(nlh, DSLITE_A_SL_MISMATCH,
+				  "instance dsl0 (id 1): timeout udp 600 here, 3600 on the peer");
 	n = mnl_attr_nest_start(nlh, DSLITE_A_SL_SYNC);
 	for (i = 1; i < __DSLITE_SYNC_STAT_MAX; i++)
 		if (i != DSLITE_SYNC_STAT_PAD)

@@ -512,8 +512,76 @@ static void test_whole(void)
 		  "a good record then an unknown type: ok");
 }
 
+/* version 4 HELLO settings: encoded, decoded, the first difference named */
+static void test_inst_cfg(void)
+{
+	struct dslite_sync_inst_cfg a[2], b[2], g;
+	struct dslite_sync_diff d;
+	u8 buf[400];
+	size_t n = 0, one;
+	int i;
+
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < 2; i++) {
+		a[i].inst_id = (u16)(1 + i);
+		a[i].name_hash = 0x1234u + (u32)i;
+		a[i].n = DSLITE_SET_N;
+		a[i].v[DSLITE_SET_BLOCK_SIZE] = 512;
+		a[i].v[DSLITE_SET_TO_UDP] = 300;
+		a[i].v[DSLITE_SET_TO_TCP_EST] = 7440;
+	}
+	memcpy(b, a, sizeof(b));
+	one = dslite_sync_put_inst_cfg(buf, sizeof(buf), &a[0]);
+	TAP_CHECK(one == 2 + DSLITE_REC_INST_CFG_LEN && buf[0] == DSLITE_REC_INST_CFG &&
+		  !dslite_sync_get_inst_cfg(buf + 2, buf[1], &g) &&
+		  g.inst_id == 1 && g.name_hash == 0x1234 && g.n == DSLITE_SET_N &&
+		  g.v[DSLITE_SET_TO_TCP_EST] == 7440,
+		  "an instance's settings record round-trips");
+	TAP_CHECK(dslite_sync_get_inst_cfg(buf + 2, 7, &g) == -EBADMSG &&
+		  !dslite_sync_get_inst_cfg(buf + 2, DSLITE_INST_CFG_HDR + 8, &g) &&
+		  g.n == 2, "a length not 6 + 4n is refused; a shorter list is taken");
+	for (i = 0; i < 2; i++)
+		n += dslite_sync_put_inst_cfg(buf + n, sizeof(buf) - n, &b[i]);
+	TAP_CHECK(!dslite_sync_cfg_diff(a, 2, buf, n, &d) && d.kind == DSLITE_DIFF_NONE,
+		  "equal settings: no difference");
+	b[1].v[DSLITE_SET_TO_UDP] = 3600;
+	b[1].v[DSLITE_SET_TO_ICMP] = 5;
+	n = 0;
+	for (i = 0; i < 2; i++)
+		n += dslite_sync_put_inst_cfg(buf + n, sizeof(buf) - n, &b[i]);
+	TAP_CHECK(!dslite_sync_cfg_diff(a, 2, buf, n, &d) &&
+		  d.kind == DSLITE_DIFF_SETTING && d.inst_id == 2 &&
+		  d.setting == DSLITE_SET_TO_UDP && d.here == 300 && d.peer == 3600 &&
+		  !strcmp(dslite_sync_setting_names[d.setting], "timeout udp"),
+		  "udp 300 against 3600: the first difference is instance 2's timeout udp");
+	b[1].v[DSLITE_SET_POOLS] = 99;
+	n = 0;
+	for (i = 0; i < 2; i++)
+		n += dslite_sync_put_inst_cfg(buf + n, sizeof(buf) - n, &b[i]);
+	TAP_CHECK(!dslite_sync_cfg_diff(a, 2, buf, n, &d) &&
+		  d.kind == DSLITE_DIFF_SETTING && d.setting == DSLITE_SET_POOLS,
+		  "a hard setting (pools) is named before a soft one");
+	n = dslite_sync_put_inst_cfg(buf, sizeof(buf), &b[0]);
+	TAP_CHECK(!dslite_sync_cfg_diff(a, 2, buf, n, &d) &&
+		  d.kind == DSLITE_DIFF_NOT_PEER && d.inst_id == 2,
+		  "an instance the peer lacks is named");
+	TAP_CHECK(!dslite_sync_cfg_diff(a, 1, buf, n, &d) && !d.kind &&
+		  !dslite_sync_cfg_diff(a, 0, buf, n, &d) &&
+		  d.kind == DSLITE_DIFF_NOT_HERE && d.inst_id == 1,
+		  "an instance of the peer's that is not here is named");
+	b[0].name_hash = 7;
+	n = dslite_sync_put_inst_cfg(buf, sizeof(buf), &b[0]);
+	TAP_CHECK(!dslite_sync_cfg_diff(a, 1, buf, n, &d) &&
+		  d.kind == DSLITE_DIFF_NAME,
+		  "another name for the same id is named");
+	buf[1] = 5;
+	TAP_CHECK(dslite_sync_cfg_diff(a, 1, buf, 7, &d) == -EBADMSG,
+		  "a malformed settings record is refused");
+}
+
 int main(void)
 {
+	test_inst_cfg();
 	test_roundtrip();
 	test_marks();
 	test_malformed();

@@ -145,7 +145,16 @@
  * DSLITE_CMD_SL_NEW: SL_ID, SL_IFNAME, SL_PEER and SL_HASH required:
  *   HMAC_SHA256 with SL_KEY, or NONE without it (keyless sync must be
  *   asked for); SL_PORT, SL_AFTR, and SL_VRID with SL_VRRP_IF (both or
- *   neither) optional. EEXIST if the id is taken. _SET: SL_ID, SL_ROLE.
+ *   neither) optional. EEXIST if the id is taken. _SET: SL_ID and any
+ *   of SL_ROLE; SL_IFNAME, SL_PEER, SL_PORT (the sync channel moved in
+ *   place: the state stays, the peers resync; ENODEV, EADDRINUSE and
+ *   the like change nothing); SL_KEY with SL_HASH HMAC_SHA256: a key
+ *   rotation of a
+ *   keyed SL, hitless: the new key is accepted at once, sent once the
+ *   peer's packets prove it has it (SL_KEY_STATE PENDING, then OVERLAP:
+ *   the old key still accepted for DSLITE_KEY_OVERLAP_S seconds), the
+ *   counters RX_NEW_KEY, RX_OLD_KEY and KEY_SWITCHES show which key
+ *   authenticated what. A keyless SL is refused (EOPNOTSUPP).
  *   _DEL: SL_ID. _GET (doit by SL_ID, or dump): SL_HAS_KEY says a key
  *   is set; the key itself (SL_KEY) only in the reply to a doit that
  *   asks for it with SL_WITH_KEY (what `dslitectl save --with-keys`
@@ -166,7 +175,11 @@
  * destinations): EVENT_BLOCK_ALLOC / EVENT_BLOCK_FREE with INST_NAME,
  * EVENT_TIME, SESS_B4, SESS_PUBLIC_ADDR, BLOCK_FIRST, BLOCK_LAST; and
  * EVENT_LIMIT (at most one a second per instance) with INST_NAME,
- * EVENT_TIME, SESS_B4, EVENT_REASON. A log event that cannot be sent to
+ * EVENT_TIME, SESS_B4, EVENT_REASON; EVENT_SL with SL_ID, EVENT_TIME,
+ * SL_EVENT, SL_ROLE, SL_PEER_STATE (and SL_MISMATCH for a mismatch):
+ * the peer came or went, failed authentication, has another
+ * configuration, a bulk began or ended, the role changed, a new key is
+ * used (one kernel log line each too, rate-limited). A log event that cannot be sent to
  * listeners is counted in DSLITE_STAT_EVENTS_LOST (a lost INSTANCE_NEW/
  * _DEL event is not counted).
  */
@@ -182,6 +195,7 @@
 #define DSLITE_INST_NAME_MAX	15	/* chars, without the NUL */
 #define DSLITE_INST_ID_MIN	1
 #define DSLITE_INST_ID_MAX	65535
+#define DSLITE_KEY_OVERLAP_S	30	/* the old key, after a rotation */
 
 enum dslite_cmd {
 	DSLITE_CMD_UNSPEC,
@@ -208,6 +222,7 @@ enum dslite_cmd {
 	DSLITE_CMD_SIG_NEW,
 	DSLITE_CMD_SIG_DEL,
 	DSLITE_CMD_SIG_GET,
+	DSLITE_CMD_EVENT_SL,		/* events group only */
 
 	__DSLITE_CMD_MAX,
 };
@@ -302,6 +317,12 @@ enum dslite_attr {
 					 * only SESS_COUNT per instance
 					 */
 	DSLITE_A_SESS_COUNT,		/* u32 (reply): sessions matched */
+	DSLITE_A_SL_MISMATCH,		/* string (reply, event): the first
+					 * setting that differs from the
+					 * peer's
+					 */
+	DSLITE_A_SL_EVENT,		/* u8 (event): enum dslite_sl_event */
+	DSLITE_A_SL_KEY_STATE,		/* u8 (reply): enum dslite_sl_key_state */
 
 	__DSLITE_A_MAX,
 };
@@ -320,6 +341,26 @@ enum dslite_sl_peer {
 	DSLITE_PEER_BULK,
 	DSLITE_PEER_IN_SYNC,
 	DSLITE_PEER_MISMATCH,
+	DSLITE_PEER_AUTH_FAILED,	/* only packets failing authentication */
+};
+
+/* what an EVENT_SL says happened (the kernel logs the same, rate-limited) */
+enum dslite_sl_event {
+	DSLITE_SL_EV_PEER_UP,
+	DSLITE_SL_EV_PEER_DOWN,
+	DSLITE_SL_EV_AUTH_FAILED,
+	DSLITE_SL_EV_MISMATCH,
+	DSLITE_SL_EV_BULK_START,
+	DSLITE_SL_EV_BULK_END,
+	DSLITE_SL_EV_ROLE,
+	DSLITE_SL_EV_KEY_SWITCH,	/* the peer proved the new key: sent */
+};
+
+/* a key rotation (SL_SET with SL_KEY) */
+enum dslite_sl_key_state {
+	DSLITE_KEY_STABLE,	/* one key */
+	DSLITE_KEY_PENDING,	/* a new key, until the peer proves it has it */
+	DSLITE_KEY_OVERLAP,	/* sending the new key, the old still taken */
 };
 
 /* sync counters of a service-location (DSLITE_A_SL_SYNC), all u64 */
@@ -343,6 +384,10 @@ enum dslite_sync_stat {
 	DSLITE_SYNC_STAT_DROP_EPOCH,	/* a stream epoch too far ahead */
 	DSLITE_SYNC_STAT_DROP_MISMATCH,	/* data while configurations differ */
 	DSLITE_SYNC_STAT_NACK_LIMITED,	/* NACKs answered later (rate limit) */
+	DSLITE_SYNC_STAT_RX_NEW_KEY,	/* authenticated by a pending key */
+	DSLITE_SYNC_STAT_RX_OLD_KEY,	/* ...by the key rotated away from */
+	DSLITE_SYNC_STAT_KEY_SWITCHES,	/* sending switched to a new key */
+	DSLITE_SYNC_STAT_DROP_KEY_PROBE, /* the peer's new key: not ours yet */
 
 	__DSLITE_SYNC_STAT_MAX,
 };
