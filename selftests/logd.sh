@@ -139,11 +139,17 @@ check("records exported = events with an RFC 8158 template",
       samples.get(("dslite_logd_events_total", "{event=\"block-alloc\"}"), 0) +
       samples.get(("dslite_logd_events_total", "{event=\"block-free\"}"), 0) +
       samples.get(("dslite_logd_events_total", "{event=\"limit\"}"), 0))
+page = open(sys.argv[3]).read()
+doc = set(re.findall(r"^\.BR (dslite_[a-z_]+) ", page[page.index(".SH METRICS"):], re.M))
+check("the scraped metric names are exactly those dslite-logd(8) documents",
+      sorted(n for n in types if n.startswith("dslite_")), sorted(doc))
+check("and with the type it gives them", {n: types.get(n) for n in doc},
+      {n: re.search(r"^\.BR " + n + r" \"? ?\(([a-z]+)", page, re.M).group(1) for n in doc})
 m = re.search(r"^node_textfile_scrape_error (\S+)$", text, re.M)
 check("node_exporter read the file without error", m and m.group(1), "0")
 check("nothing lost by the module, the burst is in the counters",
       [st["events_lost"], st["users_peak"] >= users, st["drop_quota"] >= users], [0, True, True])
-' "$T" "$USERS"
+' "$T" "$USERS" "$REPO/tools/dslite-logd.8"
 
 # --- the IPFIX the collector received ---------------------------------------------
 section "IPFIX: what the collector received, decoded by tshark"
