@@ -51,7 +51,7 @@ topo_setup
 T=$TOPO_TMP
 ip -n "$AFTR" route add blackhole 192.0.2.0/24 || fail "blackhole route"
 MAC=$(ip -n "$AFTR" -j link show a0 | json 'j[0]["address"]')
-check "udp timeout 2 s, hold-down 1 s, one session per user" \
+check "hold-down 1 s, one session per user" \
 	D instance set "$TOPO_INST" hold-down 1 max-sessions-per-user 1
 check "timeout set udp 2" D timeout set "$TOPO_INST" udp 2
 
