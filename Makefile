@@ -30,7 +30,7 @@ DKMSDIR ?= /usr/src/dslite-$(VERSION)
 SCRIPTS := tools/dslite-who tools/dslite-boot keepalived-scripts/dslite-notify \
 	   keepalived-scripts/dslite-track
 MANPAGES := $(wildcard tools/*.8 keepalived-scripts/*.8)
-UNITS := tools/systemd/dslite.service tools/systemd/dslite-log.service
+UNITS := tools/systemd/dslite.service tools/systemd/dslite-logd.service
 EXAMPLES := keepalived-scripts/keepalived-1to1.conf keepalived-scripts/keepalived-1plus1.conf \
 	    $(wildcard keepalived-scripts/keepalived-*-*.conf)
 FRR_EXAMPLES := $(wildcard keepalived-scripts/frr/*.conf)
@@ -92,7 +92,7 @@ install-tools: tools
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(UNITDIR)/keepalived.service.d $(DESTDIR)$(SYSCTLDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)/etc/dslite
-	install -m 0755 tools/dslitectl $(SCRIPTS) $(DESTDIR)$(SBINDIR)/
+	install -m 0755 tools/dslitectl tools/dslite-logd $(SCRIPTS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 	install -m 0644 tools/systemd/keepalived-dslite.conf \
@@ -100,6 +100,9 @@ install-tools: tools
 	install -m 0644 tools/systemd/60-dslite.conf $(DESTDIR)$(SYSCTLDIR)/
 	install -d $(DESTDIR)/etc/default
 	install -m 0644 tools/systemd/dslite.default $(DESTDIR)/etc/default/dslite
+	install -m 0644 tools/systemd/dslite-logd.default $(DESTDIR)/etc/default/dslite-logd
+	install -d $(DESTDIR)/etc/logrotate.d
+	install -m 0644 tools/systemd/dslite-logd.logrotate $(DESTDIR)/etc/logrotate.d/dslite-logd
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(DOCDIR)/examples/frr
 	install -m 0644 $(FRR_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/frr/
@@ -123,7 +126,7 @@ install-dkms:
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/dslite.ko*
 	-depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(KVER)
-	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,dslitectl $(notdir $(SCRIPTS)))
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,dslitectl dslite-logd $(notdir $(SCRIPTS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(DESTDIR)$(UNITDIR)/keepalived.service.d/dslite.conf
@@ -133,6 +136,10 @@ uninstall:
 	rm -f $(DESTDIR)$(COMPLDIR)/dslitectl $(DESTDIR)$(COMPLDIR)/dslite-*
 	if cmp -s tools/systemd/dslite.default $(DESTDIR)/etc/default/dslite; then \
 		rm -f $(DESTDIR)/etc/default/dslite; fi
+	if cmp -s tools/systemd/dslite-logd.default $(DESTDIR)/etc/default/dslite-logd; then \
+		rm -f $(DESTDIR)/etc/default/dslite-logd; fi
+	if cmp -s tools/systemd/dslite-logd.logrotate $(DESTDIR)/etc/logrotate.d/dslite-logd; then \
+		rm -f $(DESTDIR)/etc/logrotate.d/dslite-logd; fi
 	-rmdir $(DESTDIR)/etc/dslite 2>/dev/null
 	@echo "left alone: /etc/dslite/dslite.conf, a changed /etc/default/dslite (yours) and DKMS trees ('dkms remove dslite/$(VERSION) --all')"
 

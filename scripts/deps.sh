@@ -17,6 +17,8 @@ PKGS=(
 	util-linux procps man-db
 	linux-source-6.1 sparse xz-utils
 	linux-source-6.12 python3-yaml python3-jsonschema
+	# selftests/logd.sh: node_exporter scraped with curl (tshark decodes the IPFIX)
+	prometheus-node-exporter curl
 )
 DEBUG_PKGS=(flex bison libelf-dev libssl-dev dwarves ccache)
 BENCH_PKGS=(python3-matplotlib)

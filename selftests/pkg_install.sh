@@ -77,7 +77,7 @@ else
 fi
 
 section "systemd units"
-for u in dslite.service dslite-log.service; do
+for u in dslite.service dslite-logd.service; do
 	check "systemd-analyze verify $u" systemd-analyze verify --man=no \
 		"/lib/systemd/system/$u"
 done

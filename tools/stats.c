@@ -9,44 +9,9 @@
 #include "json.h"
 #include "nl.h"
 #include "objects.h"
+#include "stat_names.h"
 
-/* stable names: JSON keys and text labels */
-static const char *const stat_names[DSLITE_STAT_MAX + 1] = {
-	[DSLITE_STAT_OUT_PACKETS] = "out_packets",
-	[DSLITE_STAT_OUT_BYTES] = "out_bytes",
-	[DSLITE_STAT_IN_PACKETS] = "in_packets",
-	[DSLITE_STAT_IN_BYTES] = "in_bytes",
-	[DSLITE_STAT_HAIRPIN_PACKETS] = "hairpin_packets",
-	[DSLITE_STAT_SESSIONS] = "sessions",
-	[DSLITE_STAT_SESSIONS_PEAK] = "sessions_peak",
-	[DSLITE_STAT_USERS] = "users",
-	[DSLITE_STAT_USERS_PEAK] = "users_peak",
-	[DSLITE_STAT_BLOCKS] = "blocks",
-	[DSLITE_STAT_BLOCKS_PEAK] = "blocks_peak",
-	[DSLITE_STAT_SESSIONS_CREATED] = "sessions_created",
-	[DSLITE_STAT_SESSIONS_EXPIRED] = "sessions_expired",
-	[DSLITE_STAT_ICMP_ERRORS_SENT] = "icmp_errors_sent",
-	[DSLITE_STAT_DROP_BAD_HEADER] = "drop_bad_header",
-	[DSLITE_STAT_DROP_NO_POOL] = "drop_no_pool",
-	[DSLITE_STAT_DROP_QUOTA] = "drop_quota",
-	[DSLITE_STAT_DROP_TABLE_FULL] = "drop_table_full",
-	[DSLITE_STAT_DROP_FILTERED] = "drop_filtered",
-	[DSLITE_STAT_DROP_NO_SESSION] = "drop_no_session",
-	[DSLITE_STAT_DROP_NOT_FOR_US] = "drop_not_for_us",
-	[DSLITE_STAT_DROP_UNSUPPORTED] = "drop_unsupported",
-	[DSLITE_STAT_DROP_TTL] = "drop_ttl",
-	[DSLITE_STAT_DROP_NOMEM] = "drop_nomem",
-	[DSLITE_STAT_DROP_ENCAP] = "drop_encap",
-	[DSLITE_STAT_EVENTS_LOST] = "events_lost",
-	[DSLITE_STAT_ICMP_TRANSLATED] = "icmp_errors_translated",
-	[DSLITE_STAT_DROP_ICMP_ERROR] = "drop_icmp_error",
-	[DSLITE_STAT_DROP_FRAGMENT] = "drop_fragment",
-	[DSLITE_STAT_FRAGMENTS_REASSEMBLED] = "fragments_reassembled",
-	[DSLITE_STAT_MSS_CLAMPED] = "mss_clamped",
-	[DSLITE_STAT_DROP_STANDBY] = "drop_standby",
-	[DSLITE_STAT_PMTU_UPDATES] = "pmtu_updates",
-	[DSLITE_STAT_DROP_NO_FORWARD] = "drop_no_forward",
-};
+/* stable names: JSON keys and text labels (stat_names.h) */
 
 void stats_help(FILE *f)
 {

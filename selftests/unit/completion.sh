@@ -179,6 +179,9 @@ expect "dslite-boot commands" "dslite-boot -n aftr1 " "backup-all reload routes 
 expect "dslite-boot options" "dslite-boot --" "--config --help --netns" _dslite_boot
 expect "dslite-boot -c FILE" "dslite-boot -c $W/files/o" "$W/files/other.conf" _dslite_boot
 expect "dslite-boot: one command" "dslite-boot start " "" _dslite_boot
+expect "dslite-logd options" "dslite-logd --m" "--metrics --metrics-interval" _dslite_logd
+expect "dslite-logd --log FILE" "dslite-logd --syslog --log $W/files/o" "$W/files/other.conf" _dslite_logd
+expect "dslite-logd --ipfix HOST: nothing guessed" "dslite-logd --ipfix " "" _dslite_logd
 # every shipped binary (as unit/manpages.sh finds them) has a completion,
 # and a file of its name in tools/completion for the loader
 for b in $( (cd "$REPO" && { echo tools/dslitectl; find tools keepalived-scripts -maxdepth 1 -type f -perm -u+x ! -name '*.o'; }) | sort -u); do

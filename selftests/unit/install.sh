@@ -19,14 +19,15 @@ section "make install-tools PREFIX=/usr"
 D=$W/deb
 check "install-tools PREFIX=/usr" make -s install-tools DESTDIR="$D" PREFIX=/usr
 for f in usr/sbin/dslitectl usr/sbin/dslite-boot usr/sbin/dslite-notify \
-	usr/sbin/dslite-track usr/sbin/dslite-who; do
+	usr/sbin/dslite-track usr/sbin/dslite-who usr/sbin/dslite-logd; do
 	check "$f executable" test -x "$D/$f"
 done
-for p in dslitectl dslite-boot dslite-notify dslite-track dslite-who; do
+for p in dslitectl dslite-boot dslite-notify dslite-track dslite-who dslite-logd; do
 	check "man page $p.8" test -f "$D/usr/share/man/man8/$p.8"
 	check "completion for $p" test -e "$D/usr/share/bash-completion/completions/$p"
 done
-for f in etc/default/dslite lib/systemd/system/dslite.service lib/systemd/system/dslite-log.service \
+for f in etc/default/dslite lib/systemd/system/dslite.service lib/systemd/system/dslite-logd.service \
+	etc/default/dslite-logd etc/logrotate.d/dslite-logd \
 	lib/systemd/system/keepalived.service.d/dslite.conf usr/lib/sysctl.d/60-dslite.conf \
 	usr/share/doc/dslite/examples/keepalived-1to1.conf usr/share/doc/dslite/examples/keepalived-1to1-b.conf \
 	usr/share/doc/dslite/examples/frr/frr-aftr-a.conf; do

@@ -51,6 +51,12 @@ parser_options() {
 				printf '%s\n' "${o:0:2}"
 				[[ $o == *\[* ]] && { o=${o//[\[\]]/}; printf -- '-%s\n' "${o,,}"; }
 			done ;;
+	tools/dslite-logd)
+		# the long options of its getopt_long table, the short ones of
+		# its optstring
+		grep -oE '^[[:space:]]*\{ "[a-z-]+", ' tools/logd.c | grep -oE '"[a-z-]+"' | tr -d '"' | sed 's/^/--/'
+		grep -oE 'getopt_long\(argc, argv, "[^"]*"' tools/logd.c | sed 's/.*, "//; s/"$//; s/://g' |
+			grep -o . | sed 's/^/-/' ;;
 	*.py | tools/dslite-who)
 		python3 "$1" --help | sed -n '/^options:/,/^$/p' | grep -oE '^  -[^ ,]+(, -[^ ,]+)*' |
 			tr -s ', ' '\n' | sed '/^$/d' ;;
