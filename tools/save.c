@@ -1417,6 +1417,10 @@ static int apply_lock(void)
 	struct stat st;
 	int fd, i;
 
+	/* -n NETNS is entered with the netlink socket: the lock is its own */
+	i = nl_open();
+	if (i)
+		return i;
 	if (stat("/proc/self/ns/net", &st))
 		st.st_ino = 0;
 	snprintf(path, sizeof(path), "/run/lock/dslite-apply.%lu.lock",
