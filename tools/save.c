@@ -1504,15 +1504,15 @@ int do_apply(int argc, char **argv)
 	}
 	if (!file)
 		return usage_err("apply: FILE is missing (apply FILE [ dry-run ])");
-	if (!dry) {
-		ret = apply_lock();
-		if (ret)
-			return ret;
-	}
 	/* the file first: a bad one is refused before the kernel is asked */
 	ret = read_file(file, &want);
 	if (ret)
 		goto out;
+	if (!dry) {
+		ret = apply_lock();
+		if (ret)
+			goto out;
+	}
 	ret = read_kernel(&run);
 	if (!ret)
 		ret = read_keys(&run);
