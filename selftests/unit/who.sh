@@ -23,5 +23,9 @@ check_err "a port outside the block" 1 "nobody had" \
 check_err "the other address" 0 "^2001:db8:a::c" "$WHO" 198.51.100.8:40000 1795615300 "$log"
 assert_eq "JSON answer" "$("$WHO" --json 198.51.100.7:40511 2026-11-25T14:05:00Z <"$log" | json '[h["b4"] for h in j]')" '["2001:db8:a::b"]'
 check_err "bad time is a usage error" 2 "time must be" "$WHO" 198.51.100.7:1 yesterday "$log"
+# a block event missing a field (a truncated or foreign line) is skipped, said, not a crash
+printf '{"event":"block-alloc","time_unix":1795615200,"instance":"dsl0","b4":"2001:db8:a::d"}\n' >>"$log"
+check_err "a block event without public_addr: skipped with its line, the rest answered" 0 \
+	"without 'public_addr', skipped" "$WHO" 198.51.100.8:40000 1795615300 "$log"
 rm -f "$log"
 ksft_finish
