@@ -497,6 +497,8 @@ reset
 track "no --sl: usage error (2)" 2
 track "a non-numeric --sl: usage error (2)" 2 --sl x
 track "an unknown option: usage error (2)" 2 --sl 1 --bogus
+track "--sl without its ID: usage error (2), not an unbound variable" 2 --sl
+track "-n without its NETNS: usage error (2)" 2 --sl 1 -n
 assert_eq "track: usage errors call nothing" "$(calls)" ""
 # --- dslite-notify --routes ---------------------------------------------------
 # pools: SL 1 and SL 2 a /25 each, one of no SL, one /32 of SL 1
