@@ -269,7 +269,7 @@ nospace:
  * its address, count with limit. *attr is the attribute to blame.
  */
 static const char *dslite_dump_check(struct netlink_callback *cb,
-				     struct nlattr **attrs,
+				     struct nlattr **attrs, bool users,
 				     struct nlattr **attr, int *err)
 {
 	struct dslite_net *dn = dslite_net(sock_net(cb->skb->sk));
@@ -290,6 +290,14 @@ static const char *dslite_dump_check(struct netlink_callback *cb,
 			*err = -ENOENT;
 			return "no instance with this name";
 		}
+	}
+	/*
+	 * user-get's policy ends at SESS_PROTO: its attrs array has no slot
+	 * for the session filters below (reading one would be out of bounds)
+	 */
+	if (users) {
+		*err = 0;
+		return NULL;
 	}
 	*attr = attrs[DSLITE_A_SESS_PUBLIC_PORT];
 	if (*attr && !attrs[DSLITE_A_SESS_PUBLIC_ADDR])
@@ -312,7 +320,7 @@ static int dslite_dump_start(struct netlink_callback *cb, bool users)
 	const char *msg;
 	int err;
 
-	msg = dslite_dump_check(cb, attrs, &bad_attr, &err);
+	msg = dslite_dump_check(cb, attrs, users, &bad_attr, &err);
 	if (msg && cb->extack) {
 		dslite_extack(cb->extack, bad_attr, msg);
 		return err;
