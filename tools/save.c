@@ -1407,6 +1407,21 @@ static void cmd_print(FILE *f, const struct cmd *k)
 }
 
 /*
+ * Run one planned command as -b would. On a copy of its argv: the runner
+ * may put the full word of an abbreviation in place of one (a constant),
+ * and the plan's own words are freed (and wiped) later.
+ */
+static int run_cmd(const struct cmd *k)
+{
+	char *argv[CMD_WORDS];
+
+	if (!ctl_run)
+		return EXIT_USAGE;
+	memcpy(argv, k->argv, k->argc * sizeof(*argv));
+	return ctl_run(k->argc, argv);
+}
+
+/*
  * One apply at a time per network namespace (two would plan from the same
  * running state and undo each other): a lock named by the namespace's
  * inode, held until exit. Waits up to 5 s for another apply to end.
@@ -1465,7 +1480,7 @@ static void apply_rollback(const struct conf *before)
 		goto out;
 	}
 	for (i = 0; i < back.n_cmd; i++) {
-		ret = ctl_run ? ctl_run(back.cmd[i].argc, back.cmd[i].argv) : EXIT_USAGE;
+		ret = run_cmd(&back.cmd[i]);
 		if (ret) {
 			fputs("apply: NOT rolled back: this command of the rollback failed: ",
 			      stderr);
@@ -1530,7 +1545,7 @@ int do_apply(int argc, char **argv)
 			cmd_print(stdout, &p.cmd[i]);
 			continue;
 		}
-		ret = ctl_run ? ctl_run(p.cmd[i].argc, p.cmd[i].argv) : EXIT_USAGE;
+		ret = run_cmd(&p.cmd[i]);
 		if (ret) {
 			fputs("apply: this command failed: ", stderr);
 			cmd_print(stderr, &p.cmd[i]);
