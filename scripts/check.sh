@@ -76,11 +76,12 @@ fi
 # later ones run a cross-section that exercises every kernel interface the
 # module uses where 6.1 and 6.12 differ or may (kmod/compat.h: genl ops and
 # dumps, multicast permissions, netdev flags; and tunnel6, defrag, ICMP,
-# the IPv6 route cache, UDP tunnel sockets with crypto, unload), to keep CI
-# within its time. The rest on 6.12 (the fuzz tests, churn, the
-# keepalived failover) is `make check-full` (FULL_ON_ALL=1: everything on
-# every kernel), run and reported by hand.
-SUBSET_LATER="netns.sh perm.sh translate.sh icmp.sh frag.sh route_cache.sh ha_sync.sh
+# the IPv6 route cache, UDP tunnel sockets with crypto (ha_diag.sh: a
+# pair syncing, bulk, HMAC with two keys; half ha_sync.sh's time), unload),
+# to keep CI within its time. The rest on 6.12 (ha_sync, the fuzz tests,
+# churn, the keepalived failover) is `make check-full` (FULL_ON_ALL=1:
+# everything on every kernel), run and reported by hand.
+SUBSET_LATER="netns.sh perm.sh translate.sh icmp.sh frag.sh route_cache.sh ha_diag.sh
 	nl_spec.sh unload.sh"
 first=1
 for kv in "${KVERS[@]}"; do
