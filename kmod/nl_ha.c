@@ -240,9 +240,6 @@ int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, DSLITE_A_SL_ROLE);
 		return -EINVAL;
 	}
-	err = dslite_nl_sl_rebind(sl, info);
-	if (err)
-		return err;
 	if (!!a[DSLITE_A_SL_KEY] !=
 	    (a[DSLITE_A_SL_HASH] &&
 	     nla_get_u8(a[DSLITE_A_SL_HASH]) == DSLITE_HASH_HMAC_SHA256)) {
@@ -250,6 +247,15 @@ int dslite_nl_sl_set(struct sk_buff *skb, struct genl_info *info)
 			       "authentication-key needs hash-algorithm hmac-sha256, and the reverse");
 		return -EINVAL;
 	}
+	if (a[DSLITE_A_SL_KEY] && !sl->key_len) {
+		/* before the channel moves: a refusal changes nothing */
+		NL_SET_ERR_MSG_ATTR(info->extack, a[DSLITE_A_SL_KEY],
+				    "a keyless service-location cannot rotate a key (it takes one only when added)");
+		return -EOPNOTSUPP;
+	}
+	err = dslite_nl_sl_rebind(sl, info);
+	if (err)
+		return err;
 	if (a[DSLITE_A_SL_KEY]) {
 		err = dslite_sync_set_key(sl, nla_data(a[DSLITE_A_SL_KEY]),
 					  nla_len(a[DSLITE_A_SL_KEY]),

@@ -422,11 +422,19 @@ static bool dslite_sync_rx_stream(struct dslite_sl *sl,
 	}
 	if (h->type != DSLITE_SYNC_DATA ? (s32)(seq - sl->rx.ctl) <= 0 :
 					  (s32)(seq - sl->rx.next) < 0) {
-		/* an old HELLO/ACK, or DATA we have: a replay or a resend */
-		DSLITE_SYNC_INC(sl, DROP_REPLAY);
+		/*
+		 * DATA we have: the sender resends all it has not seen acked
+		 * (a lost or late ack), so a healthy pair sees these. It is
+		 * counted apart from replays; a replay of a packet of this
+		 * stream looks the same and is just as harmless (not applied
+		 * again). An old HELLO or ACK has no such excuse: a replay.
+		 */
 		if (h->type == DSLITE_SYNC_DATA) {
+			DSLITE_SYNC_INC(sl, RX_DUPLICATE);
 			sl->rx.ack_pending = true;	/* it may miss our ack */
 			dslite_sync_kick(sl, DSLITE_SYNC_FLUSH);
+		} else {
+			DSLITE_SYNC_INC(sl, DROP_REPLAY);
 		}
 		goto out;
 	}

@@ -11,6 +11,8 @@
 #     overlap), the backup's sessions equal the master's, a session made
 #     after the rotation reaches the backup, the transfer is intact, and
 #     the switch is an event (monitor) and a kernel log line;
+#  1b. aftr2's acks lost for 1 s while sessions are made: aftr1's resends
+#     count as rx_duplicate on aftr2, never drop_replay;
 #  2. a timeout changed on one router only (udp 600 against 3600): both
 #     report config-mismatch naming "timeout udp" with both values, in
 #     show -j and in `check` (exit 3) and dslite-track fails; records
@@ -166,6 +168,36 @@ ev "$T/mon1" sl-key-switch && ok "event sl-key-switch (aftr1)" ||
 	fail "event sl-key-switch (aftr1)" "$(cat "$T/mon1")"
 dmesg | grep -q 'dslite: service-location 1, peer 192.0.2.2: the peer has the new key' &&
 	ok "kernel log: the key switch" || fail "kernel log: the key switch" "$(dmesg | grep dslite | tail -5)"
+
+# --- 1b. lost acks: the master's resends are duplicates, not replays ------------------
+# aftr2's acks (and hellos) are dropped for 1 s while new sessions are
+# synced: aftr1 resends what it has not seen acked every 200 ms, and
+# aftr2 receives DATA it already applied. Those count as rx_duplicate;
+# drop_replay is left to real replays (before, each resend counted there,
+# so a healthy backup showed drop_replay rising).
+syncj() { sj "$1" '["sync"]'; }
+sd() {	# NS KEY BEFORE: how much sync counter KEY grew since BEFORE (a syncj)
+	python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]] - json.loads(sys.argv[3])[sys.argv[2]])' \
+		"$(syncj "$1")" "$2" "$3"
+}
+s1=$(syncj "$A1") s2=$(syncj "$A2") c2=$(counters "$A2")
+check "aftr2's sync output dropped (nft)" ip netns exec "$A2" nft -f - <<'EOF'
+table inet dslite_ackloss {
+	chain out { type filter hook output priority 0; udp dport 8286 counter drop; }
+}
+EOF
+mk_sessions 20 >/dev/null
+sleep 1
+ip netns exec "$A2" nft delete table inet dslite_ackloss
+check "in sync after the lost acks (aftr1)" state_is "$A1" in-sync 5
+sleep 0.5
+r1=$(sd "$A1" retransmits "$s1") u2=$(sd "$A2" rx_duplicate "$s2") p2=$(sd "$A2" drop_replay "$s2")
+echo "# aftr1 retransmits +$r1, aftr2 rx_duplicate +$u2, drop_replay +$p2"
+check "aftr1 resent what was not acked (retransmits +$r1)" test "$r1" -gt 0
+check "aftr2 counted the resends as duplicates (rx_duplicate +$u2)" test "$u2" -gt 0
+assert_eq "aftr2: no resend counted as a replay (drop_replay +0)" "$p2" 0
+assert_eq "aftr2: nothing refused, no resync (drop_auth resyncs bulk_sent drop_malformed)" "$(counters "$A2")" "$c2"
+check "the backup's sessions equal the master's (the 20 new ones too)" tables_equal
 
 # --- 2. a timeout changed on one router only ---------------------------------------
 check "aftr1: timeout udp 600" D -n "$A1" timeout set dsl0 udp 600

@@ -144,10 +144,10 @@ sed 's/^timeout set dsl0 udp 250 /timeout set dsl0 udp 111 /; s/^\(instance add 
 	"$T/s3" >"$T/f_aftr"
 check_err "a changed aftr: exit 1, names instance and setting" 1 \
 	"instance dsl1: its aftr differs" D apply "$T/f_aftr"
-sed 's/^timeout set dsl0 udp 250 /timeout set dsl0 udp 111 /; s/peer 2001:db8:99::2 port 8287/peer 2001:db8:99::2 port 8288/' \
-	"$T/s3" >"$T/f_slport"
-check_err "a changed SL port: exit 1, names SL and setting" 1 \
-	"service-location 2: its port differs" D apply "$T/f_slport"
+sed 's/^timeout set dsl0 udp 250 /timeout set dsl0 udp 111 /; s/port 8287 authentication none/port 8287 authentication-key k-0123456789abcdef hash-algorithm hmac-sha256/' \
+	"$T/s3" >"$T/f_slauth"
+check_err "a keyless SL given a key: exit 1, names SL and setting" 1 \
+	"service-location 2: its authentication differs" D apply "$T/f_slauth"
 sed 's/^\(instance add dsl1 .*\) port-block-size 256 /\1 port-block-size 128 /' "$T/s3" >"$T/f_blk"
 check_err "port-block-size of an instance that keeps its pool: exit 1" 1 \
 	"instance dsl1: port-block-size or port-range differs" D apply "$T/f_blk"
@@ -156,6 +156,27 @@ check_err "a group's weight: exit 1" 1 "service-instance-group g1: .*differ" D a
 save_now "$T/s4"
 check "after the refusals the configuration is unchanged" cmp "$T/s3" "$T/s4"
 survives "refused applies"
+
+# --- a service-location's channel moves in place ---------------------------------
+section "a service-location's interface, peer and port change in place"
+ip -n "$AFTR" link add sync1 type dummy && ip -n "$AFTR" link set sync1 up &&
+	ip -n "$AFTR" addr add 2001:db8:97::1/64 dev sync1 nodad
+sed 's/^timeout set dsl0 udp 250 /timeout set dsl0 udp 111 /; s/add 2 remote-backup interface sync0 peer 2001:db8:99::2 port 8287/add 2 remote-backup interface sync1 peer 2001:db8:97::2 port 8288/' \
+	"$T/s3" >"$T/f_slport"
+check_rc "dry-run: one service-location set and the timeout" 0 D apply "$T/f_slport" dry-run
+assert_eq "  the commands" "$LAST_OUT" \
+	"service-location set 2 remote-backup interface sync1 peer 2001:db8:97::2 port 8288
+timeout set dsl0 udp 111"
+check "apply: the SL's interface, peer and port changed (exit 0)" D apply "$T/f_slport"
+assert_eq "  show: sync1, 2001:db8:97::2, 8288" \
+	"$(D -j service-location show 2 | json '[j[0]["interface"], j[0]["peer"], j[0]["port"]]')" \
+	'["sync1", "2001:db8:97::2", 8288]'
+check_rc "  the file is the running configuration (dry-run empty)" 0 D apply "$T/f_slport" dry-run
+assert_eq "  no command" "$LAST_OUT" ""
+survives "an SL's channel moved"
+check "apply the file before: back to sync0, port 8287" D apply "$T/s3"
+save_now "$T/s3b"
+check "  the configuration is as before" cmp "$T/s3" "$T/s3b"
 
 # --- a command the kernel refuses after others were made: rolled back ---------
 section "a kernel refusal midway is rolled back"
@@ -203,8 +224,14 @@ assert_eq "... and otherwise the same lines as save" \
 check_rc "apply of the --with-keys file: nothing to do" 0 D apply "$T/wk" dry-run
 assert_eq "apply of the same key: no command" "$LAST_OUT" ""
 sed "s/$KEY/another-key-0123456789abcdef/" "$T/wk" >"$T/wk-other"
-check_err "apply of another key: refused (exit 1), names it" 1 \
-	"service-location 3: its authentication-key differs" D apply "$T/wk-other"
+check_rc "apply of another key: dry-run shows the rotation (key hidden)" 0 D apply "$T/wk-other" dry-run
+assert_eq "  one command" "$LAST_OUT" "service-location set 3 authentication-key KEY hash-algorithm hmac-sha256"
+check "apply of another key: rotated in place (exit 0)" D apply "$T/wk-other"
+assert_eq "  key state pending (no peer has shown it has it)" \
+	"$(D -j service-location show 3 | json 'j[0]["key_state"]')" pending
+D save --with-keys file "$T/wk2"
+check "  save --with-keys: the new key" grep -q '^service-location add 3 .*authentication-key another-key-0123456789abcdef ' "$T/wk2"
+check "apply of the first key: rotated back" D apply "$T/wk"
 assert_eq "a dump never carries a key" \
 	"$(D -j service-location show | grep -c -- "$KEY")" 0
 (umask 000 && D save file "$T/mode") && ok "save file PATH under umask 000" ||

@@ -18,7 +18,7 @@
 #     drop_auth (the real-peer recovery case is in sync_flood.sh);
 #  5. DATA while the configurations differ or before any HELLO: not
 #     applied, drop_mismatch, and it does not keep the peer up; one DATA
-#     sent 20 times: applied once, the rest drop_replay;
+#     sent 20 times: applied once, the rest rx_duplicate (not drop_replay);
 #  7. records outside the local limits (B4, instance, pool and SL, port
 #     range, protocol and state, lifetime, max sessions, max blocks, block
 #     index, a block another user holds): drop_refused, nothing installed;
@@ -123,8 +123,8 @@ assert_eq "  > 3 s after the last HELLO, with DATA still coming, the peer is dow
 snap a 207
 send 1 '"repeat": 20, "wait_ack": 3, "settle": 0.3' "$(SESS 207 $P1.1 3584)"
 snap b 207
-assert_eq "SL 1 (configurations match): one DATA sent 20 times: applied once (1 session, rx_records +1), drop_replay +19" \
-	"$b_b4_0 $(dl sl1_rx_records) $(dl sl1_drop_replay)" "1 1 19"
+assert_eq "SL 1 (configurations match): one DATA sent 20 times: applied once (1 session, rx_records +1), rx_duplicate +19, drop_replay +0" \
+	"$b_b4_0 $(dl sl1_rx_records) $(dl sl1_rx_duplicate) $(dl sl1_drop_replay)" "1 1 19 0"
 
 # --- 8 ---------------------------------------------------------------------------------
 section "8. malformed: truncated, lengths past the end, oversized, bad version"

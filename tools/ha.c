@@ -128,6 +128,7 @@ static const char *const sync_stat_names[] = {
 	[DSLITE_SYNC_STAT_RX_OLD_KEY] = "rx_old_key",
 	[DSLITE_SYNC_STAT_KEY_SWITCHES] = "key_switches",
 	[DSLITE_SYNC_STAT_DROP_KEY_PROBE] = "drop_key_probe",
+	[DSLITE_SYNC_STAT_RX_DUPLICATE] = "rx_duplicate",
 };
 
 static void sync_print(const struct nlattr *nest, const struct nlattr *lag)

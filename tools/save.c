@@ -1131,22 +1131,15 @@ static void sl_cmd_add(struct plan *p, const struct c_sl *s)
 	}
 }
 
-/* the first setting of @run that @want does not have, or NULL */
+/*
+ * The first setting of @run that @want does not have and that cannot
+ * change in place, or NULL. The channel (interface, peer, port) and the
+ * key can: sl_cmd_set.
+ */
 static const char *sl_differs(const struct c_sl *run, const struct c_sl *want)
 {
-	if (strcmp(run->ifname, want->ifname))
-		return "remote-backup interface";
-	if (run->peer_len != want->peer_len ||
-	    memcmp(run->peer, want->peer, run->peer_len))
-		return "peer";
-	if (run->port != want->port)
-		return "port";
 	if ((run->auth == AUTH_NONE) != (want->auth == AUTH_NONE))
 		return "authentication";
-	/* a file without the key (AUTH_KEY_KEPT) keeps the running one */
-	if (run->auth == AUTH_KEY && want->auth == AUTH_KEY &&
-	    strcmp(run->key, want->key))
-		return "authentication-key";
 	if (run->vrid != want->vrid ||
 	    (run->vrid && strcmp(run->vrrp_if, want->vrrp_if)))
 		return "vrrp";
@@ -1154,6 +1147,49 @@ static const char *sl_differs(const struct c_sl *run, const struct c_sl *want)
 	    (run->has_aftr && memcmp(&run->aftr, &want->aftr, 16)))
 		return "aftr";
 	return NULL;
+}
+
+/*
+ * One "service-location set" for what of @want's channel and key differs
+ * from @run: the channel moves in place and the key rotates hitlessly
+ * (the kernel keeps the subscribers' state). A file without the key
+ * (AUTH_KEY_KEPT) keeps the running one.
+ */
+static void sl_cmd_set(struct plan *p, const struct c_sl *run,
+		       const struct c_sl *want)
+{
+	char b[INET6_ADDRSTRLEN];
+	struct cmd *k = NULL;
+
+	if (strcmp(run->ifname, want->ifname)) {
+		k = cmd_new(p, "service-location set %u", want->id);
+		cmd_word(k, "remote-backup");
+		cmd_word(k, "interface");
+		cmd_word(k, "%s", want->ifname);
+	}
+	if (run->peer_len != want->peer_len ||
+	    memcmp(run->peer, want->peer, run->peer_len)) {
+		if (!k)
+			k = cmd_new(p, "service-location set %u", want->id);
+		cmd_word(k, "peer");
+		cmd_word(k, "%s", peer_str(want, b));
+	}
+	if (run->port != want->port) {
+		if (!k)
+			k = cmd_new(p, "service-location set %u", want->id);
+		cmd_word(k, "port");
+		cmd_word(k, "%u", want->port);
+	}
+	if (run->auth == AUTH_KEY && want->auth == AUTH_KEY &&
+	    strcmp(run->key, want->key)) {
+		if (!k)
+			k = cmd_new(p, "service-location set %u", want->id);
+		cmd_word(k, "authentication-key");
+		cmd_word(k, "%s", want->key);
+		cmd_word(k, "hash-algorithm");
+		cmd_word(k, "hmac-sha256");
+		k->secret = true;
+	}
 }
 
 static bool sig_equal(const struct c_sig *a, const struct c_sig *b)
@@ -1270,9 +1306,9 @@ static bool keeps_pool(const struct conf *run, const struct conf *want,
 
 /*
  * The commands that make @run equal to @want, in an order where each
- * finds what it names: ha; new SLs; new groups; pools gone; instances
- * gone; instances changed; instances new; pools new; groups gone; SLs
- * gone. Refusals are printed and counted; the caller sends nothing then.
+ * finds what it names: ha; SLs changed (channel, key) and new; new
+ * groups; pools gone; instances gone; instances changed; instances new;
+ * pools new; groups gone; SLs gone. Refusals are printed and counted; the caller sends nothing then.
  */
 static void plan_apply(const struct conf *run, const struct conf *want,
 		       struct plan *p)
@@ -1295,7 +1331,7 @@ static void plan_apply(const struct conf *run, const struct conf *want,
 			continue;
 		what = sl_differs(rs, &want->sl[i]);
 		if (what)
-			refuse(p, "service-location %u: its %s differs from the running one and only its role changes at runtime; delete and add it yourself (the groups that list it first)",
+			refuse(p, "service-location %u: its %s differs from the running one and only its role, channel (interface, peer, port) and key change at runtime; delete and add it yourself (the groups that list it first)",
 			       rs->id, what);
 	}
 	for (i = 0; i < want->n_sig; i++) {
@@ -1337,9 +1373,13 @@ static void plan_apply(const struct conf *run, const struct conf *want,
 
 	if (run->hot_backup != want->hot_backup)
 		cmd_new(p, "ha set hot-backup %s", want->hot_backup ? "on" : "off");
-	for (i = 0; i < want->n_sl; i++)
-		if (!find_sl(run, want->sl[i].id))
+	for (i = 0; i < want->n_sl; i++) {
+		rs = find_sl(run, want->sl[i].id);
+		if (rs)
+			sl_cmd_set(p, rs, &want->sl[i]);
+		else
 			sl_cmd_add(p, &want->sl[i]);
+	}
 	for (i = 0; i < want->n_sig; i++) {
 		const struct c_sig *g = &want->sig[i];
 		struct cmd *k;
