@@ -625,9 +625,17 @@ static void save_apply_checks(const char *golden, FILE *g)
 		  "service-location add 1 ",
 		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key \"" CANNED_KEY "\" hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
 		  "", 0 },
-		{ "apply: another key is refused (exit 1, no command)",
+		{ "apply: another key is rotated in place (one service-location set, key hidden)",
 		  "service-location add 1 ",
 		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key another-key-0123456789 hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
+		  "service-location set 1 authentication-key KEY hash-algorithm hmac-sha256\n", 0 },
+		{ "apply: another peer and port move the channel in place",
+		  "service-location add 1 ",
+		  "service-location add 1 remote-backup interface eth3 peer 192.0.2.9 port 9000 hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
+		  "service-location set 1 remote-backup interface eth3 peer 192.0.2.9 port 9000\n", 0 },
+		{ "apply: another vrrp is refused (exit 1, no command)",
+		  "service-location add 1 ",
+		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 hash-algorithm hmac-sha256 vrrp vrid 11 interface eth0 aftr 2001:db8::2",
 		  "", 1 },
 	};
 	struct cmd apply = { "apply", do_apply, 2, { NULL, "dry-run" }, 0 };
