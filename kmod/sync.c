@@ -347,7 +347,10 @@ void dslite_sync_diff_str(struct dslite_sl *sl,
  * Run the work within @delay (sooner if it is due later). Callers found
  * the SL published (RCU or dn->lock): dslite_sync_stop_begin() marks it
  * dying first and waits for them all before it cancels the work, so no
- * kick lands after the cancel.
+ * kick lands after the cancel. The work runs unbound: queued on the CPU
+ * of the packet that kicked it, a CPU busy forwarding (in softirq) would
+ * starve it, and with it our acks and the sending of the ring, until the
+ * peer's ring overflowed into a resync (bench new_sync).
  */
 void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay)
 {
@@ -355,7 +358,7 @@ void dslite_sync_kick(struct dslite_sl *sl, unsigned long delay)
 		return;
 	if (!delayed_work_pending(&sl->work) ||
 	    time_after(READ_ONCE(sl->work.timer.expires), jiffies + delay))
-		mod_delayed_work(system_wq, &sl->work, delay);
+		mod_delayed_work(system_unbound_wq, &sl->work, delay);
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -501,6 +504,7 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 	sl->tx.stream_start = jiffies;
 	sl->created = jiffies;
 	sl->tx.last_resend = jiffies - DSLITE_SYNC_RETRANSMIT;
+	sl->tx.last_acked = jiffies - DSLITE_SYNC_GROW_ACKED;
 	sl->rx.next = 1;
 	sl->peer_state = DSLITE_PEER_DOWN;
 	sl->tx.cur = kmalloc(DSLITE_SYNC_MTU, GFP_KERNEL);
@@ -508,6 +512,7 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 				  GFP_KERNEL);
 	sl->tx.ring = kvcalloc(DSLITE_SYNC_RING, sizeof(*sl->tx.ring),
 			       GFP_KERNEL);
+	sl->tx.ring_size = DSLITE_SYNC_RING;
 	sl->stats = alloc_percpu(struct dslite_sync_pcpu);
 	sl->rx.cfg = kcalloc(DSLITE_SYNC_CFG_MAX, sizeof(*sl->rx.cfg),
 			     GFP_KERNEL);
@@ -536,7 +541,7 @@ int dslite_sync_start(struct dslite_net *dn, struct dslite_sl *sl,
 		sl->ss = NULL;
 		goto err_free;
 	}
-	queue_delayed_work(system_wq, &sl->work, 0);
+	queue_delayed_work(system_unbound_wq, &sl->work, 0);
 	return 0;
 
 err_free:
@@ -621,7 +626,7 @@ int dslite_sync_rebind(struct dslite_sl *sl, const char *ifname,
 	spin_unlock_bh(&sl->tx.lock);
 	DSLITE_SYNC_INC(sl, RESYNCS);
 	WRITE_ONCE(sl->dying, false);
-	queue_delayed_work(system_wq, &sl->work, 0);
+	queue_delayed_work(system_unbound_wq, &sl->work, 0);
 	return 0;
 }
 

@@ -27,7 +27,20 @@
 #include "sync_codec.h"
 
 #define DSLITE_SYNC_MTU		1400	/* UDP payload of a sync packet */
-#define DSLITE_SYNC_RING	256	/* unacked packets kept per SL */
+#define DSLITE_SYNC_RING	512	/* unacked packets kept per SL, at first */
+/*
+ * ...and at most, once a burst of records found it half full while the
+ * peer acks (it acked more within DSLITE_SYNC_GROW_ACKED: behind, not
+ * gone): the work doubles it (dslite_sync_ring_grow). 4096 packets of
+ * 1400 bytes: 5.7 MB, kept until the SL goes. A peer that acks nothing
+ * gets no more than the first ring. A ring that overflows anyway
+ * restarts the stream with a full bulk, which at 1M sessions takes
+ * seconds.
+ */
+#define DSLITE_SYNC_RING_MAX	4096
+#define DSLITE_SYNC_GROW_ACKED	HZ
+/* a bulk pauses with this many packets unacked (never grows the ring) */
+#define DSLITE_SYNC_BULK_INFLIGHT 128
 
 /* a sync packet kept until the peer acknowledges it */
 struct dslite_sync_pkt {
@@ -62,6 +75,9 @@ struct dslite_sync_tx {
 	unsigned long stream_start;	/* jiffies our stream began */
 	unsigned long last_resend;	/* jiffies of the last go-back-N */
 	struct dslite_sync_pkt *ring;
+	u32 ring_size;			/* a power of 2, of packets */
+	bool grow_pending;		/* the ring is to double */
+	unsigned long last_acked;	/* jiffies: acked moved on */
 	u32 ctl_seq;			/* HELLO/ACK count in our stream */
 	bool restart_pending;		/* begin a new stream (and bulk) */
 	bool bulk_pending;		/* begin a bulk in this stream */
@@ -94,6 +110,7 @@ struct dslite_sync_rx {
 	bool mismatch;			/* the peer's fingerprint differs */
 	bool fp_ok;			/* ...or matches: records may apply */
 	bool ack_pending;
+	u8 unacked;			/* DATA taken since our last ack */
 	bool nack_send;
 	bool in_bulk;			/* between BULK_BEGIN and BULK_END */
 	bool synced;			/* a whole bulk of this stream came */
@@ -113,12 +130,18 @@ struct dslite_sync_pcpu {
 };
 
 #define DSLITE_SYNC_FLUSH	(HZ / 50)	/* 20 ms */
+/*
+ * DATA taken before an ack goes out at once, not at the next flush: the
+ * sender's ring (DSLITE_SYNC_RING) must drain faster than a burst of new
+ * sessions fills it.
+ */
+#define DSLITE_SYNC_ACK_EVERY	16
 #define DSLITE_SYNC_RETRANSMIT	(HZ / 5)
 #define DSLITE_SYNC_T_HELLO	HZ
 #define DSLITE_SYNC_DEAD	(3 * HZ)	/* silence: the peer is down */
 #define DSLITE_SYNC_LOST	(3 * HZ)	/* our stream ignored this long */
 #define DSLITE_SYNC_HDR		sizeof(struct dslite_sync_hdr)
-#define DSLITE_SYNC_SOCKBUF	(4 << 20)	/* a ring's worth, twice */
+#define DSLITE_SYNC_SOCKBUF	(4 << 20)	/* the first ring, 5 times over */
 /*
  * A stream's epoch is the sender's clock when it began (or one more than
  * the last): one further ahead of ours than this is no peer's clock.

@@ -467,6 +467,8 @@ static bool dslite_sync_rx_stream(struct dslite_sl *sl,
 			DSLITE_SYNC_INC(sl, DROP_MALFORMED);
 		} else {
 			sl->rx.next++;
+			if (++sl->rx.unacked >= DSLITE_SYNC_ACK_EVERY)
+				*kick = true;
 			dslite_sync_walk(data + DSLITE_SYNC_HDR,
 					 be16_to_cpu(h->len), dslite_sync_apply,
 					 &ctx);
@@ -514,6 +516,7 @@ static bool dslite_sync_rx_ack(struct dslite_sl *sl,
 		if ((s32)(ack - sl->tx.acked) > 0 &&
 		    (s32)(sl->tx.next_seq - 1 - ack) >= 0) {
 			sl->tx.acked = ack;
+			sl->tx.last_acked = jiffies;
 		} else if (!ack && sl->tx.acked && !sl->tx.restart_pending) {
 			/* back to nothing: the peer lost our stream (restarted) */
 			sl->tx.restart_pending = true;

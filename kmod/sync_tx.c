@@ -20,10 +20,11 @@
 
 /*
  * Sessions the bulk takes from the walk at a time, sorted by user so
- * that each user's go out as runs. The walk pauses once the ring is half
- * full; a window of runs of one session each (42 bytes: 31 in a packet)
- * then takes 67 packets more at most, which leaves room in the ring for
- * the stream's own records meanwhile.
+ * that each user's go out as runs. The walk pauses once
+ * DSLITE_SYNC_BULK_INFLIGHT packets are unacked; a window of runs of one
+ * session each (42 bytes: 31 in a packet) then takes 67 packets more at
+ * most: 195, under half the first ring, so a bulk alone never grows it
+ * and the stream's own records have room meanwhile.
  */
 #define DSLITE_BULK_WINDOW	2048
 
@@ -108,6 +109,7 @@ static u16 dslite_sync_ack_info(struct dslite_sl *sl, u32 *ack,
 	if (READ_ONCE(sl->role) == DSLITE_ROLE_MASTER)
 		fl |= DSLITE_SYNC_F_MASTER;
 	sl->rx.ack_pending = false;
+	sl->rx.unacked = 0;
 	sl->rx.nack_send = false;
 	spin_unlock_bh(&sl->rx.lock);
 	return fl;
@@ -186,7 +188,7 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 	sl->tx.run_off = 0;
 	if (!sl->tx.cur_len)
 		return;
-	if (sl->tx.next_seq - sl->tx.acked > DSLITE_SYNC_RING) {
+	if (sl->tx.next_seq - sl->tx.acked > sl->tx.ring_size) {
 		if (!sl->tx.restart_pending) {
 			DSLITE_SYNC_INC(sl, DROP_QUEUE_FULL);
 			DSLITE_SYNC_INC(sl, RESYNCS);
@@ -195,7 +197,14 @@ static void dslite_sync_seal(struct dslite_sl *sl)
 		sl->tx.cur_len = 0;	/* the restart's bulk carries it */
 		return;
 	}
-	p = &sl->tx.ring[sl->tx.next_seq % DSLITE_SYNC_RING];
+	/* half full, the peer acking: the work doubles it before it overflows */
+	if (sl->tx.next_seq - sl->tx.acked > sl->tx.ring_size / 2 &&
+	    sl->tx.ring_size < DSLITE_SYNC_RING_MAX && !sl->tx.grow_pending &&
+	    time_before(jiffies, sl->tx.last_acked + DSLITE_SYNC_GROW_ACKED)) {
+		sl->tx.grow_pending = true;
+		dslite_sync_kick(sl, 0);
+	}
+	p = &sl->tx.ring[sl->tx.next_seq & (sl->tx.ring_size - 1)];
 	p->seq = sl->tx.next_seq++;
 	p->len = DSLITE_SYNC_HDR + sl->tx.cur_len;
 	p->ver = sl->tx.ver;	/* a change of it empties the batch */
@@ -499,7 +508,7 @@ static bool dslite_sync_ring_busy(struct dslite_sl *sl)
 	bool busy;
 
 	spin_lock_bh(&sl->tx.lock);
-	busy = sl->tx.next_seq - sl->tx.acked >= DSLITE_SYNC_RING / 2 ||
+	busy = sl->tx.next_seq - sl->tx.acked >= DSLITE_SYNC_BULK_INFLIGHT ||
 	       sl->tx.restart_pending;
 	spin_unlock_bh(&sl->tx.lock);
 	/* demoted meanwhile: pause; the work drops the walk */
@@ -562,13 +571,14 @@ static void dslite_bulk_produce(struct dslite_sl *sl)
 /* Send ring packet @seq; false if the socket would not take it. */
 static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 {
-	struct dslite_sync_pkt *p = &sl->tx.ring[seq % DSLITE_SYNC_RING];
 	u8 *buf = sl->tx.xmit_buf;
+	struct dslite_sync_pkt *p;
 	u32 ack, ack_epoch, epoch;
 	u16 len, fl;
 	u8 ver;
 
 	spin_lock_bh(&sl->tx.lock);
+	p = &sl->tx.ring[seq & (sl->tx.ring_size - 1)];
 	if (p->seq != seq || (s32)(seq - sl->tx.acked) <= 0) {
 		spin_unlock_bh(&sl->tx.lock);
 		return true;	/* acked meanwhile, or a new stream */
@@ -583,6 +593,44 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 			    dslite_sync_flags(sl, fl), sl->id, epoch, seq, ack,
 			    ack_epoch, len - DSLITE_SYNC_HDR);
 	return !dslite_sync_send(sl, buf, len, false);
+}
+
+/*
+ * Double the ring (the work, asked by dslite_sync_seal at 3/4 full): the
+ * unacked packets move to their places in the new one under tx.lock, so
+ * the packet path, which seals into it, sees one ring or the other. A
+ * failed allocation leaves the old one (the overflow, if it comes, is
+ * counted and resyncs).
+ */
+static void dslite_sync_ring_grow(struct dslite_sl *sl)
+{
+	struct dslite_sync_pkt *ring, *old;
+	u32 size, seq;
+
+	spin_lock_bh(&sl->tx.lock);
+	size = sl->tx.ring_size * 2;
+	spin_unlock_bh(&sl->tx.lock);
+	ring = kvcalloc(size, sizeof(*ring), GFP_KERNEL);
+	spin_lock_bh(&sl->tx.lock);
+	sl->tx.grow_pending = false;
+	if (!ring || size != sl->tx.ring_size * 2) {
+		spin_unlock_bh(&sl->tx.lock);
+		kvfree(ring);
+		return;
+	}
+	old = sl->tx.ring;
+	for (seq = sl->tx.acked + 1; seq != sl->tx.next_seq; seq++) {
+		struct dslite_sync_pkt *p = &old[seq & (sl->tx.ring_size - 1)];
+
+		if (p->seq == seq)
+			memcpy(&ring[seq & (size - 1)], p,
+			       offsetof(struct dslite_sync_pkt, data) + p->len);
+	}
+	sl->tx.ring = ring;
+	sl->tx.ring_size = size;
+	spin_unlock_bh(&sl->tx.lock);
+	kvfree(old);
+	DSLITE_SYNC_INC(sl, RING_GROWN);
 }
 
 /* A new stream: larger epoch, seq 1, empty ring; a bulk if master. */
@@ -600,6 +648,7 @@ static void dslite_sync_restart(struct dslite_sl *sl)
 	sl->tx.cur_len = 0;
 	sl->tx.run_off = 0;
 	sl->tx.stream_start = jiffies;
+	sl->tx.last_acked = jiffies - DSLITE_SYNC_GROW_ACKED;	/* none yet */
 	sl->tx.restart_pending = false;
 	sl->tx.nack_pending = false;
 	sl->tx.in_bulk = false;
@@ -615,7 +664,7 @@ void dslite_sync_work(struct work_struct *work)
 	struct dslite_sl *sl = container_of(to_delayed_work(work),
 					    struct dslite_sl, work);
 	u32 acked, upto, next, seq;
-	bool up, ack, resend, restart, bulk, sweep, busy;
+	bool up, ack, resend, restart, grow, bulk, sweep, busy;
 	u8 gen = 0;
 
 	if (READ_ONCE(sl->dying))
@@ -654,9 +703,12 @@ void dslite_sync_work(struct work_struct *work)
 
 	spin_lock_bh(&sl->tx.lock);
 	restart = sl->tx.restart_pending;
+	grow = sl->tx.grow_pending;
 	spin_unlock_bh(&sl->tx.lock);
 	if (restart)
 		dslite_sync_restart(sl);
+	else if (grow)
+		dslite_sync_ring_grow(sl);
 
 	spin_lock_bh(&sl->tx.lock);
 	bulk = sl->tx.bulk_pending && up;
@@ -738,7 +790,7 @@ void dslite_sync_work(struct work_struct *work)
 	       sl->tx.in_bulk || sl->tx.restart_pending || sl->tx.bulk_pending ||
 	       sl->tx.nack_pending;
 	spin_unlock_bh(&sl->tx.lock);
-	queue_delayed_work(system_wq, &sl->work,
+	queue_delayed_work(system_unbound_wq, &sl->work,
 			   busy && up ? DSLITE_SYNC_FLUSH : DSLITE_SYNC_T_HELLO);
 }
 

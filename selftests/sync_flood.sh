@@ -9,12 +9,14 @@
 #     others): over T seconds with K unacked packets, its tx_packets grow
 #     by at most (T/0.2 + 3) x K + ceil(T) + 2 (its HELLOs, one a second,
 #     and an ACK), and nack_limited by at least N - (T/0.2 + 3);
-#  9. a peer that never acks for 15 s while sessions come and go on the
+#  9. a peer that never acks for 30 s while sessions come and go on the
 #     master: the ring overflows and is counted (drop_queue_full, resyncs),
 #     and the kernel's unreclaimable memory stays bounded: the ring is
-#     DSLITE_SYNC_RING (256) packets of DSLITE_SYNC_MTU (1400) bytes,
-#     allocated with the SL, so nothing may grow with the unacked records
-#     beyond 350 KiB + 1 MiB of slack, far less than the records queued;
+#     DSLITE_SYNC_RING (512) packets of DSLITE_SYNC_MTU (1400) bytes,
+#     allocated with the SL, and grows only while the peer acks, so
+#     nothing may grow with the unacked records beyond 704 KiB + 1 MiB of
+#     slack, far less than the records queued; a peer that acks 300
+#     packets behind: the ring grows (ring_grown), nothing overflows;
 #     a flood (garbage, short, foreign, unauthenticated, bad HMAC, replays)
 #     while a real flow runs through aftr1: the flow keeps working, the
 #     flood is counted and installs nothing;
@@ -67,14 +69,14 @@ assert_eq "  nack_limited +$(dl sl1_nack_limited) >= N - (T/0.2 + 3) = $((N - RO
 	"$(($(dl sl1_nack_limited) >= N - ROUNDS && c_sent == N))" 1
 
 # --- 9, silence --------------------------------------------------------------------
-section "9. a peer that never acks for 15 s while sessions come and go"
+section "9. a peer that never acks for 30 s while sessions come and go"
 D1 instance set dsl0 max-sessions-per-user 10000
 memk() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
 snap a
 m0=$(memk)
 t0=$SECONDS
 cycles=0
-while ((SECONDS - t0 < 15)); do
+while ((SECONDS - t0 < 30)); do	# about 8 cycles: twice the first ring's bound in records
 	mk_sessions 3000
 	D1 session flush
 	cycles=$((cycles + 1))
@@ -83,11 +85,12 @@ P '{"op": "pump", "secs": 2}' >/dev/null	# what is freed after a grace period
 m1=$(memk)
 snap b
 rec=$(dl sl1_tx_records)
-RING=$((256 * 1400))
+RING=$((512 * 1408))	# the first ring: a peer that acks nothing never grows it
 BOUND=$((RING + 1024 * 1024))
 echo "# $cycles cycles of 3000 sessions + flush: $rec records queued ($((rec * 46 / 1024)) KiB); SUnreclaim $m0 -> $m1 KiB; drop_queue_full +$(dl sl1_drop_queue_full), resyncs +$(dl sl1_resyncs)"
 assert_eq "  the ring overflowed and it is counted (drop_queue_full, resyncs > 0)" \
 	"$(($(dl sl1_drop_queue_full) > 0 && $(dl sl1_resyncs) > 0))" 1
+assert_eq "  a peer that acks nothing does not grow the ring (ring_grown +0)" "$(dl sl1_ring_grown)" 0
 if dmesg | grep -q "KernelAddressSanitizer initialized"; then
 	# KASAN's quarantine keeps freed objects (megabytes) and the debug
 	# kernel queues fewer records in the time: no bound can be read here
@@ -101,6 +104,29 @@ else
 		"$(((m1 - m0) * 1024 <= BOUND))" 1
 fi
 check "  aftr1 still translates" test "$(probe 5100)" != none
+
+# --- 9, a slow peer ------------------------------------------------------------------
+section "9. a peer that acks, 300 packets behind: the ring grows instead of overflowing"
+# before the ring could grow, 300 unacked packets overflowed its 256 and
+# each overflow restarted the stream with a full bulk (bench new_sync)
+pset 1 '"ack_mode": true, "ack_lag": 300'
+P '{"op": "pump", "secs": 4}' >/dev/null	# the resync after the silence is done
+snap a
+t0=$SECONDS
+while ((SECONDS - t0 < 25)); do
+	mk_sessions 3000
+	D1 session flush
+	[[ $(D1 -j service-location show 1 | json 'j[0]["sync"]["ring_grown"]') -gt 0 ]] &&
+		[[ $(pstatus 1 s2; echo "$s2_aftr_data_max") -gt 400 ]] && break
+done
+snap b
+pstatus 1 s2
+echo "# a slow peer: aftr1 sent $s2_aftr_data_max packets of this stream, ring_grown +$(dl sl1_ring_grown), drop_queue_full +$(dl sl1_drop_queue_full), resyncs +$(dl sl1_resyncs)"
+check "  more packets than the first ring's half went unacked ($s2_aftr_data_max > 300)" test "$s2_aftr_data_max" -gt 300
+check "  the ring grew (ring_grown +$(dl sl1_ring_grown))" test "$(dl sl1_ring_grown)" -gt 0
+assert_eq "  it never overflowed: no resync (drop_queue_full resyncs)" \
+	"$(dl sl1_drop_queue_full) $(dl sl1_resyncs)" "0 0"
+pset 1 '"ack_lag": 0'
 
 # --- 9, flood --------------------------------------------------------------------------
 section "9. a flood (garbage, short, foreign, unauthenticated, bad HMAC, replays) while a flow runs"

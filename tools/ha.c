@@ -129,6 +129,7 @@ static const char *const sync_stat_names[] = {
 	[DSLITE_SYNC_STAT_KEY_SWITCHES] = "key_switches",
 	[DSLITE_SYNC_STAT_DROP_KEY_PROBE] = "drop_key_probe",
 	[DSLITE_SYNC_STAT_RX_DUPLICATE] = "rx_duplicate",
+	[DSLITE_SYNC_STAT_RING_GROWN] = "ring_grown",
 };
 
 static void sync_print(const struct nlattr *nest, const struct nlattr *lag)

@@ -389,6 +389,7 @@ enum dslite_sync_stat {
 	DSLITE_SYNC_STAT_KEY_SWITCHES,	/* sending switched to a new key */
 	DSLITE_SYNC_STAT_DROP_KEY_PROBE, /* the peer's new key: not ours yet */
 	DSLITE_SYNC_STAT_RX_DUPLICATE,	/* DATA we have: a resend, not applied */
+	DSLITE_SYNC_STAT_RING_GROWN,	/* the unacked ring doubled (a burst) */
 
 	__DSLITE_SYNC_STAT_MAX,
 };
