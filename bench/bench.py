@@ -662,6 +662,11 @@ def phase_d(out, E6, e6, dst4, B4NET, est, new):
         check('new_sync: the peer received every session (it held what the master held after each run)',
               all(r['peer_sessions'] == r['master_sessions'] for r in runs),
               '%s' % [(r['peer_sessions'], r['master_sessions'], r['settle_secs']) for r in runs])
+        # a burst must not overflow the ring into a full resync (the ring
+        # grows while the peer acks: kmod/sync_tx.c, ring_grown)
+        check('new_sync: the ring never overflowed (drop_queue_full 0, no resync)',
+              all(r['extra'].get('drop_queue_full', 0) == 0 and r['extra'].get('resyncs', 0) == 0 for r in runs),
+              '%s' % [(r['extra'].get('drop_queue_full'), r['extra'].get('ring_grown')) for r in runs])
         check('new_sync: sync records went out during the run',
               all(r['extra'].get('tx_records', 0) > 0 for r in runs),
               '%s' % [r['extra'].get('tx_records') for r in runs])

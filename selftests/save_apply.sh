@@ -110,6 +110,23 @@ check "timeout apply: the running configuration is the file" cmp "$T/f_to" "$T/s
 assert_eq "timeout apply: only that line differs from before" \
 	"$(diff "$T/s1" "$T/s2" | grep -c '^[<>]')" 2
 
+# --- every instance setting that can change at runtime ------------------------
+section "every runtime instance setting changed at once: sessions kept"
+sed 's/^\(instance add dsl0 .*\) max-blocks-per-user 4 max-sessions-per-user 2048 max-sessions 1000000 filtering eif hold-down 120 mss 0 mtu 1500$/\1 max-blocks-per-user 8 max-sessions-per-user 1000 max-sessions 500000 filtering apdf hold-down 60 mss 1400 mtu 1480/' \
+	"$T/s2" >"$T/f_set"
+check "  the file changes all seven (the sed matched)" bash -c "! cmp -s '$T/s2' '$T/f_set'"
+check_rc "dry-run: one instance set with the seven" 0 D apply "$T/f_set" dry-run
+assert_eq "  the command" "$LAST_OUT" \
+	"instance set dsl0 max-blocks-per-user 8 max-sessions-per-user 1000 max-sessions 500000 filtering apdf hold-down 60 mss 1400 mtu 1480"
+check "apply: set in place (exit 0)" D apply "$T/f_set"
+assert_eq "  show: the new values" \
+	"$(D -d -j instance show dsl0 | json '[j[0][k] for k in ("max_blocks_per_user", "max_sessions_per_user", "max_sessions", "filtering", "hold_down", "mss", "mtu")]')" \
+	'[8, 1000, 500000, "apdf", 60, 1400, 1480]'
+assert_eq "  the device's MTU too" "$(ip -n "$AFTR" -j link show dsl0 | json 'j[0]["mtu"]')" 1480
+survives "seven instance settings changed"
+check "apply the file before: the settings back" D apply "$T/s2"
+survives "the settings back"
+
 # --- a pool removed, an instance added ----------------------------------------
 section "a pool removed, an instance added"
 {

@@ -323,7 +323,6 @@ class SL:
         self.hello = True
         self.fp_mode = "match"		# or "bad", or an int
         self.ack_mode = True		# ack the AFTR's DATA
-        self.ack_lag = 0		# ...so many packets behind (a slow peer)
         self.master = False		# F_MASTER in our packets
         self.aftr_epoch = None
         self.aftr_fp = None
@@ -438,7 +437,7 @@ class Daemon:
         return VERSION <= ver <= max(VERSION, min(sl.max_version, VERSION_MAX))
 
     def ack_of(self, sl):
-        return max(sl.aftr_rx_next - 1 - sl.ack_lag, 0) if sl.ack_mode else 0
+        return sl.aftr_rx_next - 1 if sl.ack_mode else 0
 
     def xmit(self, pkt, src=None):
         if src is None:
@@ -616,7 +615,7 @@ class Daemon:
         if op == "status":
             return sl.view(c.get("sessions", False), c.get("log", False))
         if op == "set":
-            for k in ("hello", "fp_mode", "ack_mode", "ack_lag", "master", "max_version"):
+            for k in ("hello", "fp_mode", "ack_mode", "master", "max_version"):
                 if k in c:
                     setattr(sl, k, c[k])
             return sl.view()
