@@ -625,10 +625,10 @@ static void save_apply_checks(const char *golden, FILE *g)
 		  "service-location add 1 ",
 		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key \"" CANNED_KEY "\" hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
 		  "", 0 },
-		{ "apply: another key is refused (exit 1, no command)",
+		{ "apply: another key is rotated in place (one set, the key not printed)",
 		  "service-location add 1 ",
 		  "service-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 authentication-key another-key-0123456789 hash-algorithm hmac-sha256 vrrp vrid 10 interface eth0 aftr 2001:db8::2",
-		  "", 1 },
+		  "service-location set 1 authentication-key KEY hash-algorithm hmac-sha256\n", 0 },
 	};
 	struct cmd apply = { "apply", do_apply, 2, { NULL, "dry-run" }, 0 };
 	char path[32], *out, *want, *got;
