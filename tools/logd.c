@@ -37,6 +37,7 @@
 #include <linux/dslite.h>
 
 #include "ipfix.h"
+#include "reason.h"
 #include "stat_names.h"
 
 #define MAX_COLLECTORS	4
@@ -341,19 +342,6 @@ static void ipfix_record(const struct ipfix_rec *r)
 	ipfix_send();
 	ipfix_open();
 	ipfix_add_record(&msg, r);
-}
-
-static const char *reason_name(uint32_t r)
-{
-	switch (r) {
-	case DSLITE_STAT_DROP_QUOTA:
-		return "quota";
-	case DSLITE_STAT_DROP_NO_POOL:
-		return "no-pool";
-	case DSLITE_STAT_DROP_TABLE_FULL:
-		return "table-full";
-	}
-	return "other";
 }
 
 static void log_open(void)
