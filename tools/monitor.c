@@ -59,6 +59,9 @@ static void print_event_head(const struct nlattr **tb, const char *event)
 	print_string(PR_ANY, "time", "%s ", when);
 	print_string(PR_ANY, "event", "%s ", event);
 	print_json_u64("time_unix", t);
+	/* the milliseconds, from a module that sends them */
+	if (tb[DSLITE_A_EVENT_TIME_MS])
+		print_json_u64("time_ms", mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME_MS]));
 }
 
 /* a port-block or limit event */

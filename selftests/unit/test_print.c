@@ -246,6 +246,10 @@ static void event_msg(uint8_t cmd, bool block, bool reason)
 
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, "dsl0");
 	mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME, 1795611600ull + n_msgs);
+	/* the reason-less limit as from a module without milliseconds */
+	if (block || reason)
+		mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME_MS,
+				 (1795611600ull + n_msgs) * 1000 + 7 * n_msgs);
 	put_in6(nlh, DSLITE_A_SESS_B4, "2001:db8:a::c");
 	if (block) {
 		put_in4(nlh, DSLITE_A_SESS_PUBLIC_ADDR, "198.51.100.8");
@@ -263,6 +267,8 @@ static void sl_event_msg(uint8_t ev, uint8_t role, uint8_t ps, const char *misma
 
 	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, 2);
 	mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME, 1795611600ull + n_msgs);
+	mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME_MS,
+			 (1795611600ull + n_msgs) * 1000 + 999);
 	mnl_attr_put_u8(nlh, DSLITE_A_SL_EVENT, ev);
 	mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, role);
 	mnl_attr_put_u8(nlh, DSLITE_A_SL_PEER_STATE, ps);
@@ -493,6 +499,7 @@ static char *capture(const struct cmd *c, int mode, int *rc)
 /* keys that only JSON carries: their value is in the text's wording */
 static const char *const json_only[] = {
 	"time_unix",		/* the text has the time as ISO 8601 */
+	"time_ms",		/* the same, in milliseconds */
 	"ipv4_forwarding",	/* text: " forwarding off" when false */
 	"authentication",	/* text: authentication hmac-sha256 | none */
 	"healthy",		/* text: "healthy" | "not healthy: ..." */
