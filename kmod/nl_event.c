@@ -9,10 +9,27 @@
 
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include <linux/math64.h>
 #include <linux/timekeeping.h>
 
 #include "dslite.h"
 #include "nl.h"
+
+/*
+ * The event's time: EVENT_TIME in seconds and EVENT_TIME_MS in
+ * milliseconds (RFC 8158's observationTimeMilliseconds), from one reading
+ * of the clock so the two never disagree.
+ */
+static int dslite_event_put_time(struct sk_buff *skb)
+{
+	u64 ms = ktime_to_ms(ktime_get_real());
+
+	if (nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
+			      div_u64(ms, MSEC_PER_SEC), DSLITE_A_PAD) ||
+	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME_MS, ms, DSLITE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
 
 /*
  * A new event about @b4 (the instance, the time, the B4 first), or NULL:
@@ -31,8 +48,7 @@ static struct sk_buff *dslite_event_new(struct dslite_instance *inst, u8 cmd,
 	*hdr = dslite_nl_put(skb, 0, 0, 0, cmd);
 	if (!*hdr ||
 	    nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
-	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
-			      ktime_get_real_seconds(), DSLITE_A_PAD) ||
+	    dslite_event_put_time(skb) ||
 	    nla_put_in6_addr(skb, DSLITE_A_SESS_B4, b4)) {
 		nlmsg_free(skb);
 		goto lost;
@@ -152,8 +168,7 @@ void dslite_sl_event(struct dslite_sl *sl, int ev, gfp_t gfp)
 	hdr = dslite_nl_put(skb, 0, 0, 0, DSLITE_CMD_EVENT_SL);
 	if (!hdr ||
 	    nla_put_u32(skb, DSLITE_A_SL_ID, sl->id) ||
-	    nla_put_u64_64bit(skb, DSLITE_A_EVENT_TIME,
-			      ktime_get_real_seconds(), DSLITE_A_PAD) ||
+	    dslite_event_put_time(skb) ||
 	    nla_put_u8(skb, DSLITE_A_SL_EVENT, ev) ||
 	    nla_put_u8(skb, DSLITE_A_SL_ROLE, role) ||
 	    nla_put_u8(skb, DSLITE_A_SL_PEER_STATE, READ_ONCE(sl->peer_state)) ||

@@ -9,7 +9,10 @@
 #    natInstanceID), every release as natEvent 17, the quota hits as
 #    natEvent 13 / natQuotaExceededEvent 3; no event lost (the module's
 #    events_lost and the daemon's overruns stay 0) and the IPFIX
-#    sequence numbers have no gap;
+#    sequence numbers have no gap; each record's
+#    observationTimeMilliseconds is its event's time to the millisecond
+#    (the JSON log's time_ms, from the module's EVENT_TIME_MS), not whole
+#    seconds;
 #  - the syslog lines are the same events, in the documented form only
 #    (no destination address or port);
 #  - dslite-who names the B4 of ADDR:PORT at TIME from the daemon's JSON
@@ -213,6 +216,26 @@ def ms(r):
     d, frac = s.rsplit(".", 1)
     return calendar.timegm(tm.strptime(d, "%b %d, %Y %H:%M:%S")) + float("0." + frac.split()[0])
 check("observation times lie in the burst", all(t_before <= ms(r) <= t_free + 1 for r in recs), True)
+# observationTimeMilliseconds to the millisecond (tshark prints nanoseconds)
+def exact_ms(r):
+    s = " ".join(r["cflow.observation_time_milliseconds"].split())
+    d, frac = s.rsplit(".", 1)
+    return calendar.timegm(tm.strptime(d, "%b %d, %Y %H:%M:%S")) * 1000 + int(frac.split()[0][:3])
+# distinct times: a GC run frees many blocks in one millisecond, so counting
+# records would weigh one instant many times; seconds*1000 makes them all whole
+times = {exact_ms(r) for r in recs}
+whole = {t for t in times if t % 1000 == 0}
+check("%d records, %d distinct times: not all on a whole second (%d are)" % (len(recs), len(times), len(whole)),
+      [len(recs) >= 2 * users, len(whole) < len(times)], [True, True])
+check("every event in the JSON log has time_ms, in the second of its time_unix",
+      [e for e in ev if "time_ms" not in e or e["time_ms"] // 1000 != e["time_unix"]], [])
+bykey = {(e["event"], e["b4"], e["public_addr"], e["port_first"], e["port_last"]): e.get("time_ms")
+         for e in ev if e["event"].startswith("block-")}
+name = {"16": "block-alloc", "17": "block-free"}
+check("each block record'"'"'s time is its event'"'"'s time_ms in the JSON log",
+      [key(r) for r in al + fr if exact_ms(r) != bykey.get((name[r["cflow.nat_event"]],) + key(r))], [])
+check("the quota records'"'"' times are the limit events'"'"' time_ms",
+      sorted(exact_ms(r) for r in qu), sorted(e.get("time_ms") for e in ev if e["event"] == "limit"))
 ' "$T" "$USERS" "$BASE" "$t_before" "$t_free"
 
 # --- the JSON log and dslite-who ------------------------------------------------

@@ -4,7 +4,7 @@
 # The port-block log (RFC 6888 REQ-12) and the "who had it" query:
 #  - `dslitectl -j monitor` prints block-alloc when a B4's first flow gets a
 #    block and block-free when GC gives it back, one JSON object a line with
-#    exactly the documented fields (time, time_unix, instance, b4,
+#    exactly the documented fields (time, time_unix, time_ms, instance, b4,
 #    public_addr, port_first, port_last), matching `user show`/`session
 #    show`; the same events reach syslog with `monitor syslog`;
 #  - dslite-who, fed the captured log, names the B4 for a public port a
@@ -106,7 +106,7 @@ ev = [json.loads(l) for l in open(T + "/blocks.log") if l.strip()]
 n_first = int(sys.argv[8])
 # the flows of both B4s until their blocks were freed
 blk = [e for e in ev[:n_first] if e.get("event") in ("block-alloc", "block-free")]
-keys = ["b4", "event", "instance", "port_first", "port_last", "public_addr", "time", "time_unix"]
+keys = ["b4", "event", "instance", "port_first", "port_last", "public_addr", "time", "time_ms", "time_unix"]
 check("every block event has exactly the documented fields", sorted({",".join(sorted(e)) for e in blk}), [",".join(keys)])
 sess, users = load(T + "/sess.json"), load(T + "/users.json")
 for b, b4 in (("a", B4A), ("b", B4B)):
@@ -132,6 +132,8 @@ for b, b4 in (("a", B4A), ("b", B4B)):
     for e in [a] + fr[:1]:
         check("b4%s: %s time is ISO-8601 UTC of time_unix" % (b, e["event"]),
               e["time"], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e["time_unix"])))
+        check("b4%s: %s time_ms is in the second of time_unix" % (b, e["event"]),
+              e["time_ms"] // 1000, e["time_unix"])
     check("b4%s: allocated while its flow started" % b, t_before <= a["time_unix"] <= t_during, True)
     if fr:
         check("b4%s: freed at least 2 s (the UDP timeout) after the allocation" % b,
@@ -144,6 +146,8 @@ check("one limit event: instance dsl0, b4a, reason quota",
 if lim:
     check("limit event: time is ISO-8601 UTC of time_unix",
           lim[0].get("time"), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(lim[0].get("time_unix", 0))))
+    check("limit event: time_ms is in the second of time_unix",
+          lim[0].get("time_ms", -1000) // 1000, lim[0].get("time_unix"))
 check("instance-add was the first event", ev[0].get("event"), "instance-add")
 ' "$T" "$TOPO_B4A6" "$TOPO_B4B6" "$TOPO_POOL" "$t_before" "$t_during" "$t_after" "$N_FIRST"
 assert_eq "the refused flow got ICMP 3/13 from 192.0.0.1" \

@@ -37,6 +37,7 @@
 #include <linux/dslite.h>
 
 #include "ipfix.h"
+#include "reason.h"
 #include "stat_names.h"
 
 #define MAX_COLLECTORS	4
@@ -343,19 +344,6 @@ static void ipfix_record(const struct ipfix_rec *r)
 	ipfix_add_record(&msg, r);
 }
 
-static const char *reason_name(uint32_t r)
-{
-	switch (r) {
-	case DSLITE_STAT_DROP_QUOTA:
-		return "quota";
-	case DSLITE_STAT_DROP_NO_POOL:
-		return "no-pool";
-	case DSLITE_STAT_DROP_TABLE_FULL:
-		return "table-full";
-	}
-	return "other";
-}
-
 static void log_open(void)
 {
 	if (log_file)
@@ -372,7 +360,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
 	char b4[INET6_ADDRSTRLEN] = "", pub[INET_ADDRSTRLEN] = "", when[32];
-	char line[256], json[512];
+	char line[256], json[512], ms[32] = "";
 	struct ipfix_rec r = { 0 };
 	const char *inst;
 	uint32_t reason = 0;
@@ -416,6 +404,13 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	n_events[ev]++;
 	inst = mnl_attr_get_str(tb[DSLITE_A_INST_NAME]);
 	tt = tb[DSLITE_A_EVENT_TIME] ? (time_t)mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME]) : 0;
+	/* a module before EVENT_TIME_MS: whole seconds */
+	if (tb[DSLITE_A_EVENT_TIME_MS]) {
+		r.time_ms = mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME_MS]);
+		snprintf(ms, sizeof(ms), ",\"time_ms\":%" PRIu64, r.time_ms);
+	} else {
+		r.time_ms = (uint64_t)tt * 1000;
+	}
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (tb[DSLITE_A_SESS_B4] && mnl_attr_get_payload_len(tb[DSLITE_A_SESS_B4]) == 16) {
@@ -430,24 +425,24 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		r.first = mnl_attr_get_u16(tb[DSLITE_A_BLOCK_FIRST]);
 	if (tb[DSLITE_A_BLOCK_LAST])
 		r.last = mnl_attr_get_u16(tb[DSLITE_A_BLOCK_LAST]);
-	r.time_ms = (uint64_t)tt * 1000;
 
 	/* the same text and JSON as dslitectl monitor (dslite-who reads it) */
 	if (ev == EV_LIMIT) {
 		snprintf(line, sizeof(line), "%s limit instance %s b4 %s reason %s",
 			 when, inst, b4, reason_name(reason));
 		snprintf(json, sizeof(json),
-			 "{\"time\":\"%s\",\"event\":\"limit\",\"time_unix\":%lld,"
+			 "{\"time\":\"%s\",\"event\":\"limit\",\"time_unix\":%lld%s,"
 			 "\"instance\":\"%s\",\"b4\":\"%s\",\"reason\":\"%s\"}",
-			 when, (long long)tt, inst, b4, reason_name(reason));
+			 when, (long long)tt, ms, inst, b4, reason_name(reason));
 	} else {
 		snprintf(line, sizeof(line), "%s %s instance %s b4 %s public %s ports %u-%u",
 			 when, ev_names[ev], inst, b4, pub, r.first, r.last);
 		snprintf(json, sizeof(json),
-			 "{\"time\":\"%s\",\"event\":\"%s\",\"time_unix\":%lld,"
+			 "{\"time\":\"%s\",\"event\":\"%s\",\"time_unix\":%lld%s,"
 			 "\"instance\":\"%s\",\"b4\":\"%s\",\"public_addr\":\"%s\","
 			 "\"port_first\":%u,\"port_last\":%u}",
-			 when, ev_names[ev], (long long)tt, inst, b4, pub, r.first, r.last);
+			 when, ev_names[ev], (long long)tt, ms, inst, b4, pub, r.first,
+			 r.last);
 	}
 	if (opt.use_syslog)
 		syslog(LOG_INFO, "%s", line);

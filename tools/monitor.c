@@ -20,6 +20,9 @@
 #include "nl.h"
 #include "instance.h"
 #include "objects.h"
+#include "reason.h"
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool use_syslog;
 
@@ -35,19 +38,6 @@ void monitor_help(FILE *f)
 	      "tag dslite) instead of standard output. Needs CAP_NET_ADMIN.\n", f);
 }
 
-static const char *reason_name(uint32_t r)
-{
-	switch (r) {
-	case DSLITE_STAT_DROP_QUOTA:
-		return "quota";
-	case DSLITE_STAT_DROP_NO_POOL:
-		return "no-pool";
-	case DSLITE_STAT_DROP_TABLE_FULL:
-		return "table-full";
-	}
-	return "other";
-}
-
 static void iso_time(uint64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -57,18 +47,32 @@ static void iso_time(uint64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void print_event(const struct nlattr **tb, const char *event)
+/* what every event line starts with: its time and name */
+static void print_event_head(const struct nlattr **tb, const char *event)
 {
-	const struct nlattr *first = tb[DSLITE_A_BLOCK_FIRST];
-	const struct nlattr *last = tb[DSLITE_A_BLOCK_LAST];
-	const struct nlattr *reason = tb[DSLITE_A_EVENT_REASON];
-	char b4[INET6_ADDRSTRLEN] = "", pub[INET_ADDRSTRLEN] = "", when[32];
 	uint64_t t = 0;
-	uint32_t a;
+	char when[32];
 
 	if (tb[DSLITE_A_EVENT_TIME])
 		t = mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME]);
 	iso_time(t, when, sizeof(when));
+	print_string(PR_ANY, "time", "%s ", when);
+	print_string(PR_ANY, "event", "%s ", event);
+	print_json_u64("time_unix", t);
+	/* the milliseconds, from a module that sends them */
+	if (tb[DSLITE_A_EVENT_TIME_MS])
+		print_json_u64("time_ms", mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME_MS]));
+}
+
+/* a port-block or limit event */
+static void print_block_event(const struct nlattr **tb, const char *event)
+{
+	const struct nlattr *first = tb[DSLITE_A_BLOCK_FIRST];
+	const struct nlattr *last = tb[DSLITE_A_BLOCK_LAST];
+	const struct nlattr *reason = tb[DSLITE_A_EVENT_REASON];
+	char b4[INET6_ADDRSTRLEN] = "", pub[INET_ADDRSTRLEN] = "";
+	uint32_t a;
+
 	if (tb[DSLITE_A_SESS_B4] && mnl_attr_get_payload_len(tb[DSLITE_A_SESS_B4]) == 16)
 		inet_ntop(AF_INET6, mnl_attr_get_payload(tb[DSLITE_A_SESS_B4]),
 			  b4, sizeof(b4));
@@ -77,10 +81,7 @@ static void print_event(const struct nlattr **tb, const char *event)
 		inet_ntop(AF_INET, &a, pub, sizeof(pub));
 	}
 
-	open_json_object(NULL);
-	print_string(PR_ANY, "time", "%s ", when);
-	print_string(PR_ANY, "event", "%s ", event);
-	print_json_u64("time_unix", t);
+	print_event_head(tb, event);
 	print_string(PR_ANY, "instance", "instance %s ",
 		     mnl_attr_get_str(tb[DSLITE_A_INST_NAME]));
 	print_string(PR_ANY, "b4", "b4 %s", b4);
@@ -103,38 +104,6 @@ static void print_event(const struct nlattr **tb, const char *event)
 			     reason ? reason_name(mnl_attr_get_u32(reason)) :
 			     "other");
 	}
-	print_nl();
-	close_json_object();
-}
-
-/* a port-block or limit event: to standard output, or one syslog line */
-static int log_event(const struct nlmsghdr *nlh, const char *event)
-{
-	const struct nlattr *tb[DSLITE_A_MAX + 1];
-	size_t len = 0;
-	char *line = NULL;
-	FILE *mem;
-
-	nl_parse(nlh, tb);
-	if (!tb[DSLITE_A_INST_NAME])
-		return MNL_CB_OK;
-	if (!use_syslog) {
-		print_event(tb, event);
-		return MNL_CB_OK;
-	}
-	/* syslog takes the text line, with -j too */
-	mem = open_memstream(&line, &len);
-	if (!mem)
-		return MNL_CB_OK;
-	print_init(mem, false, false);
-	print_event(tb, event);
-	fclose(mem);
-	print_init(stdout, ctl.json, ctl.pretty);
-	if (len && line[len - 1] == '\n')
-		line[len - 1] = '\0';
-	syslog(LOG_INFO, "%s", line);
-	free(line);
-	return MNL_CB_OK;
 }
 
 static const char *const sl_event_names[] = {
@@ -142,54 +111,77 @@ static const char *const sl_event_names[] = {
 	"sl-bulk-start", "sl-bulk-end", "sl-role", "sl-key-switch",
 };
 
-/* a service-location's sync event: to standard output, or syslog */
+/* a service-location's sync event (sl_event checked its values) */
+static void print_sl_event(const struct nlattr **tb, const char *event)
+{
+	print_event_head(tb, event);
+	print_uint(PR_ANY, "service_location", "service-location %u",
+		   mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
+	print_string(PR_ANY, "role", " role %s",
+		     sl_role_names[nl_u8(tb[DSLITE_A_SL_ROLE])]);
+	print_string(PR_ANY, "peer_state", " peer-state %s",
+		     sl_peer_names[nl_u8(tb[DSLITE_A_SL_PEER_STATE])]);
+	if (tb[DSLITE_A_SL_MISMATCH])
+		print_string(PR_ANY, "mismatch", " differs: %s",
+			     mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]));
+}
+
+/*
+ * One event, printed by @print as one line (a JSON object with -j) to
+ * standard output, or with "syslog" as one syslog line: the text form,
+ * with -j too.
+ */
+static void emit_event(void (*print)(const struct nlattr **tb, const char *event),
+		       const struct nlattr **tb, const char *event)
+{
+	size_t len = 0;
+	char *line = NULL;
+	FILE *mem = NULL;
+
+	if (use_syslog) {
+		mem = open_memstream(&line, &len);
+		if (!mem)
+			return;
+		print_init(mem, false, false);
+	}
+	open_json_object(NULL);
+	print(tb, event);
+	print_nl();
+	close_json_object();
+	if (!mem)
+		return;
+	fclose(mem);
+	print_init(stdout, ctl.json, ctl.pretty);
+	if (len && line[len - 1] == '\n')
+		line[len - 1] = '\0';
+	syslog(LOG_INFO, "%s", line);
+	free(line);
+}
+
+static int log_event(const struct nlmsghdr *nlh, const char *event)
+{
+	const struct nlattr *tb[DSLITE_A_MAX + 1];
+
+	nl_parse(nlh, tb);
+	if (tb[DSLITE_A_INST_NAME])
+		emit_event(print_block_event, tb, event);
+	return MNL_CB_OK;
+}
+
 static int sl_event(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[DSLITE_A_MAX + 1];
-	unsigned int ev, role, ps;
-	size_t len = 0;
-	char when[32], *line = NULL;
-	FILE *mem = NULL;
-	uint64_t t;
+	unsigned int ev;
 
 	nl_parse(nlh, tb);
 	if (!tb[DSLITE_A_SL_ID] || !tb[DSLITE_A_SL_EVENT])
 		return MNL_CB_OK;
 	ev = mnl_attr_get_u8(tb[DSLITE_A_SL_EVENT]);
-	role = nl_u8(tb[DSLITE_A_SL_ROLE]);
-	ps = nl_u8(tb[DSLITE_A_SL_PEER_STATE]);
-	if (ev >= sizeof(sl_event_names) / sizeof(sl_event_names[0]) ||
-	    role > 2 || ps >= 6)
+	if (ev >= N_OF(sl_event_names) ||
+	    nl_u8(tb[DSLITE_A_SL_ROLE]) >= N_OF(sl_role_names) ||
+	    nl_u8(tb[DSLITE_A_SL_PEER_STATE]) >= N_OF(sl_peer_names))
 		return MNL_CB_OK;
-	t = tb[DSLITE_A_EVENT_TIME] ? mnl_attr_get_u64(tb[DSLITE_A_EVENT_TIME]) : 0;
-	iso_time(t, when, sizeof(when));
-	if (use_syslog) {
-		mem = open_memstream(&line, &len);
-		if (!mem)
-			return MNL_CB_OK;
-		print_init(mem, false, false);
-	}
-	open_json_object(NULL);
-	print_string(PR_ANY, "time", "%s ", when);
-	print_string(PR_ANY, "event", "%s ", sl_event_names[ev]);
-	print_json_u64("time_unix", t);
-	print_uint(PR_ANY, "service_location", "service-location %u",
-		   mnl_attr_get_u32(tb[DSLITE_A_SL_ID]));
-	print_string(PR_ANY, "role", " role %s", sl_role_names[role]);
-	print_string(PR_ANY, "peer_state", " peer-state %s", sl_peer_names[ps]);
-	if (tb[DSLITE_A_SL_MISMATCH])
-		print_string(PR_ANY, "mismatch", " differs: %s",
-			     mnl_attr_get_str(tb[DSLITE_A_SL_MISMATCH]));
-	print_nl();
-	close_json_object();
-	if (mem) {
-		fclose(mem);
-		print_init(stdout, ctl.json, ctl.pretty);
-		if (len && line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		syslog(LOG_INFO, "%s", line);
-		free(line);
-	}
+	emit_event(print_sl_event, tb, sl_event_names[ev]);
 	return MNL_CB_OK;
 }
 

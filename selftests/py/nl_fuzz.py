@@ -3,12 +3,19 @@
 """Fuzz the "dslite" generic netlink family (used by nl_fuzz.sh).
 
 Raw AF_NETLINK/NETLINK_GENERIC sockets and struct, nothing else. The
-family id is resolved with CTRL_CMD_GETFAMILY. Every command number (the
-23 of enum dslite_cmd, UNSPEC and a few past the end), as doit and as
+family id is resolved with CTRL_CMD_GETFAMILY. Every command number (those
+of enum dslite_cmd, UNSPEC and a few past the end), as doit and as
 dump, is sent from a valid template with each attribute missing,
 oversized, short, of the wrong type, out of range, nested wrongly,
 duplicated, plus foreign attributes and random bytes, then stacked
 random mutations (seeded: the seed reproduces a run exactly).
+
+What a command takes comes from Documentation/netlink/specs/dslite.yaml:
+each request attribute's kind and range (type, checks, enum, display
+hint), which commands are events (no request) and which are reads. Every
+request attribute the spec lists for a command must be in one of that
+command's templates below, or the run fails naming it: a new attribute
+is fuzzed from the day it is in the spec.
 
   nl_fuzz.py root --seed S --random N     as root, in a namespace set up
         by nl_fuzz.sh: after every refused request the whole state (every
@@ -32,6 +39,8 @@ import re
 import socket
 import struct
 import sys
+
+import yaml
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from pktlib import csum  # noqa: E402
 
@@ -70,29 +79,71 @@ CMDS = {v: k for k, v in C.items()}
 CMD_END = max(C.values()) + 1
 CMDS[CMD_END] = 'past-the-end'
 CMDS[200] = 'past-the-end'
-READ_CMDS = {3, 7, 8, 10, 11, 16, 20, 23}
-UNPRIV_OK = {3, 7, 11}		# readable without CAP_NET_ADMIN (UAPI header)
-NO_OPS = {0, 12, 13, 14, CMD_END, 200}	# events only, or no command at all
 
-# attribute kinds of the request policy (enum dslite_attr)
-# the kinds of the request policies' attributes (Documentation/netlink/specs/dslite.yaml)
-ATTR_KINDS = {
-    'INST_NAME': ('str', 15), 'INST_ID': ('u32', 1, 65535), 'INST_AFTR': ('in6',),
-    'INST_BLOCK_SIZE': ('u32', 8, 32768), 'INST_PORT_LO': ('u32', 1, 65535),
-    'INST_PORT_HI': ('u32', 1, 65535), 'INST_MAX_BLOCKS': ('u32', 1, 64),
-    'INST_MAX_SESS_USER': ('u32', 1, 1000000), 'INST_MAX_SESS': ('u32', 1, 100000000),
-    'INST_FILTERING': ('u8', 0, 2), 'INST_TO_UDP': ('u32', 1, 86400),
-    'INST_TO_TCP_EST': ('u32', 1, 86400), 'INST_TO_TCP_TRANS': ('u32', 1, 86400),
-    'INST_TO_ICMP': ('u32', 1, 86400), 'INST_TO_TCP_SYN': ('u32', 1, 86400),
-    'INST_HOLDDOWN': ('u32', 0, 86400), 'POOL_ADDR': ('be32',), 'POOL_PLEN': ('u8', 16, 32),
-    'SESS_B4': ('in6',), 'SESS_PROTO': ('u8', 0, 255), 'INST_MSS': ('u32', 0, 65535),
-    'INST_MTU': ('u32', 576, 65495), 'HA_ENABLED': ('u8', 0, 1), 'SL_ID': ('u32', 1, 1024),
-    'SL_IFNAME': ('str', 15), 'SL_PEER': ('bin', 4, 16), 'SL_PORT': ('u16', 1, 65535),
-    'SL_KEY': ('bin', 16, 64), 'SL_HASH': ('u8', 0, 1), 'SL_VRID': ('u8', 1, 255),
-    'SL_VRRP_IF': ('str', 15), 'SL_AFTR': ('in6',), 'SL_ROLE': ('u8', 0, 2),
-    'SIG_NAME': ('str', 31), 'SIG_MEMBER': ('nest',), 'SIG_WEIGHT': ('u32', 1, 100),
-    'INST_SIG': ('str', 31), 'POOL_SL': ('u32', 1, 1024),
-}
+SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    '..', '..', 'Documentation', 'netlink', 'specs', 'dslite.yaml')
+
+
+def c_name(s):
+    return s.upper().replace('-', '_')
+
+
+def spec_model(path):
+    """From the spec: the kind of every request attribute (by UAPI name),
+    each command's request attributes (by number), the event commands and
+    the reads (the -get commands)."""
+    y = yaml.safe_load(open(path))
+    defs = {d['name']: d for d in y.get('definitions', [])}
+
+    def val(v):
+        return defs[v]['value'] if isinstance(v, str) else v
+    aset = {a['name']: a for a in next(s for s in y['attribute-sets']
+                                        if s['name'] == 'dslite')['attributes']}
+    width = {'u8': 0xff, 'u16': 0xffff, 'u32': 0xffffffff}
+
+    def kind(a):
+        t, ck = a['type'], a.get('checks', {})
+        if t in width:
+            if a.get('display-hint') == 'ipv4' and a.get('byte-order') == 'big-endian':
+                return ('be32',)
+            hi = width[t]
+            if 'enum' in a and 'max' not in ck:
+                hi = len(defs[a['enum']]['entries']) - 1
+            return (t, val(ck.get('min', 0)), val(ck.get('max', hi)))
+        if t == 'string':
+            return ('str', val(ck['max-len']))
+        if t == 'binary':
+            if a.get('display-hint') == 'ipv6' or ck.get('exact-len') == 16:
+                return ('in6',)
+            return ('bin', val(ck.get('min-len', 0)), val(ck.get('max-len', 64)))
+        if t == 'flag':
+            return ('flag',)
+        if t == 'nest':
+            return ('nest',)
+        raise SystemExit('nl_fuzz.py: attribute %s: type %s unknown here' % (a['name'], t))
+    kinds, requests, events, reads = {}, {}, set(), set()
+    for op in y['operations']['list']:
+        cmd = C[c_name(op['name'])]
+        if 'event' in op:
+            events.add(cmd)
+            continue
+        if op['name'].endswith('-get'):
+            reads.add(cmd)
+        names = []
+        for mode in ('do', 'dump'):
+            names += (op.get(mode) or {}).get('request', {}).get('attributes', [])
+        requests[cmd] = sorted({A[c_name(n)] for n in names})
+        for n in names:
+            kinds[c_name(n)] = kind(aset[n])
+            for inner in next((s['attributes'] for s in y['attribute-sets']
+                               if s['name'] == aset[n].get('nested-attributes')), []):
+                kinds[c_name(inner['name'])] = kind(aset[inner['name']])
+    return kinds, requests, events, reads
+
+
+ATTR_KINDS, SPEC_REQUESTS, EVENT_CMDS, READ_CMDS = spec_model(SPEC)
+UNPRIV_OK = {3, 7, 11}		# readable without CAP_NET_ADMIN (UAPI header)
+NO_OPS = {0, CMD_END, 200} | EVENT_CMDS	# events only, or no command at all
 ATTR_NAMES = set(ATTR_KINDS)
 ATTRS = {A[n]: k for n, k in ATTR_KINDS.items()}
 REPLY_ONLY = [A[n] for n in A if n not in ATTR_NAMES and n != 'UNSPEC']
@@ -231,7 +282,8 @@ def snapshot(g):
     """Every dump of the family, without what changes by itself."""
     snap = {}
     for name, cmd, dump, strip in (('instances', 3, True, ()), ('pools', 7, True, ()),
-                                   ('sls', 20, True, (52, 59, 60, 61, 62)),
+                                   ('sls', 20, True, (52, 59, 60, 61, 62, A['SL_KEY_STATE'],
+                                                       A['SL_MISMATCH'])),
                                    ('sigs', 23, True, ()), ('ha', 16, False, ()),
                                    ('stats', 11, True, ()), ('users', 10, True, ()),
                                    ('sessions', 8, True, (30,))):
@@ -284,9 +336,14 @@ SCRATCH_SIGS = (b'fzsig', b'fzdel')	# fzdel is bound to nothing (for SIG_DEL)
 
 
 def sl_new_attrs(sl_id):
-    # SL_HASH none: a keyless SL must be asked for ("authentication none")
+    # 77 keyless (SL_HASH none: it must be asked for, "authentication
+    # none"); 79 keyed, for the key rotation of service-location set
+    if sl_id == 79:
+        auth = [(46, b'f' * 20), (47, u8(1))]
+    else:
+        auth = [(47, u8(0))]
     return [(42, u32(sl_id)), (43, sz('lo')), (44, in4('192.0.2.%d' % sl_id)),
-            (45, u16(9000 + sl_id)), (47, u8(0))]
+            (45, u16(9000 + sl_id))] + auth
 
 
 def ensure_scratch(g, base_ha):
@@ -359,38 +416,80 @@ def remove_scratch(g):
 # ---- requests -----------------------------------------------------------------
 
 def templates():
+    """Each command's valid requests: together they hold every request
+    attribute the spec gives the command (spec_coverage checks)."""
     member = lambda sl, w: (55 | NLA_F_NESTED, nest([(42, u32(sl)), (56, u32(w))]))
+    a = A
+    # the session dump's filters (a public or remote endpoint that is no
+    # baseline session's, so the reply is empty or not, either is fine)
+    sess_filters = [(1, sz(BASE_INST)), (21, in6(BASE_B4[0])), (22, u8(17)),
+                    (a['SESS_PUBLIC_ADDR'], in4('198.51.100.1')),
+                    (a['SESS_PUBLIC_PORT'], u16(1024)),
+                    (a['SESS_REMOTE_ADDR'], in4('192.0.2.1')),
+                    (a['SESS_REMOTE_PORT'], u16(9))]
     return {
-        1: [(1, sz('fzn')), (2, u32(3001)), (3, in6('2001:db8:ff::1')), (4, u32(256)),
-            (5, u32(2000)), (6, u32(3999)), (7, u32(2)), (8, u32(100)), (9, u32(1000)),
-            (10, u8(1)), (11, u32(30)), (12, u32(60)), (13, u32(30)), (14, u32(10)),
-            (15, u32(5)), (16, u32(5)), (39, u32(1400)), (40, u32(1400)), (57, sz('fzsig'))],
-        2: [(1, sz(SCRATCH_INST))],
-        3: [(1, sz(BASE_INST))],
-        4: [(1, sz(SCRATCH_INST)), (7, u32(3)), (8, u32(200)), (9, u32(5000)), (10, u8(2)),
-            (11, u32(40)), (12, u32(600)), (16, u32(7)), (39, u32(1300)), (40, u32(1380)),
-            (57, sz('fzsig'))],
-        5: [(1, sz(SCRATCH_INST)), (17, in4('203.0.113.8')), (18, u8(30)), (58, u32(77))],
-        6: [(1, sz(SCRATCH_INST)), (17, in4(SCRATCH_POOL[0])), (18, u8(SCRATCH_POOL[1]))],
-        7: [(1, sz(BASE_INST))],
-        8: [(1, sz(BASE_INST)), (21, in6(BASE_B4[0])), (22, u8(17))],
-        9: [(1, sz(SCRATCH_INST)), (21, in6('2001:db8:dead::1')), (22, u8(17))],
-        10: [(1, sz(BASE_INST)), (21, in6(BASE_B4[0]))],
-        11: [(1, sz(BASE_INST))],
-        12: [(1, sz(BASE_INST))], 13: [(1, sz(BASE_INST))], 14: [(1, sz(BASE_INST))],
-        15: [(41, u8(1))],
-        16: [],
-        17: [(42, u32(78)), (43, sz('lo')), (44, in4('192.0.2.78')), (45, u16(9078)),
-             (46, b'k' * 32), (47, u8(1)), (48, u8(78)), (49, sz('lo')),
-             (50, in6('2001:db8:ff::78'))],
-        18: [(42, u32(79))],
-        19: [(42, u32(77)), (51, u8(2))],
-        20: [(42, u32(BASE_SL))],
-        21: [(54, sz('fzg')), member(77, 5), member(79, 1)],
-        22: [(54, sz('fzdel'))],
-        23: [],
-        0: [(1, sz(BASE_INST))], CMD_END: [(1, sz(BASE_INST))], 200: [],
+        1: [[(1, sz('fzn')), (2, u32(3001)), (3, in6('2001:db8:ff::1')), (4, u32(256)),
+             (5, u32(2000)), (6, u32(3999)), (7, u32(2)), (8, u32(100)), (9, u32(1000)),
+             (10, u8(1)), (11, u32(30)), (12, u32(60)), (13, u32(30)), (14, u32(10)),
+             (15, u32(5)), (16, u32(5)), (39, u32(1400)), (40, u32(1400)), (57, sz('fzsig'))]],
+        2: [[(1, sz(SCRATCH_INST))], [(2, u32(SCRATCH_ID))]],
+        3: [[(1, sz(BASE_INST))], [(2, u32(BASE_ID))]],
+        4: [[(1, sz(SCRATCH_INST)), (7, u32(3)), (8, u32(200)), (9, u32(5000)), (10, u8(2)),
+             (11, u32(40)), (12, u32(600)), (16, u32(7)), (39, u32(1300)), (40, u32(1380)),
+             (57, sz('fzsig'))],
+            # by id; then what fz0, which keeps a pool, may not change in
+            # place (refused: the mutations of a refusal are fuzzed too)
+            [(2, u32(SCRATCH_ID)), (13, u32(50)), (14, u32(20)), (15, u32(6))],
+            [(1, sz(SCRATCH_INST)), (3, in6('2001:db8:ff::2')), (4, u32(512)),
+             (5, u32(1024)), (6, u32(65535))]],
+        5: [[(1, sz(SCRATCH_INST)), (17, in4('203.0.113.8')), (18, u8(30)), (58, u32(77))]],
+        6: [[(1, sz(SCRATCH_INST)), (17, in4(SCRATCH_POOL[0])), (18, u8(SCRATCH_POOL[1]))],
+            [(1, sz(SCRATCH_INST)), (17, in4(SCRATCH_POOL[0])), (18, u8(SCRATCH_POOL[1])),
+             (58, u32(77))]],
+        7: [[(1, sz(BASE_INST))]],
+        8: [sess_filters + [(a['DUMP_LIMIT'], u32(2))],
+            sess_filters + [(a['DUMP_COUNT'], b'')],
+            [(1, sz(BASE_INST)), (a['DUMP_COUNT'], b'')]],
+        9: [[(1, sz(SCRATCH_INST)), (21, in6('2001:db8:dead::1')), (22, u8(17))]],
+        10: [[(1, sz(BASE_INST)), (21, in6(BASE_B4[0])), (22, u8(17))]],
+        11: [[(1, sz(BASE_INST))], [(2, u32(BASE_ID))]],
+        12: [[(1, sz(BASE_INST))]], 13: [[(1, sz(BASE_INST))]], 14: [[(1, sz(BASE_INST))]],
+        15: [[(41, u8(1))]],
+        16: [[]],
+        17: [[(42, u32(78)), (43, sz('lo')), (44, in4('192.0.2.78')), (45, u16(9078)),
+              (46, b'k' * 32), (47, u8(1)), (48, u8(78)), (49, sz('lo')),
+              (50, in6('2001:db8:ff::78'))]],
+        18: [[(42, u32(79))]],
+        # service-location set: the role; the sync channel moved in place
+        # (interface, peer, port); a key rotation of the keyed scratch SL 79
+        19: [[(42, u32(77)), (51, u8(2))],
+             [(42, u32(77)), (43, sz('lo')), (44, in4('192.0.2.177')), (45, u16(9177))],
+             [(42, u32(79)), (46, b'r' * 24), (47, u8(1))]],
+        20: [[(42, u32(BASE_SL))], [(42, u32(79)), (a['SL_WITH_KEY'], b'')]],
+        21: [[(54, sz('fzg')), member(77, 5), member(79, 1)]],
+        22: [[(54, sz('fzdel'))]],
+        23: [[]],
+        0: [[(1, sz(BASE_INST))]], CMD_END: [[(1, sz(BASE_INST))]], 200: [[]],
+        **{c: [[(42, u32(BASE_SL))]] for c in EVENT_CMDS if c not in (12, 13, 14)},
     }
+
+
+def spec_coverage(tm):
+    """Every request attribute the spec gives a command is in one of its
+    templates (else the fuzzer would never send it valid, nor mutate it)."""
+    fails = []
+    for cmd, want in sorted(SPEC_REQUESTS.items()):
+        have = {t & 0x3fff for tmpl in tm.get(cmd, []) for t, _ in tmpl}
+        gone = [CMDS_A[t] for t in want if t not in have]
+        if gone:
+            fails.append('the spec gives %s attributes no template sends: %s' %
+                         (CMDS.get(cmd, cmd), ', '.join(gone)))
+    for cmd in sorted(set(C.values()) - set(tm)):
+        fails.append('no template for command %s' % CMDS[cmd])
+    return fails
+
+
+CMDS_A = {v: k for k, v in A.items()}
 
 
 def last(attrs, t):
@@ -435,8 +534,13 @@ def bad_values(t):
         vals = {0, width, k[2] + 1, max(k[1] - 1, 0)}
         return [enc(v) for v in sorted(vals) if v > k[2] or v < k[1]]
     if k[0] == 'str':
+        # past the policy's length, and past the object's (a name of 16:
+        # the policy lets up to 64 through for a better message)
         return [b'\0', b'abc', b'a b\0', b'\xff\xfe\0', b'x\ny\0', b'.\0', b'\x01\0',
-                b'a' * (k[1] + 1) + b'\0', b'\0abc\0']
+                b'a' * (k[1] + 1) + b'\0', b'\0abc\0'] + \
+            [b'a' * n + b'\0' for n in (16, 32) if n < k[1]]
+    if k[0] == 'flag':
+        return [b'\0', b'\1\0\0\0']
     if k[0] == 'in6':
         return [in6(a) for a in ('::', '::1', 'ff02::1', 'fe80::1', '::ffff:192.0.2.1')]
     if k[0] == 'be32':
@@ -459,6 +563,8 @@ def good_value(t, rnd):
         return in4('203.0.113.%d' % (rnd.randint(4, 60) & ~3))
     if k[0] == 'bin':
         return bytes(rnd.randint(0, 255) for _ in range(rnd.randint(k[1], k[2])))
+    if k[0] == 'flag':
+        return b''
     return nest([(42, u32(77))])
 
 
@@ -578,11 +684,13 @@ def cases(seed, n_random):
         for dump in (False, True):
             if cmd in NO_OPS or (dump and cmd not in READ_CMDS):
                 # no such operation (the genetlink core refuses it): a few
-                out += [(cmd, dump, 'valid', tm[cmd], None, None, 1),
+                out += [(cmd, dump, 'valid', tm[cmd][0], None, None, 1),
                         (cmd, dump, 'random', random_attrs(rnd), None, None, 1)]
                 continue
-            for label, attrs in mutations(cmd, tm[cmd], rnd):
-                out.append((cmd, dump, label, attrs, None, None, 1))
+            for k, tmpl in enumerate(tm[cmd]):
+                tag = ' (template %d)' % k if k else ''
+                for label, attrs in mutations(cmd, tmpl, rnd):
+                    out.append((cmd, dump, label + tag, attrs, None, None, 1))
             for i in range(4):
                 out.append((cmd, dump, 'random attributes #%d' % i, random_attrs(rnd),
                             None, None, 1))
@@ -592,7 +700,8 @@ def cases(seed, n_random):
     for i in range(n_random):
         cmd = rnd.choice(cmds)
         dump = rnd.random() < (0.5 if cmd in READ_CMDS else 0.1)
-        out.append((cmd, dump, 'random stack #%d' % i, stack(tm[cmd], rnd), None, None, 1))
+        out.append((cmd, dump, 'random stack #%d' % i, stack(rnd.choice(tm[cmd]), rnd),
+                    None, None, 1))
     return out
 
 
@@ -615,7 +724,10 @@ def run_root(args):
     g = Genl()
     snap0 = snapshot(g)
     base_ha = attr_of(snap0['ha'][0], 41)[0] if snap0['ha'] else 0
-    fails = []
+    fails = spec_coverage(templates())
+    print('# spec: %d request attributes over %d commands, each in a template%s' %
+          (sum(len(v) for v in SPEC_REQUESTS.values()), len(SPEC_REQUESTS),
+           '' if not fails else ' (NOT: see FAIL)'))
     probs = ensure_scratch(g, base_ha)
     if probs:
         raise SystemExit('cannot create the scratch objects: %s' % probs)

@@ -246,6 +246,10 @@ static void event_msg(uint8_t cmd, bool block, bool reason)
 
 	mnl_attr_put_strz(nlh, DSLITE_A_INST_NAME, "dsl0");
 	mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME, 1795611600ull + n_msgs);
+	/* the reason-less limit as from a module without milliseconds */
+	if (block || reason)
+		mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME_MS,
+				 (1795611600ull + n_msgs) * 1000 + 7 * n_msgs);
 	put_in6(nlh, DSLITE_A_SESS_B4, "2001:db8:a::c");
 	if (block) {
 		put_in4(nlh, DSLITE_A_SESS_PUBLIC_ADDR, "198.51.100.8");
@@ -255,6 +259,21 @@ static void event_msg(uint8_t cmd, bool block, bool reason)
 	if (reason)
 		mnl_attr_put_u32(nlh, DSLITE_A_EVENT_REASON,
 				 DSLITE_STAT_DROP_QUOTA);
+}
+
+static void sl_event_msg(uint8_t ev, uint8_t role, uint8_t ps, const char *mismatch)
+{
+	struct nlmsghdr *nlh = msg(DSLITE_CMD_EVENT_SL);
+
+	mnl_attr_put_u32(nlh, DSLITE_A_SL_ID, 2);
+	mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME, 1795611600ull + n_msgs);
+	mnl_attr_put_u64(nlh, DSLITE_A_EVENT_TIME_MS,
+			 (1795611600ull + n_msgs) * 1000 + 999);
+	mnl_attr_put_u8(nlh, DSLITE_A_SL_EVENT, ev);
+	mnl_attr_put_u8(nlh, DSLITE_A_SL_ROLE, role);
+	mnl_attr_put_u8(nlh, DSLITE_A_SL_PEER_STATE, ps);
+	if (mismatch)
+		mnl_attr_put_strz(nlh, DSLITE_A_SL_MISMATCH, mismatch);
 }
 
 static uint32_t req_u32(const struct nlmsghdr *req, uint16_t type)
@@ -370,8 +389,49 @@ int __wrap_nl_monitor(mnl_cb_t cb, void *data)
 	event_msg(DSLITE_CMD_EVENT_LIMIT, false, true);
 	event_msg(DSLITE_CMD_EVENT_LIMIT, false, false);
 	event_msg(DSLITE_CMD_EVENT_BLOCK_FREE, true, false);
+	sl_event_msg(DSLITE_SL_EV_MISMATCH, 2, 3,
+		     "instance dsl0 (id 1): timeout udp 600 here, 3600 on the peer");
+	sl_event_msg(DSLITE_SL_EV_BULK_END, 1, 2, NULL);
 	instance_msg(DSLITE_CMD_INSTANCE_DEL, true);
 	return feed(cb, data);
+}
+
+/* monitor syslog: each line it would log, on standard output */
+void __wrap_openlog(const char *ident, int option, int facility);
+void __wrap_syslog(int prio, const char *fmt, ...);
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...);
+
+void __wrap_openlog(const char *ident, int option, int facility)
+{
+	(void)ident;
+	(void)option;
+	(void)facility;
+}
+
+static void syslog_line(int prio, const char *fmt, va_list ap)
+{
+	printf("syslog %d: ", prio);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+void __wrap_syslog(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	syslog_line(prio, fmt, ap);
+	va_end(ap);
+}
+
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	syslog_line(prio, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- running a command with its output captured ------------------------- */
@@ -439,6 +499,7 @@ static char *capture(const struct cmd *c, int mode, int *rc)
 /* keys that only JSON carries: their value is in the text's wording */
 static const char *const json_only[] = {
 	"time_unix",		/* the text has the time as ISO 8601 */
+	"time_ms",		/* the same, in milliseconds */
 	"ipv4_forwarding",	/* text: " forwarding off" when false */
 	"authentication",	/* text: authentication hmac-sha256 | none */
 	"healthy",		/* text: "healthy" | "not healthy: ..." */
@@ -677,6 +738,54 @@ static void save_apply_checks(const char *golden, FILE *g)
 	free(out);
 }
 
+/*
+ * monitor syslog logs the text line of each block, limit and SL event
+ * (with -j too), and no instance events: the golden, and each logged line
+ * is the plain monitor's line for that event.
+ */
+static void monitor_syslog_checks(const char *golden, FILE *g,
+				  const char *text)
+{
+	static const struct cmd mon = { "monitor syslog", do_monitor, 1,
+					{ "syslog" }, 0 };
+	char *out, *json, *want, line[512];
+	const char *p, *nl;
+	int rc, n = 0, bad = 0;
+
+	out = capture(&mon, 0, &rc);
+	TAP_CHECK(rc == 0, "monitor syslog: exit %d", rc);
+	json = capture(&mon, 2, &rc);
+	TAP_CHECK(rc == 0 && !strcmp(out, json),
+		  "-j monitor syslog: the same text lines");
+	free(json);
+	if (g) {
+		fprintf(g, "=== monitor syslog\n%s", out);
+		free(out);
+		return;
+	}
+	want = section(golden, "monitor syslog");
+	TAP_CHECK(want && !strcmp(want, out), "monitor syslog: output as in " GOLDEN);
+	if (!want || strcmp(want, out))
+		printf("#   got:\n%s#   want:\n%s", out, want ? want : "(no section)\n");
+	free(want);
+	for (p = out; (nl = strchr(p, '\n')); p = nl + 1) {
+		const char *body = strstr(p, ": ");
+
+		if (!body || body > nl)
+			continue;
+		snprintf(line, sizeof(line), "\n%.*s\n", (int)(nl - body - 2),
+			 body + 2);
+		n++;
+		if (!strstr(text, line)) {
+			printf("#   not in monitor's text: %s", line + 1);
+			bad++;
+		}
+	}
+	TAP_CHECK(n == 6 && !bad && !strstr(out, "instance-"),
+		  "monitor syslog: %d lines, each the text monitor's, no instance events", n);
+	free(out);
+}
+
 int main(int argc, char **argv)
 {
 	bool update = argc > 1 && !strcmp(argv[1], "--update");
@@ -735,6 +844,9 @@ int main(int argc, char **argv)
 				  "timeout show: always the settings");
 	}
 	save_apply_checks(golden, g);
+	for (i = 0; i < N_CMDS; i++)
+		if (!strcmp(cmds[i].name, "monitor"))
+			monitor_syslog_checks(golden, g, out[i][0]);
 	for (i = 0; i < N_CMDS; i++)
 		for (m = 0; m < N_MODES; m++)
 			free(out[i][m]);

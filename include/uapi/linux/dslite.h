@@ -176,10 +176,13 @@
  * EVENT_TIME, SESS_B4, SESS_PUBLIC_ADDR, BLOCK_FIRST, BLOCK_LAST; and
  * EVENT_LIMIT (at most one a second per instance) with INST_NAME,
  * EVENT_TIME, SESS_B4, EVENT_REASON; EVENT_SL with SL_ID, EVENT_TIME,
- * SL_EVENT, SL_ROLE, SL_PEER_STATE (and SL_MISMATCH for a mismatch):
- * the peer came or went, failed authentication, has another
- * configuration, a bulk began or ended, the role changed, a new key is
- * used (one kernel log line each too, rate-limited). A log event that cannot be sent to
+ * SL_EVENT, SL_ROLE, SL_PEER_STATE (and SL_MISMATCH for a mismatch).
+ * Every event with EVENT_TIME (seconds) also has EVENT_TIME_MS, the same
+ * clock reading in milliseconds (RFC 8158's observationTimeMilliseconds;
+ * a module before it sent seconds only). An EVENT_SL says the peer
+ * came or went, failed authentication, has another configuration, a
+ * bulk began or ended, the role changed, a new key is used (one kernel
+ * log line each too, rate-limited). A log event that cannot be sent to
  * listeners is counted in DSLITE_STAT_EVENTS_LOST (a lost INSTANCE_NEW/
  * _DEL event is not counted).
  */
@@ -323,6 +326,10 @@ enum dslite_attr {
 					 */
 	DSLITE_A_SL_EVENT,		/* u8 (event): enum dslite_sl_event */
 	DSLITE_A_SL_KEY_STATE,		/* u8 (reply): enum dslite_sl_key_state */
+	DSLITE_A_EVENT_TIME_MS,		/* u64 (event): milliseconds since the
+					 * epoch (UTC), the same instant as
+					 * EVENT_TIME
+					 */
 
 	__DSLITE_A_MAX,
 };
