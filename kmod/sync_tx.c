@@ -596,26 +596,23 @@ static bool dslite_sync_xmit_seq(struct dslite_sl *sl, u32 seq)
 }
 
 /*
- * Double the ring (the work, asked by dslite_sync_seal at 3/4 full): the
+ * Double the ring (the work, asked by dslite_sync_seal at half full): the
  * unacked packets move to their places in the new one under tx.lock, so
- * the packet path, which seals into it, sees one ring or the other. A
- * failed allocation leaves the old one (the overflow, if it comes, is
- * counted and resyncs).
+ * the packet path, which seals into it, sees one ring or the other. Only
+ * this work changes ring_size, so it reads it unlocked. A failed
+ * allocation leaves the old one (the overflow, if it comes, is counted
+ * and resyncs).
  */
 static void dslite_sync_ring_grow(struct dslite_sl *sl)
 {
+	u32 seq, size = sl->tx.ring_size * 2;
 	struct dslite_sync_pkt *ring, *old;
-	u32 size, seq;
 
-	spin_lock_bh(&sl->tx.lock);
-	size = sl->tx.ring_size * 2;
-	spin_unlock_bh(&sl->tx.lock);
 	ring = kvcalloc(size, sizeof(*ring), GFP_KERNEL);
 	spin_lock_bh(&sl->tx.lock);
 	sl->tx.grow_pending = false;
-	if (!ring || size != sl->tx.ring_size * 2) {
+	if (!ring) {
 		spin_unlock_bh(&sl->tx.lock);
-		kvfree(ring);
 		return;
 	}
 	old = sl->tx.ring;

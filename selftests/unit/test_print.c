@@ -636,6 +636,27 @@ static char *section(const char *golden, const char *name)
 }
 
 /*
+ * @out as section @name: written to @g (--update), or checked against
+ * @golden (the difference shown). True when written.
+ */
+static bool golden_section(const char *golden, FILE *g, const char *name,
+			   const char *out)
+{
+	char *want;
+
+	if (g) {
+		fprintf(g, "=== %s\n%s", name, out);
+		return true;
+	}
+	want = section(golden, name);
+	TAP_CHECK(want && !strcmp(want, out), "%s: output as in " GOLDEN, name);
+	if (!want || strcmp(want, out))
+		printf("#   got:\n%s#   want:\n%s", out, want ? want : "(no section)\n");
+	free(want);
+	return false;
+}
+
+/*
  * @out into a new temporary file @path (a mkstemp template), the line
  * starting with @from (if any) replaced by @to
  */
@@ -700,22 +721,16 @@ static void save_apply_checks(const char *golden, FILE *g)
 		  "", 1 },
 	};
 	struct cmd apply = { "apply", do_apply, 2, { NULL, "dry-run" }, 0 };
-	char path[32], *out, *want, *got;
+	char path[32], *out, *got;
 	unsigned int i;
 	int rc;
 
 	out = capture(&save, 0, &rc);
 	TAP_CHECK(rc == 0, "save: exit %d", rc);
-	if (g) {
-		fprintf(g, "=== save\n%s", out);
+	if (golden_section(golden, g, "save", out)) {
 		free(out);
 		return;
 	}
-	want = section(golden, "save");
-	TAP_CHECK(want && !strcmp(want, out), "save: output as in " GOLDEN);
-	if (!want || strcmp(want, out))
-		printf("#   got:\n%s#   want:\n%s", out, want ? want : "(no section)\n");
-	free(want);
 	TAP_CHECK(strstr(out, "\nservice-location add 1 remote-backup interface eth2 peer 192.0.2.2 port 8286 hash-algorithm hmac-sha256 vrrp") &&
 		  strstr(out, "# service-location 1: authentication-key omitted") &&
 		  !strstr(out, CANNED_KEY),
@@ -748,7 +763,7 @@ static void monitor_syslog_checks(const char *golden, FILE *g,
 {
 	static const struct cmd mon = { "monitor syslog", do_monitor, 1,
 					{ "syslog" }, 0 };
-	char *out, *json, *want, line[512];
+	char *out, *json, line[512];
 	const char *p, *nl;
 	int rc, n = 0, bad = 0;
 
@@ -758,16 +773,10 @@ static void monitor_syslog_checks(const char *golden, FILE *g,
 	TAP_CHECK(rc == 0 && !strcmp(out, json),
 		  "-j monitor syslog: the same text lines");
 	free(json);
-	if (g) {
-		fprintf(g, "=== monitor syslog\n%s", out);
+	if (golden_section(golden, g, "monitor syslog", out)) {
 		free(out);
 		return;
 	}
-	want = section(golden, "monitor syslog");
-	TAP_CHECK(want && !strcmp(want, out), "monitor syslog: output as in " GOLDEN);
-	if (!want || strcmp(want, out))
-		printf("#   got:\n%s#   want:\n%s", out, want ? want : "(no section)\n");
-	free(want);
 	for (p = out; (nl = strchr(p, '\n')); p = nl + 1) {
 		const char *body = strstr(p, ": ");
 
@@ -789,7 +798,7 @@ static void monitor_syslog_checks(const char *golden, FILE *g,
 int main(int argc, char **argv)
 {
 	bool update = argc > 1 && !strcmp(argv[1], "--update");
-	char *out[N_CMDS][N_MODES], *golden, *want, name[128];
+	char *out[N_CMDS][N_MODES], *golden, name[128];
 	unsigned int i, m;
 	FILE *g = NULL;
 	int rc, n, keys;
@@ -811,17 +820,7 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof(name), "%s%s", mode_names[m],
 				 cmds[i].name);
 			TAP_CHECK(rc == cmds[i].rc, "%s: exit %d", name, rc);
-			if (g) {
-				fprintf(g, "=== %s\n%s", name, out[i][m]);
-				continue;
-			}
-			want = section(golden, name);
-			TAP_CHECK(want && !strcmp(want, out[i][m]),
-				  "%s: output as in " GOLDEN, name);
-			if (!want || strcmp(want, out[i][m]))
-				printf("#   got:\n%s#   want:\n%s", out[i][m],
-				       want ? want : "(no section)\n");
-			free(want);
+			golden_section(golden, g, name, out[i][m]);
 		}
 		/* JSON against text, each with and without -d */
 		for (m = 0; m < 2; m++) {
