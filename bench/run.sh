@@ -37,8 +37,9 @@ if [[ ${BENCH_HA:-1} == 1 ]]; then
 	assert_eq "ha_bulk.sh passed" "$rc" 0
 fi
 if [[ ${BENCH_TAKEOVER:-1} == 1 ]]; then
-	# the shipped template, then with what docs/ha.md recommends on top
-	export TAKEOVER_VARIANTS=${TAKEOVER_VARIANTS:-shipped batch+prio149}
+	# the shipped files, then the setup shipped until 2026-12-01 (a
+	# dslitectl per fifo line, the backup at priority 100) for comparison
+	export TAKEOVER_VARIANTS=${TAKEOVER_VARIANTS:-shipped oneshot+prio100}
 	echo "# [${SECONDS}s] bench/takeover.sh (TAKEOVER_REPS=${TAKEOVER_REPS:-5}, variants $TAKEOVER_VARIANTS)"
 	out=$(bash "$HERE/takeover.sh" 2>&1)
 	rc=$?

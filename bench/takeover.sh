@@ -34,9 +34,12 @@
 #   TAKEOVER_TEMPLATE=file (another keepalived template, to try a change)
 #   TAKEOVER_VARIANTS="shipped batch ..." (default shipped): each in turn,
 #     TAKEOVER_REPS crashes each, in the same VM run; a variant is
-#     words joined by "+": shipped (the template as it is), batch
-#     (dslite-notify --batch), prio149 (the backup's priority 149, not
-#     100: a shorter skew), garp1 (vrrp_garp_master_repeat 1). The first
+#     words joined by "+": shipped (the files as they are: router B's
+#     -b file, dslite-notify --batch, the backup at priority 149),
+#     oneshot (without --batch: a dslitectl per fifo line), batch (with
+#     it), prio100 / prio149 (the backup's priority 100, the shipped files
+#     until 2026-12-01, or 149: a shorter skew), garp1
+#     (vrrp_garp_master_repeat 1). The first
 #     variant's figures are the TAKEOVER line, the others' TAKEOVER-VARIANT
 #   TAKEOVER_RAW=1 (the raw captures and logs, a base64 tar.gz on stdout
 #   between TAKEOVER-RAW-BEGIN and -END lines)
@@ -118,8 +121,10 @@ gen_confs() {	# VARIANT
 		for v in ${1//+/ }; do
 			case $v in
 			shipped) ;;
-			batch) e+=(-e 's/^\( *vrrp_notify_fifo_script .*\) --fifo"$/\1 --batch --fifo"/') ;;
+			batch) e+=(-e '/--batch --fifo"$/!s/^\( *vrrp_notify_fifo_script .*\) --fifo"$/\1 --batch --fifo"/') ;;
+			oneshot) e+=(-e 's/^\( *vrrp_notify_fifo_script .*\) --batch --fifo"$/\1 --fifo"/') ;;
 			prio149) [[ $n == 2 ]] && e+=(-e 's/priority 100$/priority 149/') ;;
+			prio100) [[ $n == 2 ]] && e+=(-e 's/priority 149$/priority 100/') ;;
 			garp1) e+=(-e 's/^\( *\)vrrp_version 3$/&\n\1vrrp_garp_master_repeat 1/') ;;
 			*) echo "# unknown variant word $v"; return 1 ;;
 			esac
@@ -132,7 +137,9 @@ gen_confs() {	# VARIANT
 	done
 	grep -q "advert_int $ADVERT\$" "$T/ka-1.conf" && grep -q "advert_int $ADVERT\$" "$T/ka-2.conf" &&
 		{ [[ $1 != *batch* ]] || grep -q '^ *vrrp_notify_fifo_script .* --batch --fifo"$' "$T/ka-1.conf"; } &&
+		{ [[ $1 != *oneshot* ]] || ! grep -q '^ *vrrp_notify_fifo_script .*--batch' "$T/ka-1.conf" "$T/ka-2.conf"; } &&
 		{ [[ $1 != *prio149* ]] || grep -q 'priority 149$' "$T/ka-2.conf"; } &&
+		{ [[ $1 != *prio100* ]] || ! grep -q 'priority 149$' "$T/ka-2.conf"; } &&
 		{ [[ $1 != *garp1* ]] || grep -q 'vrrp_garp_master_repeat 1$' "$T/ka-1.conf"; }
 }
 ka_start() {	# N

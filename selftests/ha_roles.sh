@@ -219,7 +219,7 @@ for name, c, st, pr in (("aftr1", c1, "MASTER", "150"), ("aftr2", c2, "BACKUP", 
           re.findall(r"^\s*(notify\w*)\s", c, re.M), [])
     check(name + " conf: the fifo script is the repo dslite-notify, SL 1 mapped, --fifo",
           re.findall(r"^\s*vrrp_notify_fifo_script\s+\"(.*)\"", c, re.M),
-          [repo + "/keepalived-scripts/dslite-notify --dslitectl " + ctl + " --map access_sl1=1 --fifo"])
+          [repo + "/keepalived-scripts/dslite-notify --dslitectl " + ctl + " --map access_sl1=1 --batch --fifo"])
     check(name + " conf: the fifo is in the run directory of " + name,
           re.findall(r"^\s*vrrp_notify_fifo\s+(\S+)", c, re.M), [T + "/run-" + name + "/vrrp.fifo"])
     check(name + " conf: --map maps every vrrp_instance, to SL 1",

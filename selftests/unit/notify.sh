@@ -9,7 +9,8 @@
 # applied in order, skipped lines, the end of the fifo (keepalived gone,
 # reloading, or still there), keepalived's stop sequence (SIGTERM to the
 # script's process group, then STOP lines), the lock between an old and a
-# new reader; and that dslite-track passes the kernel's health verdict on.
+# new reader; --batch (one long-lived dslitectl, a failed set redone
+# one-shot); and that dslite-track passes the kernel's health verdict on.
 source "$(dirname "$0")/../lib.sh"
 NOTIFY=$REPO/keepalived-scripts/dslite-notify
 TRACK=$REPO/keepalived-scripts/dslite-track
@@ -19,47 +20,69 @@ trap 'rm -rf "$W"' EXIT
 FAKE=$W/bin
 mkdir -p "$FAKE"
 
-# fake dslitectl: one line per call in $W/calls ("ARGS...", written when
-# the call is done); exits with the contents of $W/rc (default 0).
+# fake dslitectl: one line per call in $W/calls ("ARGS...", all of them,
+# written when the call is done); exits with the contents of $W/rc (default 0).
 # `service-location set N role R` fails (2) while $W/fail.N exists, and
 # takes 0.3 s for role master while $W/slow exists;
-# `service-location check N` prints $W/check.msg and exits $W/check.rc
+# `service-location check N` prints $W/check.msg and exits $W/check.rc.
+# With -b - (dslite-notify --batch) it is one process that runs each line
+# of its stdin as such a call ("-b: LINE" in $W/calls) and appends its own
+# arguments to $W/batches when it starts; like dslitectl, a failed line
+# ends the batch
 cat >"$FAKE/dslitectl" <<'EOF'
 #!/bin/bash
 W=${FAKE_W:?}
-a=("$@")
+a=("$@") batch=0
 while [[ ${a[0]:-} == -* ]]; do
 	case ${a[0]} in
 	-n) a=("${a[@]:2}") ;;
+	-b) batch=1 a=("${a[@]:2}") ;;
 	*) a=("${a[@]:1}") ;;
 	esac
 done
-[[ ${a[*]} == "service-location set "*" role master" && -e $W/slow ]] && sleep 0.3
-echo "$*" >>"$W/calls"
-rc=$(cat "$W/rc" 2>/dev/null || echo 0)
-case "${a[*]}" in
-"service-location set "*)
-	[[ -e $W/fail.${a[2]} ]] && { echo "Error: no service-location with this id" >&2; exit 2; } ;;
-"service-location check "*)
-	cat "$W/check.msg" 2>/dev/null
-	exit "$(cat "$W/check.rc" 2>/dev/null || echo 0)" ;;
-esac
-# for --routes: a set is kept in $W/role.N; `service-location show` lists
-# those, `pool show` prints $W/pool.json (fails while $W/fail.pool exists)
-case "${a[*]}" in
-"service-location set "*) echo "${a[4]}" >"$W/role.${a[2]}" ;;
-"service-location show")
-	sep='' out='['
-	for f in "$W"/role.*; do
-		[[ -e $f ]] || continue
-		out+="$sep{\"id\":${f##*.},\"role\":\"$(cat "$f")\"}" sep=,
+one() {	# ARGS...: one call; its exit status
+	local a=("$@") rc sep out f
+	[[ ${a[*]} == "service-location set "*" role master" && -e $W/slow ]] && sleep 0.3
+	echo "$CALL_PREFIX${REC:-${a[*]}}" >>"$W/calls"
+	rc=$(cat "$W/rc" 2>/dev/null || echo 0)
+	case "${a[*]}" in
+	"service-location set "*)
+		[[ -e $W/fail.${a[2]} ]] && { echo "Error: no service-location with this id" >&2; return 2; } ;;
+	"service-location check "*)
+		cat "$W/check.msg" 2>/dev/null
+		return "$(cat "$W/check.rc" 2>/dev/null || echo 0)" ;;
+	esac
+	# for --routes: a set is kept in $W/role.N; `service-location show`
+	# lists those (`show N` that one), `pool show` prints $W/pool.json
+	# (fails while $W/fail.pool exists)
+	case "${a[*]}" in
+	"service-location set "*) echo "${a[4]}" >"$W/role.${a[2]}" ;;
+	"service-location show" | "service-location show "*)
+		sep='' out='['
+		for f in "$W"/role.*; do
+			[[ -e $f ]] || continue
+			[[ -z ${a[2]:-} || ${a[2]} == "${f##*.}" ]] || continue
+			out+="$sep{\"id\":${f##*.},\"role\":\"$(cat "$f")\"}" sep=,
+		done
+		echo "$out]" ;;
+	"pool show")
+		[[ -e $W/fail.pool ]] && { echo "Error: no module" >&2; return 2; }
+		cat "$W/pool.json" 2>/dev/null || echo '[]' ;;
+	esac
+	return "$rc"
+}
+CALL_PREFIX=''
+if [[ $batch == 1 ]]; then
+	echo "$*" >>"$W/batches"
+	CALL_PREFIX='-b: '
+	while read -r line; do
+		# shellcheck disable=SC2086 # a batch line is words
+		one $line || exit
 	done
-	echo "$out]" ;;
-"pool show")
-	[[ -e $W/fail.pool ]] && { echo "Error: no module" >&2; exit 2; }
-	cat "$W/pool.json" 2>/dev/null || echo '[]' ;;
-esac
-exit "$rc"
+	exit 0
+fi
+REC=$*
+one "${a[@]}"
 EOF
 # fake ip (for --routes): its calls in $W/ipcalls; the main table's routes
 # of proto 242 as `ip -o route show` prints them in $W/routes; replace and
@@ -97,7 +120,7 @@ unset DSLITECTL
 
 reset() {
 	rm -f "$W/calls" "$W/logger" "$W/rc" "$W"/fail.* "$W/slow" "$W"/check.* \
-		"$W"/role.* "$W/pool.json" "$W/ipcalls" "$W/routes"
+		"$W"/role.* "$W/pool.json" "$W/ipcalls" "$W/routes" "$W/batches"
 }
 calls() { cat "$W/calls" 2>/dev/null; }
 ncalls() { calls | wc -l; }
@@ -320,6 +343,54 @@ check_err "fifo: ... the failure is logged" 0 '^INSTANCE access_sl1 MASTER: sett
 reset
 printf 'INSTANCE "access_sl1" MASTER 150' | timeout 20 "$NOTIFY" "${STAY[@]}" --fifo - >"$W/out" 2>&1
 assert_eq "fifo: --fifo - reads stdin; a last line without newline is applied" "$(calls)" "service-location set 1 role master"
+
+# --batch: the roles go through one long-lived `dslitectl -j -b -`; each
+# set is read back by a `service-location show ID` in the same batch
+reset
+lines=() want=()
+for i in $(seq 1 10); do
+	for sl in 1 2; do
+		if (((i + sl) % 2)); then
+			lines+=("INSTANCE \"access_sl$sl\" MASTER 150") r=master
+		else
+			lines+=("INSTANCE \"access_sl$sl\" BACKUP 100") r=backup
+		fi
+		want+=("-b: service-location set $sl role $r" "-b: service-location show $sl")
+	done
+done
+FEED_OPTS=(-n aftr1 --batch "${STAY[@]}")
+feed "${lines[@]}"
+assert_eq "batch: 20 lines: exit 0" "$FRC" 0
+assert_eq "batch: ... one dslitectl for all of them, -n, JSON, batch from stdin" "$(cat "$W/batches" 2>/dev/null)" \
+	"-n aftr1 -j -b -"
+assert_eq "batch: ... each line set then read back through it, in order, nothing one-shot" \
+	"$(calls | grep -v '^-b: service-location show$')" "$(printf '%s\n' "${want[@]}")"
+assert_eq "batch: ... each outcome logged as without --batch" \
+	"$(logged | grep -c ': service-location [12] role \(master\|backup\)$')" 20
+
+# a set that fails in the batch ends it; that line is redone the one-shot
+# way (whose error is logged), and the next line starts a new batch
+reset
+touch "$W/fail.2"
+FEED_OPTS=(--batch "${STAY[@]}")
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl2" MASTER 150' 'INSTANCE "access_sl1" BACKUP 150'
+assert_eq "batch: a failing set: exit 0 (the reader goes on)" "$FRC" 0
+assert_eq "batch: ... the failed line is redone one-shot, the next runs in a new batch" \
+	"$(calls | grep -v '^-b: service-location show$' | tr '\n' ';')" \
+	"-b: service-location set 1 role master;-b: service-location show 1;-b: service-location set 2 role master;service-location set 2 role master;-b: service-location set 1 role backup;-b: service-location show 1;"
+assert_eq "batch: ... two batches were started" "$(wc -l <"$W/batches")" 2
+check_err "batch: ... the one-shot failure is logged with dslitectl's message" 0 \
+	'^INSTANCE access_sl2 MASTER: setting service-location 2 role master failed: Error: no service-location with this id' logged
+assert_eq "batch: ... SL 1 ends backup" "$(cat "$W/role.1")" backup
+
+# the end of the fifo with keepalived gone: every SL set backup, through the batch
+reset
+FEED_OPTS=(--batch --keepalived-pid "$DEAD")
+feed 'INSTANCE "access_sl1" MASTER 150' 'INSTANCE "access_sl2" MASTER 150'
+assert_eq "batch: EOF, keepalived gone: both SLs set backup through the batch" \
+	"$FRC|$(calls | grep -c '^-b: service-location set [12] role backup$')|$(cat "$W/role.1" "$W/role.2" | tr '\n' ' ')" \
+	"0|2|backup backup "
+assert_eq "batch: ... no one-shot call" "$(calls | grep -vc '^-b: ')" 0
 
 # --- the end of the fifo ---------------------------------------------------------
 reset
