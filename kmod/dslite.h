@@ -11,6 +11,7 @@
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
+#include <linux/llist.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/netlink.h>
@@ -239,19 +240,28 @@ struct dslite_ikey {
 	u8 pad;
 };
 
-/* A session: one mapping + one remote endpoint. 88 bytes. */
+/*
+ * A session: one mapping + one remote endpoint. 72 bytes: no rcu_head,
+ * sess_free.c frees sessions in batches after a grace period.
+ */
 struct dslite_session {
 	struct rhlist_head onode;
 	struct rhlist_head inode;
 	struct dslite_okey okey;
 	struct dslite_ikey ikey;
-	__be32 remote_addr;
-	__be16 remote_port;
+	union {
+		struct {
+			__be32 remote_addr;
+			__be16 remote_port;
+			u16 pad;
+		};
+		/* killed, and no free batch could be had (sess_free.c) */
+		struct llist_node free_node;
+	};
+	u32 last;			/* jiffies, truncated */
 	u8 state;			/* enum dslite_sess_state */
 	u8 dead;
-	u32 last;			/* jiffies, truncated */
 	u8 sync_gen;			/* backup: rx_gen when last synced */
-	struct rcu_head rcu;
 };
 
 struct dslite_stats {
@@ -426,6 +436,13 @@ void dslite_pool_evict(struct dslite_instance *inst,
 		       const struct dslite_paddr *first, u32 n);
 int dslite_session_cache_init(void);
 void dslite_session_cache_exit(void);
+
+/* sess_free.c */
+struct kmem_cache;
+void dslite_sess_free(struct dslite_session *s);
+void dslite_sess_free_flush(void);
+void dslite_sess_free_init(struct kmem_cache *cache);
+void dslite_sess_free_exit(void);
 
 /* nat.c */
 /*

@@ -9,7 +9,7 @@
  * endpoint (struct dslite_ikey), holds every session using one public
  * (address, port). The mapping is implicit: it lives as long as one of
  * its sessions, and all of them share one public endpoint (EIM, RFC 4787
- * REQ-1). 88 bytes a session carry both indexes. Beside them, each block
+ * REQ-1). 72 bytes a session carry both indexes. Beside them, each block
  * a user holds records which of its ports are taken (a bitmap per
  * protocol, struct dslite_user_block), so that a new mapping finds a
  * free port without probing sess_in: dslite_sess_insert sets a port's
@@ -22,7 +22,8 @@
  *    and counters, happens with that user's u->lock held (asserted), so
  *    two CPUs never give one mapping two public ports or one port to two
  *    mappings. Blocks belong to one user, so users never contend.
- *  - Objects are unhashed first and freed after an RCU grace period; a
+ *  - Objects are unhashed first and freed after an RCU grace period
+ *    (sessions through sess_free.c's batches, users by call_rcu); a
  *    reader that finds ->dead set treats the object as gone.
  *  - No lock is taken per packet of an established flow: a hit updates
  *    the session's timestamp and TCP state with WRITE_ONCE.
@@ -113,14 +114,17 @@ static const struct rhashtable_params dslite_in_params = {
 
 int dslite_session_cache_init(void)
 {
-	BUILD_BUG_ON(sizeof(struct dslite_session) > 96);
+	BUILD_BUG_ON(sizeof(struct dslite_session) > 72);
 	dslite_sess_cache = KMEM_CACHE(dslite_session, 0);
-	return dslite_sess_cache ? 0 : -ENOMEM;
+	if (!dslite_sess_cache)
+		return -ENOMEM;
+	dslite_sess_free_init(dslite_sess_cache);
+	return 0;
 }
 
 void dslite_session_cache_exit(void)
 {
-	rcu_barrier();
+	dslite_sess_free_exit();	/* ends with rcu_barrier() */
 	WARN(atomic_read(&dslite_live_sessions) ||
 	     atomic_read(&dslite_live_users),
 	     "dslite: leak: %d sessions, %d users still allocated at unload\n",
@@ -164,13 +168,6 @@ err_out:
 err_users:
 	rhashtable_destroy(&inst->users);
 	return err;
-}
-
-static void dslite_sess_free_rcu(struct rcu_head *head)
-{
-	kmem_cache_free(dslite_sess_cache,
-			container_of(head, struct dslite_session, rcu));
-	atomic_dec(&dslite_live_sessions);
 }
 
 static void dslite_user_free_rcu(struct rcu_head *head)
@@ -386,7 +383,7 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 
 err_free:
 	*drop = DSLITE_STAT_DROP_NOMEM;
-	call_rcu(&s->rcu, dslite_sess_free_rcu);
+	dslite_sess_free(s);
 	return NULL;
 }
 
@@ -638,7 +635,7 @@ void dslite_sess_kill(struct dslite_instance *inst, struct dslite_session *s)
 		u->idle_since = jiffies;
 	atomic_dec(&inst->n_sessions);
 	atomic_dec(&dslite_total_sessions);
-	call_rcu(&s->rcu, dslite_sess_free_rcu);
+	dslite_sess_free(s);
 }
 
 struct dslite_filter {
@@ -874,6 +871,7 @@ void dslite_gc(struct dslite_instance *inst, bool all)
 		dslite_sess_sweep(inst, true, NULL);
 		dslite_user_sweep(inst);
 		dslite_pool_expire_resting(inst, true);
+		dslite_sess_free_flush();
 		return;
 	}
 	n = dslite_gc_walk(inst, &inst->sess_out.ht, &inst->gc_sess,
@@ -883,6 +881,8 @@ void dslite_gc(struct dslite_instance *inst, bool all)
 	dslite_gc_walk(inst, &inst->users, &inst->gc_users,
 		       atomic_read(&inst->n_users), dslite_user_gc_one);
 	dslite_pool_expire_resting(inst, false);
+	/* what this run killed (and other CPUs' kills) toward their free */
+	dslite_sess_free_flush();
 }
 
 void dslite_gc_work(struct work_struct *work)
