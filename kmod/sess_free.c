@@ -20,8 +20,9 @@
  * session it saw live (the keys and ->dead stay intact until the free),
  * so a lookup racing with the kill at worst does not match a session that
  * is going anyway; a dump or a bulk sync racing with it may read the link
- * as that session's remote. How often the fallback ran is logged at
- * unload (dslite_sess_free_fallbacks).
+ * as that session's remote. How often the fallback ran: the read-only
+ * module parameter sess_free_fallbacks (also logged at unload); tests
+ * force it with sess_free_batches=N.
  *
  * Locking rules:
  *  - A CPU's batch (struct dslite_sess_free_pcpu) is changed only under
@@ -33,6 +34,8 @@
  *  - dslite_sess_free_exit() runs when nothing can kill a session any
  *    more: it hands on every batch, waits for the work and rcu_barrier().
  */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/llist.h>
@@ -58,6 +61,27 @@ static DEFINE_PER_CPU(struct dslite_sess_free_pcpu, dslite_sess_free_pcpu);
 static LLIST_HEAD(dslite_sess_orphans);
 static atomic_t dslite_sess_free_fallbacks = ATOMIC_INIT(0);
 static struct kmem_cache *dslite_sess_free_cache;
+
+/* for tests: N sends every free down the fallback path */
+static bool dslite_sess_free_batches = true;
+module_param_named(sess_free_batches, dslite_sess_free_batches, bool, 0644);
+MODULE_PARM_DESC(sess_free_batches,
+		 "free sessions in batches (default Y; N: each through the fallback list, for tests)");
+
+static int dslite_sess_free_fallbacks_get(char *buf,
+					  const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&dslite_sess_free_fallbacks));
+}
+
+static const struct kernel_param_ops dslite_sess_free_fallbacks_ops = {
+	.get = dslite_sess_free_fallbacks_get,
+};
+
+module_param_cb(sess_free_fallbacks, &dslite_sess_free_fallbacks_ops, NULL,
+		0444);
+MODULE_PARM_DESC(sess_free_fallbacks,
+		 "sessions freed through the fallback list (no memory for a batch)");
 
 static void dslite_sess_batch_free_rcu(struct rcu_head *head)
 {
@@ -96,6 +120,10 @@ void dslite_sess_free(struct dslite_session *s)
 	struct dslite_sess_batch *b, *full = NULL;
 
 	lockdep_assert_in_softirq();	/* or BH disabled */
+	if (!READ_ONCE(dslite_sess_free_batches)) {
+		b = NULL;
+		goto fallback;
+	}
 	pc = this_cpu_ptr(&dslite_sess_free_pcpu);
 	spin_lock(&pc->lock);
 	b = pc->b;
@@ -113,13 +141,14 @@ void dslite_sess_free(struct dslite_session *s)
 		}
 	}
 	spin_unlock(&pc->lock);
-	if (full) {
+	if (full)
 		call_rcu(&full->rcu, dslite_sess_batch_free_rcu);
-	} else if (!b) {
-		atomic_inc(&dslite_sess_free_fallbacks);
-		llist_add(&s->free_node, &dslite_sess_orphans);
-		schedule_work(&dslite_sess_orphans_w);
-	}
+	if (b)
+		return;
+fallback:
+	atomic_inc(&dslite_sess_free_fallbacks);
+	llist_add(&s->free_node, &dslite_sess_orphans);
+	schedule_work(&dslite_sess_orphans_w);
 }
 
 /* Hand every CPU's partial batch to call_rcu(). Process context. */
