@@ -48,11 +48,13 @@ module:
 
 tools:
 	$(MAKE) -C tools
+	$(MAKE) -C selftests all
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests/unit clean
+	$(MAKE) -C selftests clean
 
 check:
 	@bash scripts/check.sh
