@@ -47,7 +47,7 @@ count() {
 
 echo "== host unit tests"
 make -s -C selftests/unit all >/dev/null || { FAIL=$((FAIL + 1)); FAILED_NAMES+=("unit build"); }
-for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/test_print selftests/unit/test_ipfix selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh selftests/unit/nlspec.sh \
+for t in selftests/unit/test_validate selftests/unit/test_logic selftests/unit/test_parse selftests/unit/test_sync selftests/unit/test_print selftests/unit/test_ipfix selftests/unit/cli.sh selftests/unit/who.sh selftests/unit/notify.sh selftests/unit/nlspec.sh selftests/unit/pyfork.sh \
 	selftests/unit/completion.sh selftests/unit/manpages.sh selftests/unit/install.sh; do
 	log="$LOGDIR/unit-$(basename "$t").log"
 	"$t" >"$log" 2>&1
