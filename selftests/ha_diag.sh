@@ -186,8 +186,13 @@ table inet dslite_ackloss {
 	chain out { type filter hook output priority 0; udp dport 8286 counter drop; }
 }
 EOF
-mk_sessions 20 >/dev/null
-sleep 1
+# 20 new sessions in one burst (bash, not a python tool: on a slow VM a
+# tool spreads them over seconds, each record restarts the resend timer,
+# and aftr2's silence passes DSLITE_SYNC_DEAD, 3 s, before any resend);
+# the loss ends once aftr1 resent, within 2 s
+ip netns exec "$B4" bash -c 'for p in $(seq 20100 20119); do echo x >/dev/udp/203.0.113.2/$p; done'
+resent() { [[ $(sd "$A1" retransmits "$s1") -gt 0 ]]; }
+wait_for 2 resent
 ip netns exec "$A2" nft delete table inet dslite_ackloss
 check "in sync after the lost acks (aftr1)" state_is "$A1" in-sync 5
 sleep 0.5

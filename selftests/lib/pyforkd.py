@@ -378,6 +378,8 @@ def main():
         print_tb(e)
     atexit._run_exitfuncs()
     for f in (sys.stdout, sys.stderr):
+        if f is None or f.closed:	# a tool may close them (json.tool)
+            continue
         try:
             f.flush()
         except BaseException:

@@ -49,6 +49,8 @@ same "threads joined and atexit run at exit" -c 'import atexit, threading, time
 atexit.register(lambda: print("atexit"))
 threading.Thread(target=lambda: (time.sleep(0.3), print("thread"))).start()
 print("main")'
+same "a tool that closes its stdout (json.tool)" -m json.tool "$W/in"
+same "stdout closed by the script" -c 'import sys; print("x"); sys.stdout.close()'
 same "-u" -u -c 'import sys; sys.stdout.write("x"); sys.stderr.write("y")'
 
 assert_eq "the child is the server's (no fallback)" \
