@@ -392,6 +392,9 @@ void dslite_log_block(struct dslite_instance *inst, struct dslite_user *u,
 
 /* session.c */
 int dslite_tables_init(struct dslite_instance *inst);
+void dslite_tables_set_cap(struct dslite_instance *inst, u32 max_sess);
+void dslite_tables_buckets(const struct dslite_instance *inst, u32 *now,
+			   u32 *cap);
 void dslite_tables_destroy(struct dslite_instance *inst);
 struct dslite_user *dslite_user_get(struct dslite_instance *inst,
 				    const struct in6_addr *b4, bool create,

@@ -71,6 +71,7 @@ static int dslite_fill_instance(struct sk_buff *skb,
 				const struct dslite_instance *inst,
 				u32 portid, u32 seq, int flags, u8 cmd)
 {
+	u32 buckets, buckets_max;
 	bool fwd = false;
 	void *hdr;
 
@@ -82,6 +83,7 @@ static int dslite_fill_instance(struct sk_buff *skb,
 		fwd = dslite_ipv4_forwarding(inst->dev);
 		rcu_read_unlock();
 	}
+	dslite_tables_buckets(inst, &buckets, &buckets_max);
 	if (nla_put_string(skb, DSLITE_A_INST_NAME, inst->name) ||
 	    nla_put_u32(skb, DSLITE_A_INST_ID, inst->id) ||
 	    (inst->has_aftr &&
@@ -90,7 +92,9 @@ static int dslite_fill_instance(struct sk_buff *skb,
 	    dslite_put_sig(skb, inst) ||
 	    (inst->dev && nla_put_u32(skb, DSLITE_A_INST_MTU,
 				      READ_ONCE(inst->dev->mtu))) ||
-	    (inst->dev && nla_put_u8(skb, DSLITE_A_INST_IPV4_FORWARDING, fwd))) {
+	    (inst->dev && nla_put_u8(skb, DSLITE_A_INST_IPV4_FORWARDING, fwd)) ||
+	    nla_put_u32(skb, DSLITE_A_INST_SESS_BUCKETS, buckets) ||
+	    nla_put_u32(skb, DSLITE_A_INST_SESS_BUCKETS_MAX, buckets_max)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -290,6 +294,7 @@ int dslite_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(inst->cfg.max_blocks, cfg.max_blocks);
 	WRITE_ONCE(inst->cfg.max_sess_user, cfg.max_sess_user);
 	WRITE_ONCE(inst->cfg.max_sess, cfg.max_sess);
+	dslite_tables_set_cap(inst, cfg.max_sess);
 	WRITE_ONCE(inst->cfg.holddown, cfg.holddown);
 	WRITE_ONCE(inst->cfg.filtering, cfg.filtering);
 	WRITE_ONCE(inst->cfg.to.udp, cfg.to.udp);

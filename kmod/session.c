@@ -146,6 +146,77 @@ static void dslite_gc_cursor_start(struct dslite_gc_cursor *c,
 	c->fresh = true;
 }
 
+/*
+ * The session indexes' bucket arrays stop growing at the instance's
+ * max-sessions rounded up to a power of two (as conntrack sizes its hash
+ * from nf_conntrack_max): a full table then runs at a load of at most 1,
+ * a hit walking 1.5 entries on average, where rhashtable's own rule (grow
+ * past 75 %) would double the arrays once more at the max: 2^21 buckets
+ * of 8 bytes per index at 1M sessions (33.5 B a session for the two)
+ * instead of 2^20 (16.8 B). rhashtable refuses inserts only at twice its
+ * max_size (max_elems), twice what dslite_sess_room lets in. The cap
+ * follows max-sessions when it is set (dslite_tables_set_cap): raised, the
+ * next insert past 75 % grows the table; lowered below the table's size,
+ * the table keeps its buckets until automatic shrinking follows the load.
+ */
+static u32 dslite_sess_buckets_cap(u32 max_sess)
+{
+	return roundup_pow_of_two(clamp_t(u32, max_sess, 64, 1U << 30));
+}
+
+static int dslite_sess_table_init(struct rhltable *hlt,
+				  const struct rhashtable_params *params,
+				  u32 max_sess)
+{
+	struct rhashtable_params p = *params;
+
+	/*
+	 * 64 buckets (rhashtable's first size) at least: a small instance's
+	 * tables do not shrink and grow again as a few sessions come and go
+	 */
+	p.min_size = 64;
+	p.max_size = dslite_sess_buckets_cap(max_sess);
+	return rhltable_init(hlt, &p);
+}
+
+static void dslite_sess_table_cap(struct rhashtable *ht, u32 cap)
+{
+	/* ht->mutex: rhashtable's resize worker reads the cap under it */
+	mutex_lock(&ht->mutex);
+	WRITE_ONCE(ht->p.max_size, cap);
+	WRITE_ONCE(ht->max_elems, min_t(u64, 2ULL * cap, 1U << 31));
+	mutex_unlock(&ht->mutex);
+}
+
+/*
+ * max-sessions was set to @max_sess: both indexes' cap follows it. The
+ * next insert past 75 % then grows a table below it (rht_grow_above_75).
+ * Caller holds dn->lock, which orders the callers.
+ */
+void dslite_tables_set_cap(struct dslite_instance *inst, u32 max_sess)
+{
+	u32 cap = dslite_sess_buckets_cap(max_sess);
+
+	lockdep_assert_held(&inst->dn->lock);
+	dslite_sess_table_cap(&inst->sess_out.ht, cap);
+	dslite_sess_table_cap(&inst->sess_in.ht, cap);
+}
+
+/* The buckets of the larger session index now, and the most it may have. */
+void dslite_tables_buckets(const struct dslite_instance *inst, u32 *now,
+			   u32 *cap)
+{
+	const struct bucket_table *o, *i;
+
+	rcu_read_lock();
+	o = rcu_dereference(inst->sess_out.ht.tbl);
+	i = rcu_dereference(inst->sess_in.ht.tbl);
+	*now = max(o->size, i->size);
+	rcu_read_unlock();
+	*cap = max(READ_ONCE(inst->sess_out.ht.p.max_size),
+		   READ_ONCE(inst->sess_in.ht.p.max_size));
+}
+
 int dslite_tables_init(struct dslite_instance *inst)
 {
 	int err;
@@ -153,10 +224,12 @@ int dslite_tables_init(struct dslite_instance *inst)
 	err = rhashtable_init(&inst->users, &dslite_user_params);
 	if (err)
 		return err;
-	err = rhltable_init(&inst->sess_out, &dslite_out_params);
+	err = dslite_sess_table_init(&inst->sess_out, &dslite_out_params,
+				     inst->cfg.max_sess);
 	if (err)
 		goto err_users;
-	err = rhltable_init(&inst->sess_in, &dslite_in_params);
+	err = dslite_sess_table_init(&inst->sess_in, &dslite_in_params,
+				     inst->cfg.max_sess);
 	if (err)
 		goto err_out;
 	dslite_gc_cursor_start(&inst->gc_sess, &inst->sess_out.ht);
@@ -352,6 +425,7 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 		   __be32 raddr, __be16 rport, u8 state, int slot, int *drop)
 {
 	struct dslite_session *s;
+	int err;
 
 	lockdep_assert_held(&u->lock);
 	s = kmem_cache_zalloc(dslite_sess_cache, GFP_ATOMIC);
@@ -366,9 +440,11 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 	s->remote_port = rport;
 	s->state = state;
 	s->last = (u32)jiffies;
-	if (rhltable_insert(&inst->sess_in, &s->inode, dslite_in_params))
+	err = rhltable_insert(&inst->sess_in, &s->inode, dslite_in_params);
+	if (err)
 		goto err_free;
-	if (rhltable_insert(&inst->sess_out, &s->onode, dslite_out_params)) {
+	err = rhltable_insert(&inst->sess_out, &s->onode, dslite_out_params);
+	if (err) {
 		rhltable_remove(&inst->sess_in, &s->inode, dslite_in_params);
 		goto err_free;
 	}
@@ -382,7 +458,9 @@ dslite_sess_insert(struct dslite_instance *inst, struct dslite_user *u,
 	return s;
 
 err_free:
-	*drop = DSLITE_STAT_DROP_NOMEM;
+	/* -E2BIG: an index at twice its cap (sessions synced past ours) */
+	*drop = err == -E2BIG ? DSLITE_STAT_DROP_TABLE_FULL :
+				DSLITE_STAT_DROP_NOMEM;
 	dslite_sess_free(s);
 	return NULL;
 }

@@ -34,6 +34,14 @@ MAC=$(ip -n "$AFTR" -j link show a0 | json 'j[0]["address"]')
 check "timeout set: every timeout an hour or more" \
 	D timeout set "$TOPO_INST" udp 3600 icmp 3600 tcp-trans 3600 tcp-est 7440
 
+# the session indexes grow to max-sessions rounded up to a power of two at
+# most (load <= 1 when full), and no further: rhashtable alone grows past
+# 75 %, here at 98,304 sessions to 262,144 buckets per index
+check "instance set max-sessions 110000" D instance set "$TOPO_INST" max-sessions 110000
+buckets() { D -j -d instance show "$TOPO_INST" | json '[j[0]["session_buckets"], j[0]["session_buckets_max"]]'; }
+assert_eq "instance show -d: session-buckets 64 (the least) max 131072 (110000 rounded up)" \
+	"$(buckets)" "[64, 131072]"
+
 # a few real sessions of other kinds, from b4b, for the proto filters
 nt_bg "$SRV" "$T/udpd.err" udp-echo "$S1:7000" --ready "$T/udp.rdy"
 nt_bg "$SRV" "$T/tcpd.err" tcp-server "$S1:5001" --ready "$T/tcp.rdy"
@@ -73,6 +81,9 @@ assert_eq "sessions_created = sessions, nothing dropped" \
 section "memory"
 sleep 1
 mem1=$(sunreclaim)
+assert_eq "$((N + EXTRA)) sessions: 131072 buckets per index, not more (load $(((N + EXTRA) * 100 / 131072)) %)" \
+	"$(buckets)" "[131072, 131072]"
+echo "# memory: the two indexes' bucket arrays: 2 x 131072 x 8 B = $((2 * 131072 * 8 / (N + EXTRA))) B/session"
 echo "# memory: SUnreclaim grew $(((mem1 - mem0) / 1024)) MB for $N sessions:" \
 	"$(((mem1 - mem0) * 1024 / N)) B/session (session objects, both hash tables, users)"
 osz=$(slabf object_size)
@@ -155,6 +166,20 @@ check("user show b4: one user with 512 sessions", [(x["b4"], x["sessions"]) for 
 check("a B4 without sessions: empty dump", load(T + "/none.json"), [])
 ' "$T" "$ONE" "$TOPO_B4B6"
 assert_eq "text output: one line per session" "$(D session show | wc -l)" "$((N + EXTRA))"
+
+section "raising max-sessions raises the cap"
+check "instance set max-sessions 300000" D instance set "$TOPO_INST" max-sessions 300000
+assert_eq "session-buckets max 524288 (300000 rounded up), the tables as they were" \
+	"$(buckets)" "[131072, 524288]"
+# the next insert past 75 % grows the tables
+nt "$B4B" udp-send --bind :7778 --to "$S1:7000" >/dev/null
+EXTRA=$((EXTRA + 1))
+grown() { [[ $(buckets) == "[262144, 524288]" ]]; }
+check "one more session: the tables grow to 262144 buckets" wait_for 10 grown
+assert_eq "  and hold $((N + EXTRA)) sessions" "$(ctr sessions)" "$((N + EXTRA))"
+check "instance set max-sessions 110000 (lower again)" D instance set "$TOPO_INST" max-sessions 110000
+assert_eq "lowered: the cap is 131072 again, the tables keep their buckets under their sessions" \
+	"$(buckets)" "[262144, 131072]"
 
 section "flush"
 # one B4's sessions through sess_free.c's fallback (the path taken when no

@@ -303,6 +303,13 @@ static void print_settings(const struct nlattr **tb)
 		   nl_u32(tb[DSLITE_A_INST_HOLDDOWN]));
 	print_uint(PR_ANY, "mss", "    mss %u ", nl_u32(tb[DSLITE_A_INST_MSS]));
 	print_uint(PR_ANY, "mtu", "mtu %u\n", nl_u32(tb[DSLITE_A_INST_MTU]));
+	/* the session indexes' size (a kernel before them sends neither) */
+	if (tb[DSLITE_A_INST_SESS_BUCKETS] && tb[DSLITE_A_INST_SESS_BUCKETS_MAX]) {
+		print_uint(PR_ANY, "session_buckets", "    session-buckets %u ",
+			   nl_u32(tb[DSLITE_A_INST_SESS_BUCKETS]));
+		print_uint(PR_ANY, "session_buckets_max", "max %u\n",
+			   nl_u32(tb[DSLITE_A_INST_SESS_BUCKETS_MAX]));
+	}
 	open_json_object("timeouts");
 	print_uint(PR_ANY, "udp", "    timeout udp %u ",
 		   nl_u32(tb[DSLITE_A_INST_TO_UDP]));

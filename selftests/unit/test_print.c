@@ -102,6 +102,9 @@ static void instance_msg(uint8_t cmd, bool first)
 	if (!first)
 		mnl_attr_put_strz(nlh, DSLITE_A_INST_SIG, "sig1");
 	mnl_attr_put_u8(nlh, DSLITE_A_INST_IPV4_FORWARDING, first ? 0 : 1);
+	mnl_attr_put_u32(nlh, DSLITE_A_INST_SESS_BUCKETS, first ? 64 : 8192);
+	mnl_attr_put_u32(nlh, DSLITE_A_INST_SESS_BUCKETS_MAX,
+			 first ? 1048576 : 8192);
 }
 
 static void pool_msgs(void)

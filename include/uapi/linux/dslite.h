@@ -330,6 +330,13 @@ enum dslite_attr {
 					 * epoch (UTC), the same instant as
 					 * EVENT_TIME
 					 */
+	DSLITE_A_INST_SESS_BUCKETS,	/* u32 (reply): hash buckets of each
+					 * session index now (the larger)
+					 */
+	DSLITE_A_INST_SESS_BUCKETS_MAX,	/* u32 (reply): the most they grow
+					 * to: max-sessions rounded up to a
+					 * power of two
+					 */
 
 	__DSLITE_A_MAX,
 };
