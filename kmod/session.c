@@ -184,7 +184,8 @@ static void dslite_sess_table_cap(struct rhashtable *ht, u32 cap)
 	/* ht->mutex: rhashtable's resize worker reads the cap under it */
 	mutex_lock(&ht->mutex);
 	WRITE_ONCE(ht->p.max_size, cap);
-	WRITE_ONCE(ht->max_elems, min_t(u64, 2ULL * cap, 1U << 31));
+	/* rhashtable_init's own limit; cap <= 2^30, so this fits */
+	WRITE_ONCE(ht->max_elems, 2 * cap);
 	mutex_unlock(&ht->mutex);
 }
 
@@ -213,8 +214,8 @@ void dslite_tables_buckets(const struct dslite_instance *inst, u32 *now,
 	i = rcu_dereference(inst->sess_in.ht.tbl);
 	*now = max(o->size, i->size);
 	rcu_read_unlock();
-	*cap = max(READ_ONCE(inst->sess_out.ht.p.max_size),
-		   READ_ONCE(inst->sess_in.ht.p.max_size));
+	/* both caps are set together from max-sessions */
+	*cap = dslite_sess_buckets_cap(READ_ONCE(inst->cfg.max_sess));
 }
 
 int dslite_tables_init(struct dslite_instance *inst)
