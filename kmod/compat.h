@@ -64,4 +64,24 @@ static inline void dslite_dev_set_local_lltx(struct net_device *dev)
 #endif
 }
 
+/*
+ * Is a tc or netfilter egress hook attached to @dev? 6.6 moved tc's
+ * egress (clsact) from dev->miniq_egress to dev->tcx_egress (tcx).
+ */
+static inline bool dslite_dev_egress_hooked(const struct net_device *dev)
+{
+#if defined(DSLITE_HAVE_TCX) && IS_ENABLED(CONFIG_NET_XGRESS)
+	if (rcu_access_pointer(dev->tcx_egress))
+		return true;
+#elif !defined(DSLITE_HAVE_TCX) && IS_ENABLED(CONFIG_NET_CLS_ACT)
+	if (rcu_access_pointer(dev->miniq_egress))
+		return true;
+#endif
+#if IS_ENABLED(CONFIG_NETFILTER_EGRESS)
+	if (rcu_access_pointer(dev->nf_hooks_egress))
+		return true;
+#endif
+	return false;
+}
+
 #endif /* _DSLITE_COMPAT_H */

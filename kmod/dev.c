@@ -13,6 +13,8 @@
 #include <linux/if_arp.h>
 #include <linux/ip.h>
 #include <net/ip.h>
+#include <net/neighbour.h>
+#include <net/sch_generic.h>
 
 #include "dslite.h"
 #include "compat.h"
@@ -49,6 +51,59 @@ static netdev_tx_t dslite_dev_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+/*
+ * The direct path (issue 11): what IPv4 routes to the device reaches its
+ * one neighbour (a point-to-point device has one for every destination),
+ * whose output would be dev_queue_xmit: a second device's transmit path
+ * (queue selection, feature checks, the qdisc test) before ours. The
+ * neighbour's output hands the packet to dslite_dev_xmit at once instead,
+ * unless something wants to see it on the way: a qdisc, a tap (tcpdump,
+ * also `-i any`), tc or netfilter egress hooks; or it is not a plain IPv4
+ * packet (GSO is segmented by dev_queue_xmit), or the device is down. So
+ * whatever an operator attaches to the device keeps working, and a
+ * device with nothing attached costs one transmit path less.
+ */
+static bool dslite_dev_direct_ok(struct net_device *dev, struct sk_buff *skb)
+{
+	if (unlikely(skb->protocol != htons(ETH_P_IP) || skb_is_gso(skb) ||
+		     !(dev->flags & IFF_UP) || dslite_dev_egress_hooked(dev) ||
+		     dev_nit_active(dev)))
+		return false;
+	/* noqueue: the qdisc of a device without one has no enqueue */
+	return !rcu_dereference_bh(netdev_get_tx_queue(dev, 0)->qdisc)->enqueue;
+}
+
+static int dslite_neigh_output(struct neighbour *n, struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	local_bh_disable();
+	if (!dslite_dev_direct_ok(dev, skb) || dev_xmit_recursion()) {
+		local_bh_enable();
+		return dev_queue_xmit(skb);
+	}
+	dev_xmit_recursion_inc();
+	dslite_dev_xmit(skb, dev);
+	dev_xmit_recursion_dec();
+	local_bh_enable();
+	return NET_XMIT_SUCCESS;
+}
+
+/* a new neighbour on the device (one per table): IPv4's goes direct */
+static int dslite_neigh_setup(struct neighbour *n)
+{
+	if (n->tbl->family == AF_INET)
+		WRITE_ONCE(n->output, dslite_neigh_output);
+	return 0;
+}
+
+static int dslite_dev_neigh_setup(struct net_device *dev,
+				  struct neigh_parms *p)
+{
+	p->neigh_setup = dslite_neigh_setup;
+	return 0;
+}
+
 static int dslite_dev_init(struct net_device *dev)
 {
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
@@ -64,6 +119,7 @@ static const struct net_device_ops dslite_netdev_ops = {
 	.ndo_init = dslite_dev_init,
 	.ndo_uninit = dslite_dev_uninit,
 	.ndo_start_xmit = dslite_dev_xmit,
+	.ndo_neigh_setup = dslite_dev_neigh_setup,
 	.ndo_get_stats64 = dev_get_tstats64,
 };
 
