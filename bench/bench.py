@@ -372,6 +372,12 @@ def profile(name, top=25):
     lines = [l.rstrip() for l in rep.splitlines() if l.strip() and not l.startswith('#')][:top]
     for l in lines:
         log('perf %s | %s' % (name, l))
+    if os.environ.get('BENCH_PERF_CHILDREN'):     # inclusive time too
+        rep = subprocess.run(['perf', 'report', '-i', data, '--stdio', '--children',
+                              '--sort', 'symbol', '-g', 'none', '--percent-limit', '1'],
+                             capture_output=True, text=True).stdout
+        for l in [l.rstrip() for l in rep.splitlines() if l.strip() and not l.startswith('#')][:60]:
+            log('perf %s children | %s' % (name, l))
     if s['post']:
         s['post']()
     return lines

@@ -20,13 +20,16 @@
 set -uo pipefail
 W=$(cd "$(dirname "$0")/.." && pwd)
 cd "$W" || exit 1
-KVER=${BENCH_KERNEL:-6.12.117+deb12-amd64}
+# the newest installed kernel with headers, the one `make all` built for
+# (Debian's 6.12 point release moves: 6.12.117 became 6.12.118)
+KVER=${BENCH_KERNEL:-$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -1)}
+[[ -e /boot/vmlinuz-$KVER ]] || { echo "bench: no /boot/vmlinuz-$KVER (BENCH_KERNEL=)" >&2; exit 1; }
 mkdir -p build/bench bench/results
 gcc -O2 -Wall -Wextra -o build/bench/blast bench/blast.c || exit 1
 envs=()
 for v in BENCH_QUICK BENCH_REPS BENCH_SECS BENCH_BIG BENCH_HA BENCH_TAKEOVER BENCH_SCEN \
 	BENCH_PERF BENCH_INST TAKEOVER_REPS TAKEOVER_VARIANTS BENCH_FULL BENCH_SYNC BENCH_EXPIRE \
-	BENCH_EXPIRE_REPS BENCH_SMP_SCEN; do
+	BENCH_EXPIRE_REPS BENCH_SMP_SCEN BENCH_PERF_CHILDREN; do
 	[[ -n ${!v:-} ]] && envs+=("$v=${!v}")
 done
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
