@@ -18,6 +18,11 @@
 # Selftests named after the options run on B at the end.
 HERE=$(cd "$(dirname "$0")" && pwd)
 : "${AB_A:?AB_A=path of module A}" "${AB_B:?AB_B=path of module B}"
+# bench/bench.sh builds the generator on the host; a bare ab.sh run needs it
+[[ -x $HERE/../build/bench/blast ]] || {
+	echo "=== no build/bench/blast: gcc -O2 -o build/bench/blast bench/blast.c on the host"
+	exit 1
+}
 swap() {
 	for _ in $(seq 1 60); do
 		grep -q '^dslite ' /proc/modules || break
