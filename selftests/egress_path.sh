@@ -30,10 +30,6 @@ echo_n() {
 # none_n N TAG: the same where every packet is to be dropped
 none_n() { echo_n "$1" "$2" --tries 1 --timeout 0.5; }
 
-ok_if() {
-	if [ $2 ]; then ok "$1"; else fail "$1" "$3"; fi
-}
-
 # txp: dsl0's tx packets (the device's own counters)
 txp() {
 	ip -n "$AFTR" -s -j link show dev "$TOPO_INST" |
@@ -135,10 +131,5 @@ fi
 
 section "counters and the kernel log"
 assert_eq "no encapsulation drop" "$(ctr drop_encap)" 0
-log=$(dmesg_since)
-if grep -Eq "WARNING|BUG|leak|Call Trace" <<<"$log"; then
-	fail "kernel log clean" "$(head -20 <<<"$log")"
-else
-	ok "kernel log clean"
-fi
+dmesg_clean "kernel log clean"
 ksft_finish

@@ -103,6 +103,11 @@ assert_eq() {
 	fi
 }
 
+# ok_if DESC "A -op B" DETAIL: an arithmetic test ([ A -op B ]); DETAIL on failure
+ok_if() {
+	if [ $2 ]; then ok "$1"; else fail "$1" "$3"; fi
+}
+
 # wait_for SECS CMD...: retry CMD every 0.2 s for up to SECS seconds
 wait_for() {
 	local secs=$1 end
@@ -174,3 +179,15 @@ json() {
 DMESG_MARK=""
 dmesg_mark() { DMESG_MARK=$(dmesg | wc -l); }
 dmesg_since() { dmesg | tail -n +"$((DMESG_MARK + 1))"; }
+# dmesg_clean DESC [RE]: the kernel log since dmesg_mark has no warning,
+# BUG, Oops, leak report or call trace (nor a line matching RE); the
+# offending lines on failure
+dmesg_clean() {
+	local re="WARNING|BUG|Oops|leak|Call Trace${2:+|$2}" log
+	log=$(dmesg_since)
+	if grep -Eq "$re" <<<"$log"; then
+		fail "$1" "$(grep -E -m 20 "$re" <<<"$log")"
+	else
+		ok "$1"
+	fi
+}

@@ -111,12 +111,7 @@ fi
 section "leaks"
 echo "# slab after: $(slab)"
 cleanup_ns
-log=$(dmesg_since)
-if grep -Eq "WARNING|BUG|Oops|leak|Call Trace" <<<"$log"; then
-	fail "the kernel log stayed clean" "$(grep -E "WARNING|BUG|Oops|leak|Call Trace" <<<"$log" | head)"
-else
-	ok "the kernel log stayed clean"
-fi
+dmesg_clean "the kernel log stayed clean"
 dmesg_mark
 check "rmmod dslite" rmmod dslite
 log=$(dmesg_since)

@@ -54,11 +54,6 @@ echo_n() {
 		--count "$1" --interval 0.05 | sed -n 's/.*"replies": *\([0-9]*\).*/\1/p'
 }
 
-# ok_if DESC "A -op B" DETAIL: an arithmetic test
-ok_if() {
-	if [ $2 ]; then ok "$1"; else fail "$1" "$3"; fi
-}
-
 # via N TAG DEV OTHER: N round trips, all answered, the downstream ones
 # leaving through DEV and none through OTHER
 via() {
@@ -111,10 +106,5 @@ via 10 "unmarked again, same FIB (a0)" a0 a2
 
 section "counters and the kernel log"
 assert_eq "no encapsulation drop" "$(ctr drop_encap)" 0
-log=$(dmesg_since)
-if grep -Eq "WARNING|BUG|leak|Call Trace|waiting for .* to become free" <<<"$log"; then
-	fail "kernel log clean" "$(head -20 <<<"$log")"
-else
-	ok "kernel log clean"
-fi
+dmesg_clean "kernel log clean" "waiting for .* to become free"
 ksft_finish
